@@ -1,0 +1,274 @@
+/**
+ * Dynamic batching for one loaded model version: a scheduler, so it runs a little past the
+ * usual file size.
+ *
+ * One long-lived DataLoader (`cache: false`) collects requests. When a batch opens, it is
+ * dispatched on the next turn of the event loop if a worker holding the model is idle.
+ * Otherwise it keeps filling and goes out as soon as one of the model's own runs finishes.
+ * When the model's workers are busy with other models' work instead, the batch waits at most
+ * `maxQueueDelayMs` and is then queued on a worker, so that no model starves another.
+ *
+ * Each batch is split into groups of equal shapes and into chunks of at most `maxBatchSize`
+ * rows; a chunk is one ONNX run. When a run of several requests fails, each is retried alone,
+ * so one bad request fails alone.
+ */
+import DataLoader from 'dataloader';
+import { InferError, toInferError } from '../errors.ts';
+import type { Tensor } from '../runtime/tensor.ts';
+import type { RunResult } from '../runtime/worker-protocol.ts';
+import { concatRows, splitRows } from './concat.ts';
+import { groupByShape } from './shape-groups.ts';
+
+/** Where batches run: the worker pool, bound to one model version. */
+export interface BatchRunner {
+  run(feeds: Record<string, Tensor>, outputs: string[] | null): Promise<RunResult>;
+  /** Whether a worker holding the model has nothing to do. */
+  isIdle(): boolean;
+  /** Calls `listener` whenever any run of the pool settles. */
+  onRunSettled(listener: () => void): () => void;
+}
+
+export interface BatcherOptions {
+  /** Names the model version in messages, e.g. `model "glyphs" v1`. */
+  label: string;
+  runner: BatchRunner;
+  /** Largest run, in rows of dim 0; 1 for a model without a batch dim. */
+  maxBatchSize: number;
+  /** How long a batch waits for workers busy with other models, in ms. */
+  maxQueueDelayMs: number;
+  /** Requests waiting to be dispatched, past which new ones are refused with OVERLOADED. */
+  maxQueueSize: number;
+}
+
+export interface BatchRequest {
+  inputs: Record<string, Tensor>;
+  outputs: string[] | null;
+  /** Rows along the batch dim (1 for a model without one). */
+  rows: number;
+  /** `performance.now()` after which the request is dropped unrun, or null for none. */
+  deadline: number | null;
+  signal?: AbortSignal;
+}
+
+export interface BatchResponse {
+  outputs: Record<string, Tensor>;
+  queueMs: number;
+  computeMs: number;
+  /** Rows in the run this request rode in. */
+  batchSize: number;
+}
+
+export interface BatcherStats {
+  requests: number;
+  failures: number;
+  runs: number;
+  items: number;
+  /** Requests waiting to be dispatched. */
+  queued: number;
+  /** Requests dispatched and not yet answered. */
+  inFlight: number;
+  queueMsTotal: number;
+  computeMsTotal: number;
+}
+
+export function emptyStats(): BatcherStats {
+  return { requests: 0, failures: 0, runs: 0, items: 0, queued: 0, inFlight: 0, queueMsTotal: 0, computeMsTotal: 0 };
+}
+
+export interface Batcher {
+  submit(request: BatchRequest): Promise<BatchResponse>;
+  stats(): BatcherStats;
+  /** Resolves when nothing is queued or in flight. */
+  drained(): Promise<void>;
+  dispose(): void;
+}
+
+interface Pending extends BatchRequest {
+  enqueuedAt: number;
+  /** Set once the request was answered early (deadline, cancellation) and must not run. */
+  abandoned: InferError | null;
+  dispatched: boolean;
+}
+
+export function createBatcher({ label, runner, maxBatchSize, maxQueueDelayMs, maxQueueSize }: BatcherOptions): Batcher {
+  const stats = emptyStats();
+  let ownRuns = 0;
+  const waiting: (() => void)[] = [];
+  const drainWaiters: (() => void)[] = [];
+
+  function schedule(dispatch: () => void): void {
+    let sent = false;
+    const send = () => {
+      if (sent) return;
+      sent = true;
+      clearTimeout(timer);
+      const index = waiting.indexOf(send);
+      if (index >= 0) waiting.splice(index, 1);
+      dispatch();
+    };
+    waiting.push(send);
+    // The delay only bounds waiting on other models' work: while the model's own runs are
+    // in flight, one of them ending wakes the batch, and it keeps filling until then.
+    const overdue = () => {
+      if (ownRuns === 0) send();
+      else timer = setTimeout(overdue, maxQueueDelayMs);
+    };
+    let timer = setTimeout(overdue, maxQueueDelayMs);
+    setImmediate(wake);
+  }
+
+  function wake(): void {
+    while (waiting.length > 0 && runner.isIdle()) waiting[0]!();
+  }
+  const stopListening = runner.onRunSettled(wake);
+
+  const loader = new DataLoader<Pending, BatchResponse>(runBatch, {
+    cache: false,
+    // Every request has at least one row, so a batch never needs more requests than rows.
+    maxBatchSize,
+    batchScheduleFn: schedule,
+  });
+
+  async function runBatch(batch: readonly Pending[]): Promise<(BatchResponse | Error)[]> {
+    const dispatchedAt = performance.now();
+    stats.queued -= batch.length;
+    stats.inFlight += batch.length;
+    for (const request of batch) request.dispatched = true;
+    const results = new Map<Pending, BatchResponse | Error>();
+    const live = batch.filter((request) => {
+      if (request.abandoned) results.set(request, request.abandoned);
+      return !request.abandoned;
+    });
+    const chunks = groupByShape(live).flatMap((group) => chunkByRows(group, maxBatchSize));
+    await Promise.all(chunks.map((chunk) => runChunk(chunk, dispatchedAt, results)));
+    stats.inFlight -= batch.length;
+    if (stats.queued === 0 && stats.inFlight === 0) drainWaiters.splice(0).forEach((resolve) => resolve());
+    return batch.map((request) => results.get(request)!);
+  }
+
+  async function runChunk(chunk: Pending[], dispatchedAt: number, results: Map<Pending, BatchResponse | Error>): Promise<void> {
+    try {
+      const answers = await runTogether(chunk, dispatchedAt);
+      chunk.forEach((request, index) => results.set(request, answers[index]!));
+    } catch (error) {
+      if (chunk.length === 1) {
+        results.set(chunk[0]!, toInferError(error));
+        return;
+      }
+      await Promise.all(chunk.map((request) => runChunk([request], dispatchedAt, results)));
+    }
+  }
+
+  async function runTogether(chunk: Pending[], dispatchedAt: number): Promise<BatchResponse[]> {
+    const first = chunk[0]!;
+    const rows = chunk.map((request) => request.rows);
+    const batchSize = rows.reduce((sum, count) => sum + count, 0);
+    const feeds =
+      chunk.length === 1
+        ? first.inputs
+        : Object.fromEntries(Object.keys(first.inputs).map((name) => [name, concatRows(chunk.map((request) => request.inputs[name]!))]));
+    ownRuns++;
+    let result: RunResult;
+    try {
+      result = await runner.run(feeds, first.outputs);
+    } finally {
+      ownRuns--;
+    }
+    stats.runs++;
+    stats.items += batchSize;
+    stats.computeMsTotal += result.computeMs;
+    const split = Object.entries(result.outputs).map(([name, tensor]) => {
+      if (chunk.length === 1) return [name, [tensor]] as const;
+      if (tensor.shape[0] !== batchSize) {
+        throw new InferError('INTERNAL', `output "${name}" of ${label} has ${tensor.shape[0]} rows for a batch of ${batchSize}`);
+      }
+      return [name, splitRows(tensor, rows)] as const;
+    });
+    return chunk.map((request, index) => {
+      const queueMs = dispatchedAt - request.enqueuedAt;
+      stats.queueMsTotal += queueMs;
+      const outputs = Object.fromEntries(split.map(([name, pieces]) => [name, pieces[index]!]));
+      return { outputs, queueMs, computeMs: result.computeMs, batchSize };
+    });
+  }
+
+  return {
+    async submit(request) {
+      if (stats.queued >= maxQueueSize) {
+        throw new InferError('OVERLOADED', `${label} has ${stats.queued} requests queued (maxQueueSize ${maxQueueSize}); retry later`);
+      }
+      stats.requests++;
+      stats.queued++;
+      const pending: Pending = { ...request, enqueuedAt: performance.now(), abandoned: null, dispatched: false };
+      try {
+        return await withDeadline(pending, loader.load(pending));
+      } catch (error) {
+        stats.failures++;
+        throw error;
+      }
+    },
+    stats: () => ({ ...stats }),
+    drained() {
+      if (stats.queued === 0 && stats.inFlight === 0) return Promise.resolve();
+      return new Promise((resolve) => drainWaiters.push(resolve));
+    },
+    dispose() {
+      stopListening();
+    },
+  };
+
+  function withDeadline(pending: Pending, answer: Promise<BatchResponse>): Promise<BatchResponse> {
+    const { deadline, signal } = pending;
+    if (deadline === null && !signal) return answer;
+    return new Promise((resolve, reject) => {
+      const abandon = (error: InferError) => {
+        pending.abandoned = error;
+        cleanup();
+        reject(error);
+      };
+      const timer =
+        deadline === null
+          ? undefined
+          : setTimeout(
+              () => {
+                const where = pending.dispatched ? 'while it ran' : 'while it was queued';
+                abandon(new InferError('DEADLINE_EXCEEDED', `${label}: the request's deadline passed ${where}`));
+              },
+              Math.max(0, deadline - performance.now()),
+            );
+      const onAbort = () => abandon(new InferError('DEADLINE_EXCEEDED', `${label}: the request was cancelled by the client`));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const cleanup = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      answer.then(
+        (response) => {
+          cleanup();
+          resolve(response);
+        },
+        (error: unknown) => {
+          cleanup();
+          reject(error);
+        },
+      );
+    });
+  }
+}
+
+function chunkByRows<T extends { rows: number }>(group: T[], maxRows: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let rows = 0;
+  for (const request of group) {
+    if (current.length > 0 && rows + request.rows > maxRows) {
+      chunks.push(current);
+      current = [];
+      rows = 0;
+    }
+    current.push(request);
+    rows += request.rows;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

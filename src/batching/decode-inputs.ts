@@ -1,0 +1,125 @@
+import { InferError } from '../errors.ts';
+import { decodeBytes, decodeJson, fromBase64 } from '../runtime/codec.ts';
+import { BYTES_PER_ELEMENT, elementCount, formatShape, type DataType, type Tensor } from '../runtime/tensor.ts';
+import type { ModelSignature, TensorSpec } from '../runtime/tensor-spec.ts';
+
+/** A tensor as a client sent it, before it is checked against the model. Exactly one payload is set. */
+export interface TensorInput {
+  name: string;
+  dataType?: DataType | null | undefined;
+  shape: readonly number[];
+  data?: readonly unknown[] | null | undefined;
+  base64?: string | null | undefined;
+  bytes?: Uint8Array | null | undefined;
+}
+
+export interface ServedVersion {
+  /** `model "name" v3`, the prefix of every message about this version. */
+  label: string;
+  signature: ModelSignature;
+  /** 0 when dim 0 of every input and output is the batch dim; null when requests run one at a time. */
+  batchDim: 0 | null;
+  maxBatchSize: number;
+}
+
+export interface DecodedInputs {
+  inputs: Record<string, Tensor>;
+  /** Rows along the batch dim, shared by every input (1 without a batch dim). */
+  rows: number;
+}
+
+/**
+ * Checks what a client sent against the model's inputs (names, data types, ranks, fixed dims,
+ * sizes) and decodes it, before anything reaches a worker. Every failure is INVALID_TENSOR and
+ * names the model, the tensor, what was expected and what came.
+ */
+export function decodeInputs(version: ServedVersion, sent: readonly TensorInput[], maxTensorBytes: number): DecodedInputs {
+  const { label, signature } = version;
+  const specs = new Map(signature.inputs.map((spec) => [spec.name, spec]));
+  const inputs: Record<string, Tensor> = {};
+  for (const input of sent) {
+    const spec = specs.get(input.name);
+    if (!spec) throw invalid(`${label} has no input "${input.name}" (inputs: ${names(signature.inputs)})`, input.name);
+    if (input.name in inputs) throw invalid(`input "${input.name}" of ${label} is given twice`, input.name);
+    inputs[input.name] = decodeInput(`input "${input.name}" of ${label}`, spec, input, maxTensorBytes);
+  }
+  const missing = signature.inputs.filter((spec) => !(spec.name in inputs));
+  if (missing.length > 0) {
+    const list = missing.map((spec) => `"${spec.name}" ${spec.dataType} ${formatSpecShape(spec)}`).join(', ');
+    throw invalid(`${label} needs input ${list}, which the request does not give`, missing[0]!.name);
+  }
+  return { inputs, rows: batchRows(version, inputs) };
+}
+
+/** Checks that every output asked for exists; null means all of them. */
+export function checkOutputs({ label, signature }: ServedVersion, outputs: readonly string[] | null | undefined): string[] | null {
+  if (outputs === null || outputs === undefined) return null;
+  const known = new Set(signature.outputs.map((spec) => spec.name));
+  for (const name of outputs) {
+    if (!known.has(name)) throw invalid(`${label} has no output "${name}" (outputs: ${names(signature.outputs)})`, name);
+  }
+  return [...new Set(outputs)];
+}
+
+function decodeInput(context: string, spec: TensorSpec, input: TensorInput, maxTensorBytes: number): Tensor {
+  const dataType = input.dataType ?? spec.dataType;
+  const details = { tensor: input.name };
+  if (dataType === 'BF16') {
+    throw new InferError('INVALID_TENSOR', `${context}: BF16 is not supported, since onnxruntime-node cannot pass bfloat16 tensors`, { details });
+  }
+  if (dataType !== spec.dataType) {
+    throw new InferError('INVALID_TENSOR', `${context}: expected ${spec.dataType}, got ${dataType}`, { details });
+  }
+  const { shape } = input;
+  if (shape.some((dim) => !Number.isInteger(dim) || dim < 0)) {
+    throw new InferError('INVALID_TENSOR', `${context}: shape ${formatShape(shape)} has a negative dim`, { details });
+  }
+  const fits = spec.shape.length === shape.length && spec.shape.every((dim, index) => dim === -1 || dim === shape[index]);
+  if (!fits) {
+    throw new InferError('INVALID_TENSOR', `${context}: expected shape ${formatSpecShape(spec)}, got ${formatShape(shape)}`, { details });
+  }
+  const count = elementCount(shape);
+  const bytes = dataType === 'STRING' ? count : count * BYTES_PER_ELEMENT[dataType];
+  if (bytes > maxTensorBytes) {
+    throw new InferError('INVALID_TENSOR', `${context}: shape ${formatShape(shape)} is ${bytes} bytes, over the limit of ${maxTensorBytes}`, { details });
+  }
+
+  const payloads = [input.data, input.base64, input.bytes].filter((payload) => payload !== undefined && payload !== null);
+  if (payloads.length !== 1) {
+    throw new InferError('INVALID_TENSOR', `${context}: give exactly one of data, base64 or file, got ${payloads.length}`, { details });
+  }
+  if (input.data !== undefined && input.data !== null) {
+    if (input.data.length !== count) {
+      throw new InferError('INVALID_TENSOR', `${context}: shape ${formatShape(shape)} holds ${count} elements, got ${input.data.length}`, { details });
+    }
+    return { dataType, shape: [...shape], data: decodeJson(dataType, input.data, context) };
+  }
+  const raw = input.bytes ?? fromBase64(input.base64!, context);
+  return { dataType, shape: [...shape], data: decodeBytes(dataType, raw, count, context) };
+}
+
+function batchRows({ label, batchDim, maxBatchSize, signature }: ServedVersion, inputs: Record<string, Tensor>): number {
+  if (batchDim === null || signature.inputs.length === 0) return 1;
+  const rows = new Set(Object.values(inputs).map((tensor) => tensor.shape[0]!));
+  if (rows.size > 1) {
+    const sizes = Object.entries(inputs).map(([name, tensor]) => `"${name}" ${tensor.shape[0]}`).join(', ');
+    throw invalid(`${label}: every input needs the same batch size in dim 0, got ${sizes}`, null);
+  }
+  const [count = 1] = rows;
+  if (count > maxBatchSize) {
+    throw invalid(`${label}: a batch of ${count} rows is over the model's maxBatchSize of ${maxBatchSize}`, null);
+  }
+  return count;
+}
+
+function invalid(message: string, tensor: string | null): InferError {
+  return new InferError('INVALID_TENSOR', message, { details: { tensor } });
+}
+
+function names(specs: readonly TensorSpec[]): string {
+  return specs.map((spec) => `"${spec.name}"`).join(', ') || 'none';
+}
+
+function formatSpecShape(spec: TensorSpec): string {
+  return formatShape(spec.shape.map((dim, index) => (dim !== -1 ? dim : index === 0 ? 'N' : '?')));
+}

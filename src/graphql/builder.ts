@@ -1,0 +1,71 @@
+import SchemaBuilder from '@pothos/core';
+import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import type { GraphQLContext } from './context.ts';
+
+export type Types = {
+  Context: GraphQLContext;
+  Scalars: {
+    TensorData: { Input: unknown[]; Output: unknown[] };
+    File: { Input: File; Output: never };
+  };
+  DefaultFieldNullability: false;
+};
+
+/** The schema types as Pothos sees them, for refs passed between type files. */
+export type SchemaTypes = PothosSchemaTypes.ExtendDefaultTypes<Types>;
+
+export function createBuilder() {
+  const builder = new SchemaBuilder<Types>({
+    defaultFieldNullability: false,
+  });
+
+  builder.scalarType('TensorData', {
+    description:
+      'A flat, row-major list of tensor elements: numbers, booleans or strings. 64-bit integers beyond 2^53 are decimal ' +
+      'strings; floats may be "NaN", "Infinity" or "-Infinity".',
+    serialize: (value) => value,
+    parseValue: (value) => {
+      if (!Array.isArray(value)) throw new GraphQLError('TensorData must be a flat list of numbers, booleans or strings');
+      return value;
+    },
+    parseLiteral: (node) => {
+      if (node.kind !== Kind.LIST) throw new GraphQLError('TensorData must be a flat list of numbers, booleans or strings');
+      return node.values.map(literalElement);
+    },
+  });
+
+  builder.scalarType('File', {
+    description: 'A binary part of a GraphQL multipart request: the raw little-endian bytes of a tensor.',
+    serialize: () => {
+      throw new GraphQLError('File is an input-only scalar');
+    },
+    parseValue: (value) => {
+      if (!(value instanceof Blob)) throw new GraphQLError('File must be a part of a multipart request');
+      return value as File;
+    },
+  });
+
+  builder.queryType({});
+  builder.mutationType({});
+  return builder;
+}
+
+export type Builder = ReturnType<typeof createBuilder>;
+
+function literalElement(node: ValueNode): unknown {
+  switch (node.kind) {
+    case Kind.INT: {
+      // Integers past 2^53 stay decimal strings, so 64-bit values arrive exact.
+      const value = Number(node.value);
+      return Number.isSafeInteger(value) ? value : node.value;
+    }
+    case Kind.FLOAT:
+      return Number(node.value);
+    case Kind.STRING:
+      return node.value;
+    case Kind.BOOLEAN:
+      return node.value;
+    default:
+      throw new GraphQLError(`TensorData elements must be numbers, booleans or strings, got ${node.kind}`);
+  }
+}

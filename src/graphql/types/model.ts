@@ -1,0 +1,74 @@
+import { emptyStats, type BatcherStats } from '../../batching/batcher.ts';
+import { MODEL_STATES, type Model, type ModelVersion } from '../../registry/model-version.ts';
+import type { ObjectRef } from '@pothos/core';
+import type { Builder, SchemaTypes } from '../builder.ts';
+import type { TensorSpec } from '../../runtime/tensor-spec.ts';
+
+export function addModelTypes(builder: Builder, { TensorSpecRef }: { TensorSpecRef: ObjectRef<SchemaTypes, TensorSpec> }) {
+  const ModelState = builder.enumType('ModelState', { values: MODEL_STATES });
+
+  const ModelStats = builder.objectRef<BatcherStats>('ModelStats').implement({
+    description: 'Live figures of one model version since it was loaded.',
+    fields: (t) => ({
+      requests: t.exposeInt('requests', { description: 'Requests submitted.' }),
+      failures: t.exposeInt('failures', { description: 'Requests answered with an error.' }),
+      batches: t.exposeInt('runs', { description: 'ONNX runs.' }),
+      items: t.exposeInt('items', { description: 'Rows run, over all batches.' }),
+      meanBatchSize: t.float({ resolve: (s) => (s.runs ? s.items / s.runs : 0) }),
+      queued: t.exposeInt('queued', { description: 'Requests waiting for a worker now.' }),
+      inFlight: t.exposeInt('inFlight', { description: 'Requests running now.' }),
+      meanQueueMs: t.float({ resolve: (s) => (s.requests ? s.queueMsTotal / s.requests : 0) }),
+      meanComputeMs: t.float({ description: 'Mean time of one ONNX run.', resolve: (s) => (s.runs ? s.computeMsTotal / s.runs : 0) }),
+    }),
+  });
+
+  const ModelVersionRef = builder.objectRef<ModelVersion>('ModelVersion').implement({
+    fields: (t) => ({
+      version: t.string({ resolve: (version) => String(version.version) }),
+      state: t.field({ type: ModelState, resolve: (version) => version.state }),
+      stateReason: t.string({ nullable: true, resolve: (version) => version.stateReason }),
+      inputs: t.field({ type: [TensorSpecRef], resolve: (version) => version.signature?.inputs ?? [] }),
+      outputs: t.field({ type: [TensorSpecRef], resolve: (version) => version.signature?.outputs ?? [] }),
+      maxBatchSize: t.int({
+        description: 'Largest batch in rows of dim 0; 0 when the model has no batch dim and runs one request at a time.',
+        resolve: (version) => (version.settings.batchDim === null ? 0 : version.settings.maxBatchSize),
+      }),
+      maxQueueDelayMs: t.float({ resolve: (version) => version.settings.maxQueueDelayMs }),
+      maxQueueSize: t.int({ resolve: (version) => version.settings.maxQueueSize }),
+      instances: t.int({ description: 'Workers holding a session of this version.', resolve: (version) => version.settings.instances }),
+      loadMs: t.float({ nullable: true, description: 'How long the last load took.', resolve: (version) => version.loadMs }),
+      stats: t.field({ type: ModelStats, resolve: (version, _args, { predictor }) => predictor.stats(version.key) ?? emptyStats() }),
+    }),
+  });
+
+  const ModelRef = builder.objectRef<Model>('Model').implement({
+    fields: (t) => ({
+      name: t.exposeString('name'),
+      description: t.string({ nullable: true, resolve: (model) => model.description }),
+      task: t.string({ nullable: true, resolve: (model) => model.task }),
+      labels: t.stringList({ nullable: true, resolve: (model) => model.labels }),
+      stateReason: t.string({
+        nullable: true,
+        description: 'Why the whole model cannot be served (bad model.json, no version folder), naming the file.',
+        resolve: (model) => model.error,
+      }),
+      versions: t.field({ type: [ModelVersionRef], resolve: (model) => model.versions }),
+      defaultVersion: t.field({
+        type: ModelVersionRef,
+        nullable: true,
+        description: 'The version a request that names none is served by: the highest READY version, else the highest.',
+        resolve: (model, _args, { registry }) => registry.defaultVersion(model) ?? null,
+      }),
+    }),
+  });
+
+  builder.queryFields((t) => ({
+    models: t.field({ type: [ModelRef], resolve: (_root, _args, { registry }) => registry.list() }),
+    model: t.field({
+      type: ModelRef,
+      nullable: true,
+      args: { name: t.arg.string({ required: true }) },
+      resolve: (_root, { name }, { registry }) => registry.get(name) ?? null,
+    }),
+  }));
+}

@@ -1,0 +1,86 @@
+import type { EnumRef, ObjectRef } from '@pothos/core';
+import type { PredictTiming } from '../../batching/predictor.ts';
+import type { DataType as DataTypeName } from '../../runtime/tensor.ts';
+import type { Builder, SchemaTypes } from '../builder.ts';
+import type { OutputTensor } from './tensor.ts';
+
+interface PredictResult {
+  model: string;
+  version: string;
+  outputs: OutputTensor[];
+  timing: PredictTiming;
+}
+
+export function addPredict(
+  builder: Builder,
+  { DataType, TensorRef }: { DataType: EnumRef<SchemaTypes, DataTypeName>; TensorRef: ObjectRef<SchemaTypes, OutputTensor> },
+) {
+  const TensorInput = builder.inputType('TensorInput', {
+    description: 'One input tensor: give exactly one of data, base64 or file.',
+    fields: (t) => ({
+      name: t.string({ required: true }),
+      dataType: t.field({ type: DataType, description: "Defaults to the model's data type for this input." }),
+      shape: t.intList({ required: true }),
+      data: t.field({ type: 'TensorData', description: 'Elements as a flat row-major JSON list.' }),
+      base64: t.string({ description: 'The raw little-endian bytes, base64-encoded.' }),
+      file: t.field({ type: 'File', description: 'The raw little-endian bytes as a binary part of a multipart request: the fast path.' }),
+    }),
+  });
+
+  const PredictInput = builder.inputType('PredictInput', {
+    fields: (t) => ({
+      model: t.string({ required: true }),
+      version: t.string({ description: "Defaults to the model's default version." }),
+      inputs: t.field({ type: [TensorInput], required: true }),
+      outputs: t.stringList({ description: 'Outputs to compute; all of them when absent.' }),
+      timeoutMs: t.int({ description: 'Deadline from arrival, counting time in the queue: past it, DEADLINE_EXCEEDED.' }),
+    }),
+  });
+
+  const Timing = builder.objectRef<PredictTiming>('PredictTiming').implement({
+    fields: (t) => ({
+      queueMs: t.exposeFloat('queueMs', { description: 'Time waiting for a batch to be sent to a worker.' }),
+      computeMs: t.exposeFloat('computeMs', { description: 'Time of the ONNX run this request rode in.' }),
+      totalMs: t.exposeFloat('totalMs', { description: 'From the request reaching the model to its answer.' }),
+      batchSize: t.exposeInt('batchSize', { description: 'Rows in the ONNX run this request rode in.' }),
+    }),
+  });
+
+  const Result = builder.objectRef<PredictResult>('PredictResult').implement({
+    fields: (t) => ({
+      model: t.exposeString('model'),
+      version: t.exposeString('version', { description: 'The version that served the request.' }),
+      outputs: t.field({ type: [TensorRef], resolve: (result) => result.outputs }),
+      timing: t.field({ type: Timing, resolve: (result) => result.timing }),
+    }),
+  });
+
+  builder.mutationField('predict', (t) =>
+    t.field({
+      type: Result,
+      description: 'Runs a model on the given inputs, batched with concurrent requests to the same model version.',
+      args: { input: t.arg({ type: PredictInput, required: true }) },
+      resolve: async (_root, { input }, { registry, predictor, signal }) => {
+        const version = registry.resolve(input.model, input.version);
+        const inputs = await Promise.all(
+          input.inputs.map(async ({ file, ...tensor }) => ({
+            ...tensor,
+            bytes: file ? new Uint8Array(await file.arrayBuffer()) : null,
+          })),
+        );
+        const { outputs, timing } = await predictor.predict(version, {
+          inputs,
+          outputs: input.outputs,
+          timeoutMs: input.timeoutMs,
+          signal,
+        });
+        return {
+          model: version.model,
+          version: String(version.version),
+          outputs: Object.entries(outputs).map(([name, tensor]) => ({ name, tensor, labels: version.labels })),
+          timing,
+        };
+      },
+    }),
+  );
+}

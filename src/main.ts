@@ -1,0 +1,39 @@
+/** The command line: the only place that touches the process (arguments, signals, exit). */
+import { loadConfig, USAGE } from './config.ts';
+import { createJsonLogger } from './observability/logger.ts';
+import { createApp } from './server/create-app.ts';
+
+const logger = createJsonLogger();
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+const app = createApp(config, { logger });
+const url = await app.listen();
+logger.info('infergraph listening', { url, models: config.modelRepository, workers: config.workers });
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return process.exit(1);
+    stopping = true;
+    logger.info('shutting down', { signal });
+    app.dispose().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('unclean shutdown', { error: String(error) });
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,12 @@
+import type { ModelState } from './model-version.ts';
+
+export interface ModelEvent {
+  model: string;
+  version: number;
+  state: ModelState;
+  reason: string | null;
+  /** Milliseconds since the epoch. */
+  at: number;
+}
+
+export type ModelEventListener = (event: ModelEvent) => void;

@@ -1,0 +1,94 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { modelConfigSchema, type ModelConfig } from './model-config.ts';
+
+export interface VersionEntry {
+  version: number;
+  path: string;
+  /** Why this version cannot be loaded, naming the file and the problem; null when it looks loadable. */
+  error: string | null;
+}
+
+export interface ModelEntry {
+  name: string;
+  directory: string;
+  config: ModelConfig;
+  labels: string[] | null;
+  versions: VersionEntry[];
+  /** Why the whole model cannot be served (bad model.json, unreadable labels, no versions); null when fine. */
+  error: string | null;
+}
+
+const MODEL_FILE = 'model.onnx';
+const VERSION_PATTERN = /^[1-9][0-9]*$/;
+
+/** Reads the model repository: one entry per folder, broken ones with their reason, never a throw for one bad model. */
+export async function scanRepository(root: string): Promise<ModelEntry[]> {
+  const folders = (await readdir(root, { withFileTypes: true }))
+    .filter((dirent) => dirent.isDirectory() && !dirent.name.startsWith('.'))
+    .map((dirent) => dirent.name)
+    .sort();
+  return Promise.all(folders.map((name) => scanModel(name, join(root, name))));
+}
+
+export async function scanModel(name: string, directory: string): Promise<ModelEntry> {
+  const entry: ModelEntry = { name, directory, config: {}, labels: null, versions: [], error: null };
+  const children = await readdir(directory, { withFileTypes: true });
+  entry.versions = await Promise.all(
+    children
+      .filter((dirent) => dirent.isDirectory() && VERSION_PATTERN.test(dirent.name))
+      .map((dirent) => scanVersion(Number(dirent.name), join(directory, dirent.name))),
+  );
+  entry.versions.sort((a, b) => a.version - b.version);
+  try {
+    entry.config = await readConfig(join(directory, 'model.json'));
+    entry.labels = await readLabels(directory, entry.config.labels);
+    if (entry.versions.length === 0) entry.error = `${directory} has no version folder (expected ${name}/1/${MODEL_FILE})`;
+  } catch (error) {
+    entry.error = (error as Error).message;
+  }
+  return entry;
+}
+
+async function scanVersion(version: number, directory: string): Promise<VersionEntry> {
+  const path = join(directory, MODEL_FILE);
+  const info = await stat(path).catch(() => null);
+  let error: string | null = null;
+  if (!info?.isFile()) error = `${path} is missing`;
+  else if (info.size === 0) error = `${path} is empty`;
+  return { version, path, error };
+}
+
+async function readConfig(path: string): Promise<ModelConfig> {
+  const text = await readOptional(path);
+  if (text === null) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = modelConfigSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`${path} is invalid: ${z.prettifyError(parsed.error).replaceAll('\n', '; ')}`);
+  return parsed.data;
+}
+
+async function readLabels(directory: string, file: string | undefined): Promise<string[] | null> {
+  const path = join(directory, file ?? 'labels.txt');
+  const text = await readOptional(path);
+  if (text === null) {
+    if (file !== undefined) throw new Error(`${path} is missing (named by model.json "labels")`);
+    return null;
+  }
+  return text.split(/\r?\n/).filter((line, index, lines) => line !== '' || index < lines.length - 1);
+}
+
+async function readOptional(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new Error(`${path} cannot be read: ${(error as Error).message}`);
+  }
+}

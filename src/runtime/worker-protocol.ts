@@ -1,0 +1,29 @@
+import type { SerializedError } from '../errors.ts';
+import type { Tensor } from './tensor.ts';
+import type { ModelSignature } from './tensor-spec.ts';
+
+/** Session options a model version loads with; each is explicit, never onnxruntime's default. */
+export interface SessionOptions {
+  intraOpNumThreads: number;
+}
+
+export type WorkerRequest =
+  | { id: number; type: 'load'; key: string; path: string; options: SessionOptions }
+  | { id: number; type: 'run'; key: string; feeds: Record<string, Tensor>; outputs: string[] | null }
+  | { id: number; type: 'unload'; key: string };
+
+export interface RunResult {
+  outputs: Record<string, Tensor>;
+  /** Time inside session.run on the worker, in milliseconds. */
+  computeMs: number;
+}
+
+export interface WorkerResults {
+  load: ModelSignature;
+  run: RunResult;
+  unload: null;
+}
+
+export type WorkerResponse =
+  | { id: number; ok: true; result: WorkerResults[keyof WorkerResults] }
+  | { id: number; ok: false; error: SerializedError };

@@ -1,0 +1,94 @@
+/**
+ * The body of one inference thread. It holds onnxruntime sessions of many model versions
+ * and answers the pool's requests one at a time: session.run blocks this thread, not the
+ * server's event loop.
+ */
+import { parentPort } from 'node:worker_threads';
+import ort from 'onnxruntime-node';
+import { InferError, serializeError } from '../errors.ts';
+import { readSignature } from './signature.ts';
+import { dataTypeFromOrt, ORT_TYPE, type Tensor, type TensorElements } from './tensor.ts';
+import type { RunResult, WorkerRequest, WorkerResponse, WorkerResults } from './worker-protocol.ts';
+
+if (!parentPort) throw new Error('worker.ts runs only as a worker thread');
+const port = parentPort;
+const sessions = new Map<string, ort.InferenceSession>();
+
+port.on('message', (request: WorkerRequest) => {
+  handle(request).then(
+    ({ result, transfer }) => port.postMessage({ id: request.id, ok: true, result } satisfies WorkerResponse, transfer),
+    (error: unknown) => port.postMessage({ id: request.id, ok: false, error: serializeError(error) } satisfies WorkerResponse),
+  );
+});
+
+interface Handled {
+  result: WorkerResults[keyof WorkerResults];
+  transfer: ArrayBuffer[];
+}
+
+async function handle(request: WorkerRequest): Promise<Handled> {
+  switch (request.type) {
+    case 'load': {
+      const session = await ort.InferenceSession.create(request.path, {
+        intraOpNumThreads: request.options.intraOpNumThreads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
+      try {
+        const signature = readSignature(session);
+        await sessions.get(request.key)?.release();
+        sessions.set(request.key, session);
+        return { result: signature, transfer: [] };
+      } catch (error) {
+        await session.release();
+        throw error;
+      }
+    }
+    case 'run':
+      return run(request.key, request.feeds, request.outputs);
+    case 'unload': {
+      const session = sessions.get(request.key);
+      sessions.delete(request.key);
+      await session?.release();
+      return { result: null, transfer: [] };
+    }
+  }
+}
+
+async function run(key: string, feeds: Record<string, Tensor>, outputNames: string[] | null): Promise<Handled> {
+  const session = sessions.get(key);
+  if (!session) throw new InferError('MODEL_NOT_READY', `model version ${key} has no session on this worker`);
+  const ortFeeds: Record<string, ort.Tensor> = {};
+  for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = toOrt(tensor);
+  const started = performance.now();
+  const ortOutputs = outputNames ? await session.run(ortFeeds, outputNames) : await session.run(ortFeeds);
+  const computeMs = performance.now() - started;
+
+  const outputs: Record<string, Tensor> = {};
+  const transfer: ArrayBuffer[] = [];
+  for (const [name, value] of Object.entries(ortOutputs)) {
+    const tensor = fromOrt(value);
+    outputs[name] = tensor;
+    if (!Array.isArray(tensor.data)) transfer.push(tensor.data.buffer as ArrayBuffer);
+  }
+  return { result: { outputs, computeMs } satisfies RunResult, transfer };
+}
+
+function toOrt({ dataType, shape, data }: Tensor): ort.Tensor {
+  if (dataType === 'BF16') throw new InferError('INVALID_TENSOR', 'BF16 tensors cannot be passed to onnxruntime-node');
+  return new ort.Tensor(ORT_TYPE[dataType] as 'float32', data as Float32Array, shape);
+}
+
+function fromOrt(value: ort.Tensor): Tensor {
+  const dataType = dataTypeFromOrt(value.type);
+  if (dataType === undefined) throw new InferError('INTERNAL', `output of element type ${value.type} cannot be served`);
+  return { dataType, shape: [...value.dims], data: ownBuffer(value.data as TensorElements) };
+}
+
+/** A typed array that owns its whole buffer, so the buffer can be transferred without sending bytes it does not cover. */
+function ownBuffer(data: TensorElements): TensorElements {
+  if (Array.isArray(data)) return data;
+  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return data;
+  return data.slice() as TensorElements;
+}

@@ -1,0 +1,106 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createYoga } from 'graphql-yoga';
+import { createPredictor, type Predictor } from '../batching/predictor.ts';
+import type { Config } from '../config.ts';
+import type { GraphQLContext } from '../graphql/context.ts';
+import { createSchema } from '../graphql/schema.ts';
+import { readHealth } from '../graphql/types/health.ts';
+import { createJsonLogger, type Logger } from '../observability/logger.ts';
+import { createModelRegistry, type ModelRegistry } from '../registry/model-registry.ts';
+import { createWorkerPool, type WorkerPool } from '../runtime/worker-pool.ts';
+import { attachGraphQLWs } from './graphql-ws.ts';
+import { useHealthEndpoints } from './health-plugin.ts';
+import { createMaskError } from './mask-error.ts';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface AppOptions {
+  logger?: Logger;
+}
+
+export interface App extends AsyncDisposable {
+  readonly registry: ModelRegistry;
+  readonly pool: WorkerPool;
+  readonly predictor: Predictor;
+  readonly yoga: ReturnType<typeof createYoga<object, GraphQLContext>>;
+  readonly server: Server;
+  /** Listens on the config's port and host (port 0 picks a free one); resolves with the GraphQL URL. */
+  listen(): Promise<string>;
+  /** Shuts down in order: not ready → stop accepting → close sockets (1001) → drain queues → release sessions. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * The whole server, not yet listening: the worker pool, the registry loading the repository in
+ * the background (the server answers, not ready, meanwhile), the batching core, and yoga with
+ * graphql-ws on one HTTP server.
+ */
+export function createApp(config: Config, { logger = createJsonLogger() }: AppOptions = {}): App {
+  const pool = createWorkerPool({ size: config.workers });
+  const registry = createModelRegistry({ root: config.modelRepository, pool, defaults: config.batching });
+  const predictor = createPredictor({ pool, maxTensorBytes: config.maxTensorBytes });
+  let draining = false;
+  const context = { registry, predictor, draining: () => draining };
+
+  registry.onEvent((event) => {
+    const level = event.state === 'FAILED' ? 'warn' : 'info';
+    logger[level]('model state', { ...event });
+  });
+  const loaded = registry.start().catch((error: unknown) => {
+    logger.error('cannot read the model repository', { root: config.modelRepository, error: String(error) });
+  });
+
+  const yoga = createYoga<object, GraphQLContext>({
+    schema: createSchema(),
+    graphqlEndpoint: GRAPHQL_PATH,
+    graphiql: config.graphiql,
+    landingPage: false,
+    logging: false,
+    maskedErrors: { maskError: createMaskError(logger) },
+    context: ({ request }: { request?: Request }) => ({ ...context, signal: request?.signal }),
+    plugins: [useHealthEndpoints(() => readHealth(context))],
+  });
+
+  const server = createServer(yoga);
+  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH);
+
+  const app: App = {
+    registry,
+    pool,
+    predictor,
+    yoga,
+    server,
+
+    listen() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          const { port } = server.address() as AddressInfo;
+          const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+          resolve(`http://${host}:${port}${GRAPHQL_PATH}`);
+        });
+      });
+    },
+
+    async dispose() {
+      if (draining) return;
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await ws.close();
+      server.closeIdleConnections();
+      await loaded;
+      await predictor.drain();
+      server.closeAllConnections();
+      await closed;
+      await registry.close();
+      await pool.close();
+    },
+
+    [Symbol.asyncDispose]() {
+      return app.dispose();
+    },
+  };
+  return app;
+}

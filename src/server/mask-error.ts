@@ -1,0 +1,36 @@
+import { GraphQLError } from 'graphql';
+import { maskError as yogaMaskError } from 'graphql-yoga';
+import { HTTP_STATUS, InferError } from '../errors.ts';
+import type { Logger } from '../observability/logger.ts';
+
+/**
+ * Yoga's error mask, made to speak infergraph's vocabulary: an InferError keeps its message
+ * and gets its `extensions.code`; anything unexpected is logged here and reaches the client
+ * only as INTERNAL, never with its message or stack.
+ */
+export function createMaskError(logger: Logger) {
+  return (error: unknown, message: string): Error => {
+    const original = error instanceof GraphQLError ? error.originalError : error;
+    if (original instanceof InferError && original.code !== 'INTERNAL') {
+      const located = error instanceof GraphQLError ? error : undefined;
+      return new GraphQLError(original.message, {
+        nodes: located?.nodes ?? null,
+        path: located?.path ?? null,
+        extensions: { code: original.code, ...original.details, http: { status: HTTP_STATUS[original.code] } },
+      });
+    }
+    if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
+    logger.error('internal error', { error: describe(original), path: error instanceof GraphQLError ? error.path : undefined });
+    const masked = yogaMaskError(error, message, false) as GraphQLError;
+    return new GraphQLError('internal server error', {
+      nodes: masked.nodes ?? null,
+      path: masked.path ?? null,
+      extensions: { code: 'INTERNAL', http: { status: HTTP_STATUS.INTERNAL } },
+    });
+  };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof InferError && error.cause) return `${error.message}: ${describe(error.cause)}`;
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
