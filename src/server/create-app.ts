@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import { createPredictor, type Predictor } from '../batching/predictor.ts';
 import type { Config } from '../config.ts';
@@ -55,6 +56,8 @@ export function createApp(config: Config, { logger = createJsonLogger() }: AppOp
     schema: createSchema(),
     graphqlEndpoint: GRAPHQL_PATH,
     graphiql: config.graphiql,
+    // The bundled GraphiQL: yoga's default page loads its scripts from a CDN, which a closed network lacks.
+    renderGraphiQL,
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: createMaskError(logger) },
