@@ -34,6 +34,8 @@ async function handle(request: WorkerRequest): Promise<Handled> {
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
+      }).catch((error: unknown) => {
+        throw new Error(explainLoadError((error as Error).message));
       });
       try {
         const signature = readSignature(session);
@@ -91,4 +93,12 @@ function ownBuffer(data: TensorElements): TensorElements {
   if (Array.isArray(data)) return data;
   if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return data;
   return data.slice() as TensorElements;
+}
+
+/** onnxruntime-node names a tensor type it cannot bind only by its ONNX number; 16 is bfloat16. */
+function explainLoadError(message: string): string {
+  if (/Unsupported data type: 16\b/.test(message)) {
+    return `${message} (a tensor is BF16, which onnxruntime-node cannot pass in or out of a session)`;
+  }
+  return message;
 }
