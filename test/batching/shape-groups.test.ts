@@ -24,7 +24,7 @@ describe('concatRows and splitRows', () => {
     const [first, second] = splitRows(joined, [1, 2]);
     expect(first!.shape).toEqual([1, 2]);
     expect([...(second!.data as Float32Array)]).toEqual([3, 4, 5, 6]);
-    expect(second!.data.buffer).not.toBe(joined.data.buffer);
+    expect((second!.data as Float32Array).buffer).not.toBe((joined.data as Float32Array).buffer);
   });
 
   it('should join string and 64-bit tensors exactly', () => {
