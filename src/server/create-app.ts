@@ -16,6 +16,17 @@ import { createMaskError } from './mask-error.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 
+/** What GraphiQL opens with: the catalog, the first thing a new user wants to see. */
+const GRAPHIQL_QUERY = `# The models this server serves. Try predict next: see the README.
+{
+  models {
+    name
+    description
+    versions { version state inputs { name dataType shape } outputs { name dataType shape } }
+  }
+}
+`;
+
 export interface AppOptions {
   logger?: Logger;
 }
@@ -55,7 +66,7 @@ export function createApp(config: Config, { logger = createJsonLogger() }: AppOp
   const yoga = createYoga<object, GraphQLContext>({
     schema: createSchema(),
     graphqlEndpoint: GRAPHQL_PATH,
-    graphiql: config.graphiql,
+    graphiql: config.graphiql && { title: 'infergraph', defaultQuery: GRAPHIQL_QUERY },
     // The bundled GraphiQL: yoga's default page loads its scripts from a CDN, which a closed network lacks.
     renderGraphiQL,
     landingPage: false,
