@@ -47,8 +47,6 @@ export interface Predictor {
   predict(version: ServableVersion, request: PredictRequest): Promise<PredictResponse>;
   /** Live figures of one version, or null before its first request. */
   stats(key: string): BatcherStats | null;
-  /** Waits for the version's queued and running requests, then forgets its batcher. */
-  release(key: string): Promise<void>;
   /** Waits until nothing is queued or running anywhere. */
   drain(): Promise<void>;
 }
@@ -98,14 +96,6 @@ export function createPredictor({ pool, maxTensorBytes }: PredictorOptions): Pre
     },
 
     stats: (key) => batchers.get(key)?.stats() ?? null,
-
-    async release(key) {
-      const batcher = batchers.get(key);
-      if (!batcher) return;
-      await batcher.drained();
-      batcher.dispose();
-      batchers.delete(key);
-    },
 
     async drain() {
       await Promise.all([...batchers.values()].map((batcher) => batcher.drained()));
