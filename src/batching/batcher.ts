@@ -95,6 +95,9 @@ export function createBatcher({ label, runner, maxBatchSize, maxQueueDelayMs, ma
   let ownRuns = 0;
   const waiting: (() => void)[] = [];
   const drainWaiters: (() => void)[] = [];
+  const notifyIfDrained = () => {
+    if (stats.queued === 0 && stats.inFlight === 0) drainWaiters.splice(0).forEach((resolve) => resolve());
+  };
 
   function schedule(dispatch: () => void): void {
     let sent = false;
@@ -131,18 +134,18 @@ export function createBatcher({ label, runner, maxBatchSize, maxQueueDelayMs, ma
 
   async function runBatch(batch: readonly Pending[]): Promise<(BatchResponse | Error)[]> {
     const dispatchedAt = performance.now();
-    stats.queued -= batch.length;
-    stats.inFlight += batch.length;
-    for (const request of batch) request.dispatched = true;
     const results = new Map<Pending, BatchResponse | Error>();
     const live = batch.filter((request) => {
       if (request.abandoned) results.set(request, request.abandoned);
+      else request.dispatched = true;
       return !request.abandoned;
     });
+    stats.queued -= live.length;
+    stats.inFlight += live.length;
     const chunks = groupByShape(live).flatMap((group) => chunkByRows(group, maxBatchSize));
     await Promise.all(chunks.map((chunk) => runChunk(chunk, dispatchedAt, results)));
-    stats.inFlight -= batch.length;
-    if (stats.queued === 0 && stats.inFlight === 0) drainWaiters.splice(0).forEach((resolve) => resolve());
+    stats.inFlight -= live.length;
+    notifyIfDrained();
     return batch.map((request) => results.get(request)!);
   }
 
@@ -222,7 +225,10 @@ export function createBatcher({ label, runner, maxBatchSize, maxQueueDelayMs, ma
     if (deadline === null && !signal) return answer;
     return new Promise((resolve, reject) => {
       const abandon = (error: InferError) => {
+        // A queued request leaves the queue now, so it holds no place under maxQueueSize.
+        if (!pending.dispatched) stats.queued--;
         pending.abandoned = error;
+        notifyIfDrained();
         cleanup();
         reject(error);
       };

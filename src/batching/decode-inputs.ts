@@ -41,7 +41,13 @@ export function decodeInputs(version: ServedVersion, sent: readonly TensorInput[
     const spec = specs.get(input.name);
     if (!spec) throw invalid(`${label} has no input "${input.name}" (inputs: ${names(signature.inputs)})`, input.name);
     if (input.name in inputs) throw invalid(`input "${input.name}" of ${label} is given twice`, input.name);
-    inputs[input.name] = decodeInput(`input "${input.name}" of ${label}`, spec, input, maxTensorBytes);
+    try {
+      inputs[input.name] = decodeInput(`input "${input.name}" of ${label}`, spec, input, maxTensorBytes);
+    } catch (error) {
+      // The codec knows the tensor only by the context string in its message.
+      if (error instanceof InferError) throw new InferError(error.code, error.message, { details: { tensor: input.name } });
+      throw error;
+    }
   }
   const missing = signature.inputs.filter((spec) => !(spec.name in inputs));
   if (missing.length > 0) {
@@ -54,6 +60,9 @@ export function decodeInputs(version: ServedVersion, sent: readonly TensorInput[
 /** Checks that every output asked for exists; null means all of them. */
 export function checkOutputs({ label, signature }: ServedVersion, outputs: readonly string[] | null | undefined): string[] | null {
   if (outputs === null || outputs === undefined) return null;
+  if (outputs.length === 0) {
+    throw invalid(`${label}: outputs is an empty list; name at least one output, or leave outputs out for all of them`, null);
+  }
   const known = new Set(signature.outputs.map((spec) => spec.name));
   for (const name of outputs) {
     if (!known.has(name)) throw invalid(`${label} has no output "${name}" (outputs: ${names(signature.outputs)})`, name);
@@ -63,34 +72,33 @@ export function checkOutputs({ label, signature }: ServedVersion, outputs: reado
 
 function decodeInput(context: string, spec: TensorSpec, input: TensorInput, maxTensorBytes: number): Tensor {
   const dataType = input.dataType ?? spec.dataType;
-  const details = { tensor: input.name };
   if (dataType === 'BF16') {
-    throw new InferError('INVALID_TENSOR', `${context}: BF16 is not supported, since onnxruntime-node cannot pass bfloat16 tensors`, { details });
+    throw new InferError('INVALID_TENSOR', `${context}: BF16 is not supported, since onnxruntime-node cannot pass bfloat16 tensors`);
   }
   if (dataType !== spec.dataType) {
-    throw new InferError('INVALID_TENSOR', `${context}: expected ${spec.dataType}, got ${dataType}`, { details });
+    throw new InferError('INVALID_TENSOR', `${context}: expected ${spec.dataType}, got ${dataType}`);
   }
   const { shape } = input;
   if (shape.some((dim) => !Number.isInteger(dim) || dim < 0)) {
-    throw new InferError('INVALID_TENSOR', `${context}: shape ${formatShape(shape)} has a negative dim`, { details });
+    throw new InferError('INVALID_TENSOR', `${context}: shape ${formatShape(shape)} has a negative dim`);
   }
   const fits = spec.shape.length === shape.length && spec.shape.every((dim, index) => dim === -1 || dim === shape[index]);
   if (!fits) {
-    throw new InferError('INVALID_TENSOR', `${context}: expected shape ${formatSpecShape(spec)}, got ${formatShape(shape)}`, { details });
+    throw new InferError('INVALID_TENSOR', `${context}: expected shape ${formatSpecShape(spec)}, got ${formatShape(shape)}`);
   }
   const count = elementCount(shape);
   const bytes = dataType === 'STRING' ? count : count * BYTES_PER_ELEMENT[dataType];
   if (bytes > maxTensorBytes) {
-    throw new InferError('INVALID_TENSOR', `${context}: shape ${formatShape(shape)} is ${bytes} bytes, over the limit of ${maxTensorBytes}`, { details });
+    throw new InferError('INVALID_TENSOR', `${context}: shape ${formatShape(shape)} is ${bytes} bytes, over the limit of ${maxTensorBytes}`);
   }
 
   const payloads = [input.data, input.base64, input.bytes].filter((payload) => payload !== undefined && payload !== null);
   if (payloads.length !== 1) {
-    throw new InferError('INVALID_TENSOR', `${context}: give exactly one of data, base64 or file, got ${payloads.length}`, { details });
+    throw new InferError('INVALID_TENSOR', `${context}: give exactly one of data, base64 or file, got ${payloads.length}`);
   }
   if (input.data !== undefined && input.data !== null) {
     if (input.data.length !== count) {
-      throw new InferError('INVALID_TENSOR', `${context}: shape ${formatShape(shape)} holds ${count} elements, got ${input.data.length}`, { details });
+      throw new InferError('INVALID_TENSOR', `${context}: shape ${formatShape(shape)} holds ${count} elements, got ${input.data.length}`);
     }
     return { dataType, shape: [...shape], data: decodeJson(dataType, input.data, context) };
   }
@@ -107,7 +115,8 @@ function batchRows({ label, batchDim, maxBatchSize, signature }: ServedVersion, 
   }
   const [count = 1] = rows;
   if (count > maxBatchSize) {
-    throw invalid(`${label}: a batch of ${count} rows is over the model's maxBatchSize of ${maxBatchSize}`, null);
+    const [name] = Object.keys(inputs);
+    throw invalid(`input "${name}" of ${label}: a batch of ${count} rows is over the model's maxBatchSize of ${maxBatchSize}`, name ?? null);
   }
   return count;
 }

@@ -40,7 +40,10 @@ export function createBuilder() {
       throw new GraphQLError('File is an input-only scalar');
     },
     parseValue: (value) => {
-      if (!(value instanceof Blob)) throw new GraphQLError('File must be a part of a multipart request');
+      // Yoga hands over its own File ponyfill, which is no instance of Node's Blob: check the shape.
+      if (typeof (value as Partial<Blob> | null)?.arrayBuffer !== 'function') {
+        throw new GraphQLError('File must be a binary part of a multipart request');
+      }
       return value as File;
     },
   });

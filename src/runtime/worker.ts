@@ -34,6 +34,9 @@ async function handle(request: WorkerRequest): Promise<Handled> {
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
+        // Failures reach the server's log as structured lines naming the model and request;
+        // onnxruntime's own stderr lines would repeat them without that context.
+        logSeverityLevel: 4,
       }).catch((error: unknown) => {
         throw new Error(explainLoadError((error as Error).message));
       });

@@ -19,7 +19,15 @@ export function createMaskError(logger: Logger) {
         extensions: { code: original.code, ...original.details, http: { status: HTTP_STATUS[original.code] } },
       });
     }
-    if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
+    if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) {
+      // GraphQL's own errors (a variable of the wrong type, say) are the client's mistakes too.
+      if (error.extensions.code !== undefined) return error;
+      return new GraphQLError(error.message, {
+        nodes: error.nodes ?? null,
+        path: error.path ?? null,
+        extensions: { ...error.extensions, code: 'INVALID_ARGUMENT', http: { status: HTTP_STATUS.INVALID_ARGUMENT } },
+      });
+    }
     logger.error('internal error', { error: describe(original), path: error instanceof GraphQLError ? error.path : undefined });
     const masked = yogaMaskError(error, message, false) as GraphQLError;
     return new GraphQLError('internal server error', {

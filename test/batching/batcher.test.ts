@@ -170,6 +170,25 @@ describe('batcher', () => {
     await expect(patient).resolves.toMatchObject({ batchSize: 1 });
   });
 
+  it("should give an expired request's place in the queue to the next one", async () => {
+    const { runner, runs } = createManualRunner();
+    const batcher = createBatcher({ ...options, maxQueueSize: 1, runner });
+    const running = batcher.submit(rowsOf([[0]]));
+    await vi.advanceTimersByTimeAsync(0);
+    const expiring = batcher.submit({ ...rowsOf([[1]]), deadline: performance.now() + 10 }).catch((error: { code: string }) => error.code);
+    await expect(batcher.submit(rowsOf([[2]]))).rejects.toMatchObject({ code: 'OVERLOADED' });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await expiring).toBe('DEADLINE_EXCEEDED');
+    expect(batcher.stats().queued).toBe(0);
+    const next = batcher.submit(rowsOf([[3]]));
+    runs[0]!.finish();
+    await running;
+    await vi.advanceTimersByTimeAsync(0);
+    expect([...(runs[0]!.feeds.x!.data as Float32Array)]).toEqual([3]);
+    runs[0]!.finish();
+    await expect(next).resolves.toMatchObject({ batchSize: 1 });
+  });
+
   it('should drop a queued request when its client goes away', async () => {
     const { runner, runs } = createManualRunner();
     const batcher = createBatcher({ ...options, runner });

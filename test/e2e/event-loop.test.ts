@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForStats } from '../fixtures/model-stats.ts';
+import { PREDICT, type PredictData } from '../fixtures/operations.ts';
+import { createReferenceSession, type ReferenceSession } from '../fixtures/reference-session.ts';
+import { createTempRepository, EXAMPLE_MODELS, type TempRepository } from '../fixtures/repository.ts';
+import { startServer, type TestServer } from '../fixtures/server.ts';
+import { expectClose, float32ToBase64, ocrImages } from '../fixtures/tensors.ts';
+
+let repository: TempRepository;
+let server: TestServer;
+let ocrReference: ReferenceSession;
+
+beforeAll(async () => {
+  repository = await createTempRepository();
+  await repository.copyExample('ocr-direction');
+  [server, ocrReference] = await Promise.all([
+    startServer({ modelRepository: repository.root }),
+    createReferenceSession(join(EXAMPLE_MODELS, 'ocr-direction', '1', 'model.onnx')),
+  ]);
+});
+
+afterAll(async () => {
+  await server?.[Symbol.asyncDispose]();
+  await ocrReference?.[Symbol.asyncDispose]();
+  await repository?.[Symbol.asyncDispose]();
+});
+
+describe('the event loop while workers are busy', () => {
+  it('should answer health checks and queries while a burst of heavy predicts runs on the workers', async () => {
+    // Wide text lines: a lot of convolution per byte sent, so the workers, not the wire, are the busy part.
+    const width = 2048;
+    const images = [ocrImages(1, width, 51), ocrImages(1, width, 52)];
+    const inputs = images.map((image) => ({ name: 'x', shape: [1, 3, 48, width], base64: float32ToBase64(image) }));
+    let burstSettled = false;
+    const burst = Promise.all(
+      Array.from({ length: 16 }, (_, n) => server.graphql<PredictData>(PREDICT, { input: { model: 'ocr-direction', inputs: [inputs[n % 2]] } })),
+    ).finally(() => {
+      burstSettled = true;
+    });
+
+    await waitForStats(server, 'ocr-direction', (stats) => stats.inFlight > 0);
+    const answeredWhileBusy: boolean[] = [];
+    for (let check = 0; check < 5; check++) {
+      const response = await fetch(`${server.origin}/health/live`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ live: true });
+      answeredWhileBusy.push(!burstSettled);
+    }
+    const { data } = await server.graphql<{ health: { ready: boolean } }>('{ health { ready } }');
+    answeredWhileBusy.push(!burstSettled);
+    expect(data!.health.ready).toBe(true);
+    expect(answeredWhileBusy).toEqual([true, true, true, true, true, true]);
+
+    const results = await burst;
+    const expected = await Promise.all(images.map(async (image) => (await ocrReference.run({ x: { shape: [1, 3, 48, width], data: image } }))['softmax_0.tmp_0']!));
+    results.forEach((result, n) => {
+      expect(result.errors).toBeUndefined();
+      expectClose(result.data!.predict.outputs[0]!.data, expected[n % 2]!);
+    });
+  });
+});
