@@ -103,7 +103,8 @@ function decodeInput(context: string, spec: TensorSpec, input: TensorInput, maxT
     return { dataType, shape: [...shape], data: decodeJson(dataType, input.data, context) };
   }
   const raw = input.bytes ?? fromBase64(input.base64!, context);
-  return { dataType, shape: [...shape], data: decodeBytes(dataType, raw, count, context) };
+  // Both payloads arrive in buffers of their own (a decoded string, an uploaded part), so no copy is needed.
+  return { dataType, shape: [...shape], data: decodeBytes(dataType, raw, count, context, { owned: true }) };
 }
 
 function batchRows({ label, batchDim, maxBatchSize, signature }: ServedVersion, inputs: Record<string, Tensor>): number {

@@ -22,7 +22,7 @@ type FloatDataType = 'FP16' | 'BF16' | 'FP32' | 'FP64';
 
 interface TypedArrayClass {
   new (length: number): TypedElements;
-  new (buffer: ArrayBuffer): TypedElements;
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): TypedElements;
 }
 
 const ARRAY_CLASS: Record<NumericDataType, TypedArrayClass> = {
@@ -245,14 +245,16 @@ function floatToJson(value: number): number | string {
 }
 
 /**
- * Checks and converts raw little-endian bytes from a client. The result always owns a fresh
- * buffer of its own, so it can be transferred to a worker thread.
+ * Checks and converts raw little-endian bytes from a client. With `owned`, the caller hands
+ * the bytes over and they are viewed in place when aligned; otherwise (or when unaligned) the
+ * result gets a fresh buffer of its own, which can be transferred to a worker thread.
  */
 export function decodeBytes(
   dataType: DataType,
   bytes: Uint8Array,
   expectedCount: number,
   context: string,
+  { owned = false }: { owned?: boolean } = {},
 ): TensorElements {
   if (dataType === 'STRING') return decodeStringBytes(bytes, expectedCount, context);
   const expectedBytes = expectedCount * BYTES_PER_ELEMENT[dataType];
@@ -261,15 +263,15 @@ export function decodeBytes(
       `${context}: expected ${expectedBytes} bytes for ${expectedCount} ${dataType} elements, got ${bytes.byteLength}`,
     );
   }
-  // Copied, not sliced: a Buffer's slice shares memory, and the input may sit at an odd offset in Node's pool.
-  const copy = new Uint8Array(expectedBytes);
-  copy.set(bytes);
+  // A typed array needs an offset aligned to its element size; a Buffer may sit anywhere in Node's pool.
+  const inPlace = owned && bytes.byteOffset % BYTES_PER_ELEMENT[dataType] === 0;
+  const own = inPlace ? bytes : new Uint8Array(bytes);
   if (dataType === 'BOOL') {
-    const bad = copy.findIndex((byte) => byte > 1);
-    if (bad !== -1) throw invalid(`${context}: element ${bad} is byte ${copy[bad]}, expected a BOOL byte (0 or 1)`);
+    const bad = own.findIndex((byte) => byte > 1);
+    if (bad !== -1) throw invalid(`${context}: element ${bad} is byte ${own[bad]}, expected a BOOL byte (0 or 1)`);
   }
   // Typed arrays read in platform byte order; this assumes a little-endian platform, as the wire is.
-  return new ARRAY_CLASS[dataType](copy.buffer);
+  return new ARRAY_CLASS[dataType](own.buffer, own.byteOffset, expectedCount);
 }
 
 // ignoreBOM keeps a leading U+FEFF as part of the element instead of dropping it.
@@ -332,8 +334,14 @@ export function toBase64(bytes: Uint8Array): string {
 // A plain character class, not a repeated group of four: irregexp then needs no backtracking stack on megabytes.
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Decodes standard base64, padded or not. Buffer skips junk silently, so the text is checked first. */
+/**
+ * Decodes standard base64, padded or not. Buffer skips junk (and takes URL-safe letters)
+ * silently, so the decoded length is checked against the text's: any skipped character
+ * makes it shorter. The slow regex only runs to word the error.
+ */
 export function fromBase64(text: string, context: string): Uint8Array {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.byteLength === decodedLength(text) && !text.includes('-') && !text.includes('_')) return bytes;
   const padded = text.endsWith('=');
   if (!BASE64.test(text) || (padded ? text.length % 4 !== 0 : text.length % 4 === 1)) {
     const bad = text.search(/[^A-Za-z0-9+/=]/);
@@ -343,7 +351,16 @@ export function fromBase64(text: string, context: string): Uint8Array {
       `${context}: the data is not valid base64 (${reason}), expected only A-Z, a-z, 0-9, + and / with optional "=" padding`,
     );
   }
-  return Buffer.from(text, 'base64');
+  throw invalid(`${context}: the data is not valid base64, expected only A-Z, a-z, 0-9, + and / with optional "=" padding`);
+}
+
+/** The bytes that well-formed base64 of this length holds, or -1 when no well-formed text has it. */
+function decodedLength(text: string): number {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x3d /* = */) end--;
+  const padding = text.length - end;
+  if (padding > 2 || (padding > 0 && text.length % 4 !== 0) || end % 4 === 1) return -1;
+  return Math.floor((end * 3) / 4);
 }
 
 function invalid(message: string, cause?: unknown): InferError {

@@ -137,13 +137,20 @@ export function createWorkerPool({ size = availableParallelism() }: WorkerPoolOp
       if (held.length === 0) return Promise.reject(new InferError('MODEL_NOT_READY', `model version ${key} is not loaded`));
       const slot = held.reduce((best, candidate) => (candidate.inFlight < best.inFlight ? candidate : best));
       const transfer: ArrayBuffer[] = [];
-      for (const tensor of Object.values(feeds)) {
+      const sent: Record<string, Tensor> = {};
+      for (const [name, tensor] of Object.entries(feeds)) {
         const { data } = tensor;
-        if (!Array.isArray(data) && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
-          transfer.push(data.buffer as ArrayBuffer);
+        if (Array.isArray(data)) {
+          sent[name] = tensor;
+          continue;
         }
+        // A view into a larger buffer (Node's Buffer pool, say) is cut out first: postMessage
+        // would otherwise clone the whole buffer, and transferring it would take it from its owner.
+        const owning = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+        transfer.push(owning.buffer as ArrayBuffer);
+        sent[name] = { ...tensor, data: owning as typeof data };
       }
-      return send<'run'>(slot, { type: 'run', key, feeds, outputs: outputs ?? null }, transfer);
+      return send<'run'>(slot, { type: 'run', key, feeds: sent, outputs: outputs ?? null }, transfer);
     },
 
     isIdle(key) {

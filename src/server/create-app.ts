@@ -1,7 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
+import type { WebSocket } from 'ws';
 import { createPredictor, type Predictor } from '../batching/predictor.ts';
 import type { Config } from '../config.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
@@ -10,6 +11,7 @@ import { readHealth } from '../graphql/types/health.ts';
 import { createJsonLogger, type Logger } from '../observability/logger.ts';
 import { createModelRegistry, type ModelRegistry } from '../registry/model-registry.ts';
 import { createWorkerPool, type WorkerPool } from '../runtime/worker-pool.ts';
+import { clientSignalOf } from './client-signal.ts';
 import { attachGraphQLWs } from './graphql-ws.ts';
 import { useHealthEndpoints } from './health-plugin.ts';
 import { createMaskError } from './mask-error.ts';
@@ -27,6 +29,12 @@ const GRAPHIQL_QUERY = `# The models this server serves. Try predict next: see t
 }
 `;
 
+/** What a request brings from its transport: Node's response over HTTP, the socket over graphql-ws. */
+interface ServerContext {
+  res?: ServerResponse;
+  socket?: WebSocket;
+}
+
 export interface AppOptions {
   logger?: Logger;
 }
@@ -35,7 +43,7 @@ export interface App extends AsyncDisposable {
   readonly registry: ModelRegistry;
   readonly pool: WorkerPool;
   readonly predictor: Predictor;
-  readonly yoga: ReturnType<typeof createYoga<object, GraphQLContext>>;
+  readonly yoga: ReturnType<typeof createYoga<ServerContext, GraphQLContext>>;
   readonly server: Server;
   /** Listens on the config's port and host (port 0 picks a free one); resolves with the GraphQL URL. */
   listen(): Promise<string>;
@@ -63,7 +71,7 @@ export function createApp(config: Config, { logger = createJsonLogger() }: AppOp
     logger.error('cannot read the model repository', { root: config.modelRepository, error: String(error) });
   });
 
-  const yoga = createYoga<object, GraphQLContext>({
+  const yoga = createYoga<ServerContext, GraphQLContext>({
     schema: createSchema(),
     graphqlEndpoint: GRAPHQL_PATH,
     graphiql: config.graphiql && { title: 'infergraph', defaultQuery: GRAPHIQL_QUERY },
@@ -72,7 +80,7 @@ export function createApp(config: Config, { logger = createJsonLogger() }: AppOp
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: createMaskError(logger) },
-    context: ({ request }: { request?: Request }) => ({ ...context, signal: request?.signal }),
+    context: (initial) => ({ ...context, clientSignal: clientSignalOf(initial) }),
     plugins: [useHealthEndpoints(() => readHealth(context))],
   });
 

@@ -60,7 +60,7 @@ export function addPredict(
       type: Result,
       description: 'Runs a model on the given inputs, batched with concurrent requests to the same model version.',
       args: { input: t.arg({ type: PredictInput, required: true }) },
-      resolve: async (_root, { input }, { registry, predictor, signal }) => {
+      resolve: async (_root, { input }, { registry, predictor, clientSignal }) => {
         const version = registry.resolve(input.model, input.version);
         const inputs = await Promise.all(
           input.inputs.map(async ({ file, ...tensor }) => ({
@@ -72,7 +72,7 @@ export function addPredict(
           inputs,
           outputs: input.outputs,
           timeoutMs: input.timeoutMs,
-          signal,
+          signal: clientSignal?.(),
         });
         return {
           model: version.model,
