@@ -1,0 +1,217 @@
+/**
+ * `npm run bench`: the server against raw onnxruntime-node, for each example model, transport
+ * and concurrency; prints tables and the goals, writes bench/results/latest.json. Never fails
+ * on a figure. About 5 minutes; `BENCH_QUICK=1` (or `--quick`) takes about one.
+ *
+ *   npm run bench -- --model glyphs --concurrency 1,64 --transport http-multipart
+ *
+ * `--profile` runs the servers under `node --cpu-prof` and prints where their main thread
+ * spent its time; filter down to one scenario for a readable profile.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { waitForQuiet } from './cpu-meter.ts';
+import { evaluateGoals, SATURATION } from './goals.ts';
+import { createBenchRepository, describeModel, modelFile, soleInput } from './models.ts';
+import { mainThreadProfile, summarizeProfile } from './profile-summary.ts';
+import { createRawPool } from './raw.ts';
+import { ceilingLines, cpuTable, fixed, goalLines, throughputTable, timeTable } from './report.ts';
+import type { ScenarioResult } from './results.ts';
+import { KNOWN_MODELS, samplesFor } from './samples.ts';
+import { runRawScenario, runServerScenario, type Timing } from './scenarios.ts';
+import { startServerProcess, type ServerProcess } from './server-process.ts';
+import { TRANSPORTS, type TransportName } from './transports.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS = join(ROOT, 'bench/results/latest.json');
+/** The server's inference threads, and so the raw baseline's. */
+const WORKERS = 2;
+const SAMPLE_COUNT = 16;
+/** Two batches per raw worker, so that a worker never waits for its next message. */
+const CEILING_CONCURRENCY = 2 * WORKERS;
+
+const { values: flags } = parseArgs({
+  options: {
+    model: { type: 'string', multiple: true },
+    concurrency: { type: 'string', multiple: true },
+    transport: { type: 'string', multiple: true },
+    quick: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+const quick = flags.quick || ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '');
+const models = pick('model', flags.model, KNOWN_MODELS);
+const transports = pick('transport', flags.transport, TRANSPORTS) as TransportName[];
+const concurrencies = list(flags.concurrency).map(Number);
+if (concurrencies.length === 0) concurrencies.push(1, 8, 32, SATURATION);
+if (concurrencies.some((value) => !Number.isInteger(value) || value < 1)) usage(`--concurrency takes positive integers, got ${flags.concurrency}`);
+
+const timing: Timing = quick ? { warmupMs: 400, durationMs: 1200 } : { warmupMs: 1500, durationMs: 5000 };
+const ceilingTiming: Timing = quick ? { warmupMs: 300, durationMs: 1000 } : { warmupMs: 1000, durationMs: 3000 };
+const ceilingRows = quick ? [32] : [8, 32, 64];
+
+const startedAt = new Date();
+const header = [
+  `infergraph bench, ${quick ? 'quick' : 'full'} mode (${timing.warmupMs} ms warm-up, ${timing.durationMs} ms measured per row), ${startedAt.toISOString()}`,
+  `machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), node ${process.version}`,
+  `server: a child process (node --import tsx src/main.ts), WORKERS=${WORKERS}, serving a temp copy of the measured models`,
+  `        (their own model.json settings); the load generator, the /health/live probe (own thread) and the raw baseline`,
+  `        run in this process, on the same cores.`,
+  `raw: onnxruntime-node on ${WORKERS} worker_threads, intraOpNumThreads 1, one message per run, timed on this main thread.`,
+  `every server request carries 1 row (bodies encoded once, up front); "batch/run" is rows per ONNX run (the model's stats`,
+  `counters), "batch/req" the batch a request rode in (timing.batchSize). Rows with other programs running are measured again.`,
+].join('\n');
+console.log(`${header}\n`);
+
+const results: ScenarioResult[] = [];
+/** Other programs' CPU, in cores, past which a row is measured again once the machine is quiet. */
+const NOISY_CORES = 0.25;
+let retries = quick ? 3 : 8;
+const record = async (run: () => Promise<ScenarioResult>) => {
+  let result = await run();
+  if ((result.cpu?.foreign ?? 0) >= NOISY_CORES && retries > 0) {
+    retries--;
+    console.error(`  (other programs used ${fixed(result.cpu!.foreign, 2)} cores: measuring again once the machine is quiet)`);
+    await waitForQuiet();
+    const again = await run();
+    if ((again.cpu?.foreign ?? 0) < result.cpu!.foreign) result = again;
+  }
+  results.push(result);
+  const path = result.kind === 'raw-ceiling' ? `raw ${result.rowsPerRequest} rows/run` : result.transport;
+  const errors = result.errors ? `, ${result.errors} errors (${result.firstError?.slice(0, 160)})` : '';
+  console.error(
+    `  ${result.model} ${path}${result.server && result.server !== 'default' ? ` [${result.server}]` : ''} c=${result.concurrency}: ` +
+      `${fixed(result.itemsPerS, 0)} items/s, p50 ${fixed(result.p50Ms, 2)} ms, p99 ${fixed(result.p99Ms, 2)} ms${errors}`,
+  );
+};
+
+const samples = new Map(models.map((model) => [model, samplesFor(model, SAMPLE_COUNT)]));
+const settings: string[] = [];
+const serve = async (server: ServerProcess, model: string, label: string) => {
+  const served = await describeModel(server, model);
+  settings.push(`${label} server, ${served.settings}`);
+  console.error(`${label} server at ${server.url}: ${served.settings}`);
+  return served.input;
+};
+
+// Raw first, while no server is running.
+for (const model of models) {
+  await using pool = await createRawPool({ modelPath: await modelFile(model), workers: WORKERS });
+  const input = soleInput(model, pool.inputNames);
+  const common = { pool, model, input, samples: samples.get(model)! };
+  for (const concurrency of concurrencies) await record(() => runRawScenario({ ...common, ...timing, concurrency, rowsPerRequest: 1 }));
+  for (const rows of ceilingRows) {
+    await record(() => runRawScenario({ ...common, ...ceilingTiming, concurrency: CEILING_CONCURRENCY, rowsPerRequest: rows }));
+  }
+}
+
+const profiles = join(ROOT, 'bench/results/profiles', startedAt.toISOString().replace(/[:.]/g, '-'));
+const profileFlags = (name: string) => (flags.profile ? ['--cpu-prof', '--cpu-prof-dir', join(profiles, name)] : []);
+
+{
+  await using repository = await createBenchRepository(models);
+  await using server = await startServerProcess({ modelRepository: repository.root, workers: WORKERS, nodeFlags: profileFlags('default') });
+  for (const model of models) {
+    const input = await serve(server, model, 'default');
+    for (const concurrency of concurrencies) {
+      for (const transport of transports) {
+        await record(() =>
+          runServerScenario({
+            server, serverLabel: 'default', model, input, samples: samples.get(model)!, transport, concurrency,
+            probeHealth: concurrency >= SATURATION, ...timing,
+          }),
+        );
+      }
+    }
+  }
+}
+
+// The batching goal: the same server and model, each request run alone.
+if (models.includes('glyphs') && concurrencies.includes(SATURATION)) {
+  await using repository = await createBenchRepository(['glyphs'], { maxBatchSize: 1 });
+  await using server = await startServerProcess({
+    modelRepository: repository.root, workers: WORKERS, env: { MAX_BATCH_SIZE: '1' }, nodeFlags: profileFlags('max-batch-size-1'),
+  });
+  const input = await serve(server, 'glyphs', 'maxBatchSize=1');
+  for (const transport of transports) {
+    await record(() =>
+      runServerScenario({
+        server, serverLabel: 'maxBatchSize=1', model: 'glyphs', input, samples: samples.get('glyphs')!, transport,
+        concurrency: SATURATION, probeHealth: true, ...timing,
+      }),
+    );
+  }
+}
+
+for (const result of results) {
+  if (result.kind !== 'server') continue;
+  const raw = results.find((other) => other.kind === 'raw' && other.model === result.model && other.concurrency === result.concurrency);
+  result.vsRaw = raw ? result.itemsPerS / raw.itemsPerS : null;
+}
+const order = (result: ScenarioResult) => [models.indexOf(result.model), result.server === 'maxBatchSize=1' ? 1 : 0, result.kind === 'raw-ceiling' ? 1 : 0];
+const sorted = results
+  .map((result, index) => ({ result, key: [...order(result), result.concurrency, index] }))
+  .sort((a, b) => compareKeys(a.key, b.key))
+  .map(({ result }) => result);
+const goals = evaluateGoals(results);
+
+console.log(`Models as served\n${settings.map((line) => `  ${line}`).join('\n')}\n`);
+console.log('Throughput and latency ("x raw": items/s over raw batch-1 items/s at the same concurrency; "live p99": /health/live probe;');
+console.log('  "other load": CPU used by other programs during the row, which skews it; such rows were measured twice, keeping the quieter)');
+console.log(throughputTable(sorted));
+console.log('\nWhere a request\'s time goes, mean ms (client clock, and PredictTiming from the server; raw: session.run)');
+console.log('  outside predict = client latency - predict total: HTTP or WebSocket, GraphQL parse/validate/execute, JSON both ways');
+console.log('  other in predict = total - queue - compute: input decode, concat/split, the worker round trip and waiting for the event loop');
+console.log(timeTable(sorted));
+console.log(`\nCPU over each window, in cores of ${availableParallelism()} (/proc; "rest of box" is other programs, "steal" the hypervisor)`);
+console.log(cpuTable(sorted));
+console.log(`\nGoals\n${goalLines(goals)}`);
+console.log(`\nCeilings\n${ceilingLines(sorted).join('\n')}`);
+
+if (flags.profile) {
+  for (const [name, label] of [['default', 'default'], ['max-batch-size-1', 'maxBatchSize=1']] as const) {
+    const path = await mainThreadProfile(join(profiles, name));
+    const windows = results.filter((result) => result.server === label).map((result) => result.monotonicUs);
+    if (path) console.log(`\nServer main thread, ${label} server: self time\n${await summarizeProfile(path, windows)}`);
+  }
+}
+
+await mkdir(join(ROOT, 'bench/results'), { recursive: true });
+const document = {
+  startedAt: startedAt.toISOString(),
+  mode: quick ? 'quick' : 'full',
+  timing,
+  ceilingTiming,
+  machine: { cores: availableParallelism(), cpu: cpus()[0]?.model.trim() ?? null, node: process.version },
+  server: { process: 'child', command: 'node --import tsx src/main.ts', workers: WORKERS },
+  filters: { models, transports, concurrencies },
+  results: sorted,
+  goals,
+};
+await writeFile(RESULTS, `${JSON.stringify(document, null, 2)}\n`);
+console.log(`\nwrote ${RESULTS}`);
+
+function compareKeys(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+function list(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
+}
+
+function pick(flag: string, values: readonly string[] | undefined, known: readonly string[]): string[] {
+  const chosen = list(values);
+  const unknown = chosen.filter((value) => !known.includes(value));
+  if (unknown.length > 0) usage(`unknown --${flag} ${unknown.join(', ')} (known: ${known.join(', ')})`);
+  return chosen.length > 0 ? known.filter((value) => chosen.includes(value)) : [...known];
+}
+
+function usage(message: string): never {
+  console.error(`${message}\nusage: npm run bench -- [--quick] [--profile] [--model NAME,...] [--concurrency N,...] [--transport ${TRANSPORTS.join('|')},...]`);
+  process.exit(2);
+}

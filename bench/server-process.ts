@@ -1,0 +1,140 @@
+/**
+ * The server under test in its own process (`node --import tsx src/main.ts`), so that the
+ * load generator's JSON and socket work does not run on the server's event loop. It listens
+ * on a free port, which it names in its "infergraph listening" log line on stderr.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { readThreadCpu } from './cpu-meter.ts';
+import { sleep } from './load.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Settings the bench fixes, so a variable in the caller's shell cannot skew a run. */
+const CONFIG_VARIABLES = [
+  'PORT', 'HOST', 'MODEL_REPOSITORY', 'WORKERS', 'MAX_BATCH_SIZE', 'MAX_QUEUE_DELAY_MS', 'MAX_QUEUE_SIZE',
+  'INSTANCES', 'INTRA_OP_NUM_THREADS', 'MAX_TENSOR_BYTES', 'GRAPHIQL',
+];
+
+export interface ServerProcessOptions {
+  modelRepository: string;
+  workers: number;
+  /** More configuration variables, e.g. `{ MAX_BATCH_SIZE: '1' }`. */
+  env?: Record<string, string>;
+  /** Extra node flags for the server, e.g. `--cpu-prof`. */
+  nodeFlags?: string[];
+  /** @default 60_000 */
+  readyTimeoutMs?: number;
+}
+
+export interface ThreadCpu {
+  /** CPU time of the main thread (the event loop), in ms. */
+  mainMs: number;
+  /** CPU time of every other thread: inference workers, GC, libuv. */
+  otherMs: number;
+}
+
+export interface ServerProcess extends AsyncDisposable {
+  pid: number;
+  /** http://127.0.0.1:PORT/graphql */
+  url: string;
+  wsUrl: string;
+  origin: string;
+  /** POSTs a GraphQL operation; throws on any error in the answer. */
+  graphql<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  /** CPU used so far by the server's threads, read from /proc (zeros where there is none). */
+  threadCpu(): Promise<ThreadCpu>;
+  /** The server's stderr lines, for a failure message. */
+  logs(): string[];
+}
+
+export async function startServerProcess({ modelRepository, workers, env = {}, nodeFlags = [], readyTimeoutMs = 60_000 }: ServerProcessOptions): Promise<ServerProcess> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of CONFIG_VARIABLES) delete childEnv[name];
+  Object.assign(childEnv, { PORT: '0', HOST: '127.0.0.1', MODEL_REPOSITORY: modelRepository, WORKERS: String(workers), GRAPHIQL: 'false' }, env);
+
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const lines: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffered = '';
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      buffered += chunk;
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        lines.push(line);
+        const url = listeningUrl(line);
+        if (url) resolve(url);
+      }
+    });
+    void exited.then((code) => reject(new Error(`the server exited (code ${code}) before listening:\n${lines.join('\n')}`)));
+  });
+
+  const origin = new URL(url).origin;
+  const server: ServerProcess = {
+    pid: child.pid!,
+    url,
+    origin,
+    wsUrl: url.replace(/^http/, 'ws'),
+    async graphql<T>(query: string, variables?: Record<string, unknown>) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
+      if (body.errors?.length || body.data === undefined) throw new Error(`GraphQL error: ${JSON.stringify(body.errors)}`);
+      return body.data;
+    },
+    threadCpu: () => readThreadCpu(child.pid!),
+    logs: () => [...lines],
+    async [Symbol.asyncDispose]() {
+      await stop(child, exited);
+    },
+  };
+
+  try {
+    await waitUntilReady(origin, readyTimeoutMs, exited);
+  } catch (error) {
+    await stop(child, exited);
+    throw new Error(`${(error as Error).message}\nserver log:\n${lines.join('\n')}`);
+  }
+  return server;
+}
+
+function listeningUrl(line: string): string | null {
+  try {
+    const entry = JSON.parse(line) as { message?: unknown; url?: unknown };
+    return entry.message === 'infergraph listening' && typeof entry.url === 'string' ? entry.url : null;
+  } catch {
+    return null;
+  }
+}
+
+async function waitUntilReady(origin: string, timeoutMs: number, exited: Promise<number | null>): Promise<void> {
+  let dead = false;
+  void exited.then(() => (dead = true));
+  const deadline = performance.now() + timeoutMs;
+  let last = '';
+  while (performance.now() < deadline && !dead) {
+    const response = await fetch(`${origin}/health/ready`).catch(() => null);
+    if (response?.status === 200) return;
+    last = response ? await response.text() : 'no answer';
+    await sleep(100);
+  }
+  throw new Error(dead ? 'the server exited while loading its models' : `the server was not ready after ${timeoutMs} ms: ${last}`);
+}
+
+async function stop(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
