@@ -4,7 +4,7 @@
  *
  * It runs before every `npm start` and `npm test`, so it must be cheap when nothing changed: a
  * model is rebuilt only when model.onnx is missing or its stamp, a SHA-256 over every generator
- * source in scripts/models/ and the recipe's input files, differs from `.build-stamp` beside it.
+ * source in scripts/models/ (corpus text included) and the recipe's input files, differs from `.build-stamp` beside it.
  * Hashing everything (rather than per-recipe import lists that could go stale) costs a few
  * milliseconds and at worst an unneeded rebuild.
  */
@@ -48,7 +48,10 @@ async function buildModel(dir: string, recipe: ModelRecipe, sourcesHash: string,
   const stampPath = join(versionDir, STAMP_FILE);
   await mkdir(versionDir, { recursive: true });
   await writeIfMissing(join(modelDir, 'model.json'), `${JSON.stringify(recipe.config, null, 2)}\n`);
-  await writeIfMissing(join(modelDir, 'labels.txt'), `${recipe.labels.join('\n')}\n`);
+  if (recipe.labels) await writeIfMissing(join(modelDir, 'labels.txt'), `${recipe.labels.join('\n')}\n`);
+  for (const [file, text] of Object.entries(recipe.files?.() ?? {})) {
+    if ((await readTextOrNull(join(modelDir, file))) !== text) await writeAtomically(join(modelDir, file), text);
+  }
 
   const stamp = await stampOf(recipe, sourcesHash);
   const [existingStamp, modelExists] = await Promise.all([readTextOrNull(stampPath), isNonEmptyFile(path)]);
@@ -70,7 +73,9 @@ async function buildModel(dir: string, recipe: ModelRecipe, sourcesHash: string,
 
 async function hashGeneratorSources(): Promise<string> {
   const hash = createHash('sha256');
-  const files = (await readdir(GENERATOR_DIR)).filter((file) => file.endsWith('.ts')).sort();
+  const files = (await readdir(GENERATOR_DIR, { recursive: true }))
+    .filter((file) => file.endsWith('.ts') || file.endsWith('.txt'))
+    .sort();
   for (const file of files) hash.update(file).update(await readFile(join(GENERATOR_DIR, file)));
   return hash.digest('hex');
 }

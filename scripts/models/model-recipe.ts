@@ -11,17 +11,16 @@ export interface ModelRecipe {
   /** Written as model.json when the repository has none; a committed one wins. */
   config: ModelConfig;
   /** Class names in output index order, written as labels.txt when missing. */
-  labels: readonly string[];
+  labels?: readonly string[];
+  /** Other files of the model folder (a tokenizer, say), by name: rewritten whenever they differ. */
+  files?: () => Record<string, string>;
   /** Produces model.onnx; `log` prints progress lines prefixed with the model name. */
   build(log: (line: string) => void): Promise<Uint8Array>;
 }
 
-/** The fields of model.json this script writes; the server's config parser owns the full schema. */
+/** model.json as this script writes it; the server's config parser owns the schema and checks it. */
 export interface ModelConfig {
   description: string;
-  task: 'classification';
-  maxBatchSize: number;
-  maxQueueDelayMs: number;
-  instances: number;
-  intraOpNumThreads: number;
+  task: 'classification' | 'text-generation' | 'voice-activity-detection';
+  [field: string]: unknown;
 }
