@@ -31,6 +31,15 @@ export interface Config {
   maxTensorBytes: number;
   /** Whether GraphiQL is served at /graphql to browsers. @default true */
   graphiql: boolean;
+  /** Text generation limits every decoder model gets unless its model.json says otherwise. */
+  generation: {
+    /** Streams per model version at once; past it, OVERLOADED. @default 64 */
+    maxStreams: number;
+    /** The largest maxTokens a request may ask for. @default 1024 */
+    maxTokens: number;
+    /** Events buffered per stream for a client that reads slowly; past it the stream pauses. @default 64 */
+    maxBufferedEvents: number;
+  };
 }
 
 const int = z.coerce.number().int();
@@ -47,6 +56,9 @@ const schema = z.object({
   intraOpNumThreads: int.min(1).max(64).default(1),
   maxTensorBytes: int.min(1).default(64 * 1024 * 1024),
   graphiql: z.stringbool().default(true),
+  maxStreams: int.min(1).default(64),
+  maxTokens: int.min(1).default(1024),
+  maxBufferedEvents: int.min(1).default(64),
 });
 
 /** Each setting, its flag (kebab-case of the key) and its environment variable. */
@@ -62,6 +74,9 @@ const ENVIRONMENT: Record<keyof z.input<typeof schema>, string> = {
   intraOpNumThreads: 'INTRA_OP_NUM_THREADS',
   maxTensorBytes: 'MAX_TENSOR_BYTES',
   graphiql: 'GRAPHIQL',
+  maxStreams: 'MAX_STREAMS',
+  maxTokens: 'MAX_TOKENS',
+  maxBufferedEvents: 'MAX_BUFFERED_EVENTS',
 };
 
 const FLAG_ALIASES: Record<string, keyof typeof ENVIRONMENT> = { models: 'modelRepository' };
@@ -83,6 +98,9 @@ export const USAGE = `Usage: infergraph [options]
   --intra-op-num-threads N           threads per session (INTRA_OP_NUM_THREADS, default 1)
   --max-tensor-bytes N               largest input tensor (MAX_TENSOR_BYTES, default 64 MiB)
   --graphiql true|false              serve GraphiQL (GRAPHIQL, default true)
+  --max-streams N                    generation streams per model (MAX_STREAMS, default 64)
+  --max-tokens N                     largest maxTokens of a request (MAX_TOKENS, default 1024)
+  --max-buffered-events N            events held for a slow reader (MAX_BUFFERED_EVENTS, default 64)
 `;
 
 /**
@@ -105,12 +123,23 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env:
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new Error(`invalid configuration: ${z.prettifyError(parsed.error)}`);
-  const { port, host, modelRepository, workers, maxTensorBytes, graphiql, ...batching } = parsed.data;
-  return { port, host, modelRepository: resolve(modelRepository), workers, maxTensorBytes, graphiql, batching };
+  const { port, host, modelRepository, workers, maxTensorBytes, graphiql, maxStreams, maxTokens, maxBufferedEvents, ...batching } = parsed.data;
+  return {
+    port,
+    host,
+    modelRepository: resolve(modelRepository),
+    workers,
+    maxTensorBytes,
+    graphiql,
+    batching,
+    generation: { maxStreams, maxTokens, maxBufferedEvents },
+  };
 }
 
 /** A complete config for tests and embedding: the defaults, with `overrides` on top. */
-export function defineConfig(overrides: Partial<Omit<Config, 'batching'>> & { batching?: Partial<BatchingDefaults> } = {}): Config {
+export function defineConfig(
+  overrides: Partial<Omit<Config, 'batching' | 'generation'>> & { batching?: Partial<BatchingDefaults>; generation?: Partial<Config['generation']> } = {},
+): Config {
   const base = loadConfig([], {});
-  return { ...base, ...overrides, batching: { ...base.batching, ...overrides.batching } };
+  return { ...base, ...overrides, batching: { ...base.batching, ...overrides.batching }, generation: { ...base.generation, ...overrides.generation } };
 }

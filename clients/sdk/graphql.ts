@@ -33,10 +33,22 @@ export type PredictInput = {
   model: string;
   /** Outputs to compute; all of them when absent. */
   outputs?: Array<string> | null | undefined;
+  /** For a stateful model (silero VAD): the sequence this call belongs to. */
+  sequence?: SequenceInput | null | undefined;
   /** Deadline from arrival, counting time in the queue: past it, DEADLINE_EXCEEDED. */
   timeoutMs?: number | null | undefined;
   /** Defaults to the model's default version. */
   version?: string | null | undefined;
+};
+
+/** For a stateful model: the sequence a call belongs to. The server keeps its state between calls. */
+export type SequenceInput = {
+  /** Ends it after this call, freeing its state. */
+  end?: boolean | null | undefined;
+  /** Chosen by the client; unique among its open sequences. */
+  id: string;
+  /** Starts the sequence (again), from a zeroed state. */
+  start?: boolean | null | undefined;
 };
 
 /** One input tensor: give exactly one of data, base64 or file. */

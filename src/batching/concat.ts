@@ -1,34 +1,53 @@
 import { allocate } from '../runtime/codec.ts';
 import { elementCount, type Tensor, type TensorElements } from '../runtime/tensor.ts';
 
-/** Joins tensors of equal non-batch dims along dim 0 into one freshly allocated tensor. */
-export function concatRows(tensors: readonly Tensor[]): Tensor {
+/** Joins tensors equal in every dim but `axis` along that axis, into one freshly allocated tensor. */
+export function concatAlong(tensors: readonly Tensor[], axis = 0): Tensor {
   const first = tensors[0];
-  if (!first) throw new RangeError('concatRows needs at least one tensor');
-  const rows = tensors.reduce((sum, tensor) => sum + (tensor.shape[0] ?? 0), 0);
-  const shape = [rows, ...first.shape.slice(1)];
+  if (!first) throw new RangeError('concatAlong needs at least one tensor');
+  const outer = elementCount(first.shape.slice(0, axis));
+  const inner = elementCount(first.shape.slice(axis + 1));
+  const rows = tensors.reduce((sum, tensor) => sum + (tensor.shape[axis] ?? 0), 0);
+  const shape = first.shape.map((dim, index) => (index === axis ? rows : dim));
   const data = allocate(first.dataType, elementCount(shape));
   let offset = 0;
-  for (const tensor of tensors) {
-    if (Array.isArray(data)) {
-      for (const value of tensor.data as string[]) data[offset++] = value;
-    } else {
-      (data as Uint8Array).set(tensor.data as Uint8Array, offset);
-      offset += tensor.data.length;
+  for (let block = 0; block < outer; block++) {
+    for (const tensor of tensors) {
+      const size = tensor.shape[axis]! * inner;
+      const from = block * size;
+      if (Array.isArray(data)) {
+        const source = tensor.data as string[];
+        for (let index = 0; index < size; index++) data[offset + index] = source[from + index]!;
+      } else {
+        (data as Uint8Array).set((tensor.data as Uint8Array).subarray(from, from + size), offset);
+      }
+      offset += size;
     }
   }
   return { dataType: first.dataType, shape, data };
 }
 
-/** Cuts a batched tensor back along dim 0 into pieces of `rows[i]` rows, each owning its buffer. */
-export function splitRows(tensor: Tensor, rows: readonly number[]): Tensor[] {
-  const rowSize = elementCount(tensor.shape.slice(1));
-  const pieces: Tensor[] = [];
-  let offset = 0;
-  for (const count of rows) {
-    const end = offset + count * rowSize;
-    pieces.push({ dataType: tensor.dataType, shape: [count, ...tensor.shape.slice(1)], data: tensor.data.slice(offset, end) as TensorElements });
-    offset = end;
-  }
-  return pieces;
+/** Cuts a tensor along `axis` into pieces of `sizes[i]` along it, each owning its buffer. */
+export function splitAlong(tensor: Tensor, sizes: readonly number[], axis = 0): Tensor[] {
+  const outer = elementCount(tensor.shape.slice(0, axis));
+  const inner = elementCount(tensor.shape.slice(axis + 1));
+  const total = tensor.shape[axis]!;
+  let start = 0;
+  return sizes.map((size) => {
+    const shape = tensor.shape.map((dim, index) => (index === axis ? size : dim));
+    const data = allocate(tensor.dataType, elementCount(shape));
+    const count = size * inner;
+    for (let block = 0; block < outer; block++) {
+      const from = (block * total + start) * inner;
+      const to = block * count;
+      if (Array.isArray(data)) {
+        const source = tensor.data as string[];
+        for (let index = 0; index < count; index++) data[to + index] = source[from + index]!;
+      } else {
+        (data as Uint8Array).set((tensor.data as Uint8Array).subarray(from, from + count), to);
+      }
+    }
+    start += size;
+    return { dataType: tensor.dataType, shape, data: data as TensorElements };
+  });
 }

@@ -11,14 +11,16 @@ export interface TensorInput {
   data?: readonly unknown[] | null | undefined;
   base64?: string | null | undefined;
   bytes?: Uint8Array | null | undefined;
+  /** Already decoded by the server (a frame cut from a longer tensor): checked, not decoded. */
+  tensor?: Tensor | null | undefined;
 }
 
 export interface ServedVersion {
   /** `model "name" v3`, the prefix of every message about this version. */
   label: string;
   signature: ModelSignature;
-  /** 0 when dim 0 of every input and output is the batch dim; null when requests run one at a time. */
-  batchDim: 0 | null;
+  /** Per input and output, the dim that is its batch dim (null for none); null when requests run one at a time. */
+  batchAxes: Record<string, number | null> | null;
   maxBatchSize: number;
 }
 
@@ -33,7 +35,13 @@ export interface DecodedInputs {
  * sizes) and decodes it, before anything reaches a worker. Every failure is INVALID_TENSOR and
  * names the model, the tensor, what was expected and what came.
  */
-export function decodeInputs(version: ServedVersion, sent: readonly TensorInput[], maxTensorBytes: number): DecodedInputs {
+export function decodeInputs(
+  version: ServedVersion,
+  sent: readonly TensorInput[],
+  maxTensorBytes: number,
+  /** Inputs the server fills itself (a sequence's state): a client may not send them. */
+  carried: ReadonlySet<string> = new Set(),
+): DecodedInputs {
   const { label, signature } = version;
   const specs = new Map(signature.inputs.map((spec) => [spec.name, spec]));
   const inputs: Record<string, Tensor> = {};
@@ -41,6 +49,9 @@ export function decodeInputs(version: ServedVersion, sent: readonly TensorInput[
     const spec = specs.get(input.name);
     if (!spec) throw invalid(`${label} has no input "${input.name}" (inputs: ${names(signature.inputs)})`, input.name);
     if (input.name in inputs) throw invalid(`input "${input.name}" of ${label} is given twice`, input.name);
+    if (carried.has(input.name)) {
+      throw invalid(`input "${input.name}" of ${label} is sequence state, which the server carries from call to call; leave it out`, input.name);
+    }
     try {
       inputs[input.name] = decodeInput(`input "${input.name}" of ${label}`, spec, input, maxTensorBytes);
     } catch (error) {
@@ -49,12 +60,19 @@ export function decodeInputs(version: ServedVersion, sent: readonly TensorInput[
       throw error;
     }
   }
-  const missing = signature.inputs.filter((spec) => !(spec.name in inputs));
+  const missing = signature.inputs.filter((spec) => !(spec.name in inputs) && !carried.has(spec.name));
   if (missing.length > 0) {
     const list = missing.map((spec) => `"${spec.name}" ${spec.dataType} ${formatSpecShape(spec)}`).join(', ');
     throw invalid(`${label} needs input ${list}, which the request does not give`, missing[0]!.name);
   }
   return { inputs, rows: batchRows(version, inputs) };
+}
+
+/** Decodes one input on its own (a whole buffer a stream will cut into frames), checked against the model's spec. */
+export function decodeTensorInput({ label, signature }: ServedVersion, input: TensorInput, maxTensorBytes: number): Tensor {
+  const spec = signature.inputs.find((candidate) => candidate.name === input.name);
+  if (!spec) throw invalid(`${label} has no input "${input.name}" (inputs: ${names(signature.inputs)})`, input.name);
+  return decodeInput(`input "${input.name}" of ${label}`, spec, input, maxTensorBytes);
 }
 
 /** Checks that every output asked for exists; null means all of them. */
@@ -92,6 +110,7 @@ function decodeInput(context: string, spec: TensorSpec, input: TensorInput, maxT
     throw new InferError('INVALID_TENSOR', `${context}: shape ${formatShape(shape)} is ${bytes} bytes, over the limit of ${maxTensorBytes}`);
   }
 
+  if (input.tensor) return input.tensor;
   const payloads = [input.data, input.base64, input.bytes].filter((payload) => payload !== undefined && payload !== null);
   if (payloads.length !== 1) {
     throw new InferError('INVALID_TENSOR', `${context}: give exactly one of data, base64 or file, got ${payloads.length}`);
@@ -107,16 +126,19 @@ function decodeInput(context: string, spec: TensorSpec, input: TensorInput, maxT
   return { dataType, shape: [...shape], data: decodeBytes(dataType, raw, count, context, { owned: true }) };
 }
 
-function batchRows({ label, batchDim, maxBatchSize, signature }: ServedVersion, inputs: Record<string, Tensor>): number {
-  if (batchDim === null || signature.inputs.length === 0) return 1;
-  const rows = new Set(Object.values(inputs).map((tensor) => tensor.shape[0]!));
+function batchRows({ label, batchAxes, maxBatchSize }: ServedVersion, inputs: Record<string, Tensor>): number {
+  if (batchAxes === null) return 1;
+  const batched = Object.entries(inputs).filter(([name]) => batchAxes[name] !== null && batchAxes[name] !== undefined);
+  if (batched.length === 0) return 1;
+  const rowsOf = ([name, tensor]: [string, Tensor]) => tensor.shape[batchAxes[name]!]!;
+  const rows = new Set(batched.map(rowsOf));
   if (rows.size > 1) {
-    const sizes = Object.entries(inputs).map(([name, tensor]) => `"${name}" ${tensor.shape[0]}`).join(', ');
-    throw invalid(`${label}: every input needs the same batch size in dim 0, got ${sizes}`, null);
+    const sizes = batched.map((entry) => `"${entry[0]}" ${rowsOf(entry)}`).join(', ');
+    throw invalid(`${label}: every input needs the same batch size, got ${sizes}`, null);
   }
   const [count = 1] = rows;
   if (count > maxBatchSize) {
-    const [name] = Object.keys(inputs);
+    const [[name]] = batched as [[string, Tensor]];
     throw invalid(`input "${name}" of ${label}: a batch of ${count} rows is over the model's maxBatchSize of ${maxBatchSize}`, name ?? null);
   }
   return count;

@@ -1,9 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { InferError } from '../errors.ts';
-import type { Tensor } from '../runtime/tensor.ts';
+import type { SequenceConfig } from '../repository/model-config.ts';
+import { formatShape, type Tensor } from '../runtime/tensor.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
-import { createBatcher, type Batcher, type BatcherStats } from './batcher.ts';
-import { checkOutputs, decodeInputs, type ServedVersion, type TensorInput } from './decode-inputs.ts';
+import { createBatcher, type Batcher, type BatcherStats, type BatchResponse } from './batcher.ts';
+import { checkOutputs, decodeInputs, decodeTensorInput, type ServedVersion, type TensorInput } from './decode-inputs.ts';
+import { cutFrames } from './frames.ts';
+import { createSequenceStore, type SequenceStep, type SequenceStore } from './sequence-store.ts';
 
 /** A loaded model version as the predictor needs to know it (the registry's versions are such). */
 export interface ServableVersion {
@@ -11,7 +15,13 @@ export interface ServableVersion {
   model: string;
   version: number;
   signature: ModelSignature | null;
-  settings: { batchDim: 0 | null; maxBatchSize: number; maxQueueDelayMs: number; maxQueueSize: number };
+  settings: {
+    batchAxes: Record<string, number | null> | null;
+    maxBatchSize: number;
+    maxQueueDelayMs: number;
+    maxQueueSize: number;
+    sequence: SequenceConfig | null;
+  };
 }
 
 export interface PredictRequest {
@@ -22,6 +32,8 @@ export interface PredictRequest {
   timeoutMs?: number | null | undefined;
   /** Aborts when the client goes away: a queued request is then dropped. */
   signal?: AbortSignal | undefined;
+  /** For a stateful model: the sequence this call belongs to; its state is fed in and kept. */
+  sequence?: SequenceStep | null | undefined;
 }
 
 export interface PredictTiming {
@@ -37,36 +49,66 @@ export interface PredictResponse {
   timing: PredictTiming;
 }
 
+export interface FramesRequest {
+  /** The whole buffer (the framed input) and any other inputs, sent with every frame. */
+  inputs: readonly TensorInput[];
+  frame: { input: string; size: number; axis?: number | null | undefined };
+  outputs?: readonly string[] | null | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface FrameResponse extends PredictResponse {
+  index: number;
+  /** Frames the buffer was cut into. */
+  count: number;
+}
+
 export interface PredictorOptions {
   pool: WorkerPool;
   /** Largest tensor a client may send, in bytes. */
   maxTensorBytes: number;
 }
 
+export interface PredictorStats extends BatcherStats {
+  /** Sequences whose state is held. */
+  sequences: number;
+}
+
 export interface Predictor {
   predict(version: ServableVersion, request: PredictRequest): Promise<PredictResponse>;
+  /**
+   * Runs a stateful model over a whole buffer as one sequence, frame by frame, yielding each
+   * frame's outputs as soon as they are computed. Frames of concurrent streams share runs.
+   */
+  predictFrames(version: ServableVersion, request: FramesRequest): AsyncGenerator<FrameResponse>;
   /** Live figures of one version, or null before its first request. */
-  stats(key: string): BatcherStats | null;
+  stats(key: string): PredictorStats | null;
   /** Waits until nothing is queued or running anywhere. */
   drain(): Promise<void>;
+  dispose(): void;
 }
+
+const SEQUENCE_IDLE_TIMEOUT_MS = 60_000;
+const MAX_SEQUENCES = 1024;
 
 export function createPredictor({ pool, maxTensorBytes }: PredictorOptions): Predictor {
   const batchers = new Map<string, Batcher>();
+  const sequenceStores = new Map<string, SequenceStore>();
 
   function batcherOf(version: ServableVersion, label: string): Batcher {
     let batcher = batchers.get(version.key);
     if (!batcher) {
       const { key } = version;
-      const { maxBatchSize, maxQueueDelayMs, maxQueueSize } = version.settings;
+      const { maxBatchSize, maxQueueDelayMs, maxQueueSize, batchAxes } = version.settings;
       batcher = createBatcher({
         label,
         maxBatchSize,
         maxQueueDelayMs,
         maxQueueSize,
+        ...(batchAxes ? { batchAxes } : {}),
         runner: {
           run: (feeds, outputs) => pool.run(key, feeds, outputs ?? undefined),
-          isIdle: () => pool.isIdle(key),
+          leastInFlight: () => pool.leastInFlight(key),
           onRunSettled: (listener) => pool.onRunSettled(listener),
         },
       });
@@ -75,30 +117,117 @@ export function createPredictor({ pool, maxTensorBytes }: PredictorOptions): Pre
     return batcher;
   }
 
+  function sequencesOf(version: ServableVersion, signature: ModelSignature, label: string, config: SequenceConfig): SequenceStore {
+    let store = sequenceStores.get(version.key);
+    if (!store) {
+      store = createSequenceStore({
+        label,
+        stateInputs: signature.inputs.filter((spec) => spec.name in config.state),
+        batchAxes: version.settings.batchAxes ?? {},
+        idleTimeoutMs: config.idleTimeoutMs ?? SEQUENCE_IDLE_TIMEOUT_MS,
+        maxSequences: config.maxSequences ?? MAX_SEQUENCES,
+      });
+      sequenceStores.set(version.key, store);
+    }
+    return store;
+  }
+
   return {
-    async predict(version, { inputs, outputs, timeoutMs, signal }) {
+    async predict(version, { inputs, outputs, timeoutMs, signal, sequence }) {
       const started = performance.now();
       const label = `model "${version.model}" v${version.version}`;
-      if (!version.signature) throw new InferError('MODEL_NOT_READY', `${label} is not loaded`);
+      const { signature } = version;
+      if (!signature) throw new InferError('MODEL_NOT_READY', `${label} is not loaded`);
       if (timeoutMs !== undefined && timeoutMs !== null && timeoutMs <= 0) {
         throw new InferError('DEADLINE_EXCEEDED', `${label}: timeoutMs must be positive, got ${timeoutMs}`);
       }
-      const served: ServedVersion = { label, signature: version.signature, ...version.settings };
-      const decoded = decodeInputs(served, inputs, maxTensorBytes);
-      const response = await batcherOf(version, label).submit({
-        ...decoded,
-        outputs: checkOutputs(served, outputs),
-        deadline: timeoutMs ? started + timeoutMs : null,
-        ...(signal ? { signal } : {}),
+      const served: ServedVersion = { label, signature, ...version.settings };
+      const requested = checkOutputs(served, outputs);
+      const submit = (decodedInputs: Record<string, Tensor>, rows: number, fetch: string[] | null): Promise<BatchResponse> =>
+        batcherOf(version, label).submit({
+          inputs: decodedInputs,
+          rows,
+          outputs: fetch,
+          deadline: timeoutMs ? started + timeoutMs : null,
+          ...(signal ? { signal } : {}),
+        });
+      const answer = ({ outputs: tensors, queueMs, computeMs, batchSize }: BatchResponse): PredictResponse => ({
+        outputs: tensors,
+        timing: { queueMs, computeMs, batchSize, totalMs: performance.now() - started },
       });
-      const { outputs: tensors, queueMs, computeMs, batchSize } = response;
-      return { outputs: tensors, timing: { queueMs, computeMs, batchSize, totalMs: performance.now() - started } };
+
+      const config = version.settings.sequence;
+      if (!sequence) {
+        if (config) {
+          const state = Object.keys(config.state).join('", "');
+          throw new InferError('INVALID_ARGUMENT', `${label} keeps state ("${state}") from call to call: send each call with a sequence { id, start, end }`);
+        }
+        const decoded = decodeInputs(served, inputs, maxTensorBytes);
+        return answer(await submit(decoded.inputs, decoded.rows, requested));
+      }
+      if (!config) throw new InferError('INVALID_ARGUMENT', `${label} keeps no state between calls (its model.json has no "sequence"); leave sequence out`);
+      const carried = new Set(Object.keys(config.state));
+      const decoded = decodeInputs(served, inputs, maxTensorBytes, carried);
+      if (decoded.rows !== 1) throw new InferError('INVALID_TENSOR', `${label}: a sequence call takes one row, got ${decoded.rows}`);
+      const stateOutputs = Object.values(config.state);
+      // The state outputs are always fetched, to be kept; the client sees them only when it asks.
+      const fetch = requested ? [...new Set([...requested, ...stateOutputs])] : null;
+      return sequencesOf(version, signature, label, config).step(sequence, async (state) => {
+        const response = await submit({ ...decoded.inputs, ...state }, 1, fetch);
+        const next = Object.fromEntries(Object.entries(config.state).map(([input, output]) => [input, response.outputs[output]!]));
+        const shown = Object.fromEntries(
+          Object.entries(response.outputs).filter(([name]) => (requested ? requested.includes(name) : !stateOutputs.includes(name))),
+        );
+        return { result: answer({ ...response, outputs: shown }), state: next };
+      });
     },
 
-    stats: (key) => batchers.get(key)?.stats() ?? null,
+    async *predictFrames(version, { inputs, frame, outputs, signal }) {
+      const label = `model "${version.model}" v${version.version}`;
+      const { signature, settings } = version;
+      if (!signature) throw new InferError('MODEL_NOT_READY', `${label} is not loaded`);
+      if (!settings.sequence) throw new InferError('INVALID_ARGUMENT', `${label} keeps no state between calls, so it cannot stream frames`);
+      const framed = inputs.find((input) => input.name === frame.input);
+      if (!framed) throw new InferError('INVALID_TENSOR', `${label}: frame.input "${frame.input}" is not among the inputs given`);
+      const whole = decodeTensorInput({ label, signature, ...settings }, framed, maxTensorBytes);
+      const axis = frame.axis ?? whole.shape.length - 1;
+      if (!Number.isInteger(axis) || axis < 0 || axis >= whole.shape.length) {
+        throw new InferError('INVALID_ARGUMENT', `${label}: frame.axis ${axis} is not a dim of input "${frame.input}" ${formatShape(whole.shape)}`);
+      }
+      if (!(frame.size >= 1)) throw new InferError('INVALID_ARGUMENT', `${label}: frame.size must be 1 or more, got ${frame.size}`);
+      const frames = cutFrames(whole, axis, frame.size);
+      const others = inputs.filter((input) => input !== framed);
+      const id = `frames-${randomUUID()}`;
+      let ended = false;
+      try {
+        for (const [index, tensor] of frames.entries()) {
+          const last = index === frames.length - 1;
+          const response = await this.predict(version, {
+            inputs: [{ name: frame.input, shape: tensor.shape, tensor }, ...others],
+            outputs,
+            signal,
+            sequence: { id, start: index === 0, end: last },
+          });
+          ended = last;
+          yield { ...response, index, count: frames.length };
+        }
+      } finally {
+        if (!ended) sequenceStores.get(version.key)?.drop(id);
+      }
+    },
+
+    stats(key) {
+      const batcher = batchers.get(key);
+      return batcher ? { ...batcher.stats(), sequences: sequenceStores.get(key)?.size ?? 0 } : null;
+    },
 
     async drain() {
       await Promise.all([...batchers.values()].map((batcher) => batcher.drained()));
+    },
+
+    dispose() {
+      for (const batcher of batchers.values()) batcher.dispose();
+      for (const store of sequenceStores.values()) store.dispose();
     },
   };
 }

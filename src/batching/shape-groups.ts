@@ -6,14 +6,22 @@ export interface Batchable {
   outputs: string[] | null;
 }
 
+/** Per tensor name, its batch dim, or null for a tensor without one; a name not listed has it first. */
+export type BatchAxes = Readonly<Record<string, number | null>>;
+
+/** Inputs without a batch dim share a run only when equal; past this size they are not compared. */
+const COMPARABLE_ELEMENTS = 64;
+
 /**
- * Splits requests into groups that can share one run: the same input names, data types and
- * non-batch dims, and the same outputs asked for. Order is kept within and across groups.
+ * Splits requests into groups that can share one run: the same input names and data types,
+ * the same dims except the batch dim, equal values for inputs without a batch dim, and the
+ * same outputs asked for. Order is kept within and across groups.
  */
-export function groupByShape<T extends Batchable>(requests: readonly T[]): T[][] {
+export function groupByShape<T extends Batchable>(requests: readonly T[], batchAxes: BatchAxes = {}): T[][] {
   const groups = new Map<string, T[]>();
+  let unique = 0;
   for (const request of requests) {
-    const key = shapeKey(request);
+    const key = shapeKey(request, batchAxes, () => unique++);
     const group = groups.get(key);
     if (group) group.push(request);
     else groups.set(key, [request]);
@@ -21,12 +29,15 @@ export function groupByShape<T extends Batchable>(requests: readonly T[]): T[][]
   return [...groups.values()];
 }
 
-function shapeKey({ inputs, outputs }: Batchable): string {
+function shapeKey({ inputs, outputs }: Batchable, batchAxes: BatchAxes, nextUnique: () => number): string {
   const parts = Object.keys(inputs)
     .sort()
     .map((name) => {
-      const { dataType, shape } = inputs[name]!;
-      return `${name}:${dataType}:${shape.slice(1).join('x')}`;
+      const { dataType, shape, data } = inputs[name]!;
+      const axis = name in batchAxes ? batchAxes[name]! : 0;
+      if (axis !== null) return `${name}:${dataType}:${shape.map((dim, index) => (index === axis ? '*' : dim)).join('x')}`;
+      const value = data.length <= COMPARABLE_ELEMENTS ? Array.from(data as ArrayLike<unknown>, String).join(',') : `#${nextUnique()}`;
+      return `${name}:${dataType}:${shape.join('x')}=${value}`;
     });
   parts.push(outputs === null ? '*' : [...outputs].sort().join(','));
   return parts.join('|');

@@ -50,6 +50,7 @@ export function createBuilder() {
 
   builder.queryType({});
   builder.mutationType({});
+  builder.subscriptionType({});
   return builder;
 }
 

@@ -1,10 +1,20 @@
 import type { Predictor } from '../batching/predictor.ts';
+import type { ModelEvent } from '../registry/model-events.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
+import type { EventBus } from '../streaming/event-bus.ts';
+import type { Generator } from '../streaming/generation/generator.ts';
+
+/** What the server publishes for subscribers. */
+export interface ServerEvents extends Record<string, unknown> {
+  'model-events': ModelEvent;
+}
 
 /** What every resolver is given: the serving core, and a way to learn that the client went away. */
 export interface GraphQLContext {
   registry: ModelRegistry;
   predictor: Predictor;
+  generator: Generator;
+  bus: EventBus<ServerEvents>;
   /** A signal that aborts when the client goes away (made on first call); undefined without a client connection. */
   clientSignal?: () => AbortSignal | undefined;
   /** Whether the server is shutting down (not ready). */

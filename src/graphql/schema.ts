@@ -1,6 +1,9 @@
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { createBuilder } from './builder.ts';
+import { addEventSubscriptions } from './types/events.ts';
+import { addGenerate } from './types/generate.ts';
 import { addHealth } from './types/health.ts';
+import { addPredictStream } from './types/predict-stream.ts';
 import { addModelTypes } from './types/model.ts';
 import { addPredict } from './types/predict.ts';
 import { addTensorTypes } from './types/tensor.ts';
@@ -9,9 +12,12 @@ import { addTensorTypes } from './types/tensor.ts';
 export function createSchema(): GraphQLSchema {
   const builder = createBuilder();
   const { DataType, TensorSpecRef, TensorRef } = addTensorTypes(builder);
-  addModelTypes(builder, { TensorSpecRef });
-  addPredict(builder, { DataType, TensorRef });
-  addHealth(builder);
+  const { ModelState } = addModelTypes(builder, { TensorSpecRef });
+  const predictRefs = addPredict(builder, { DataType, TensorRef });
+  addPredictStream(builder, { TensorRef, ...predictRefs });
+  addGenerate(builder);
+  const { HealthRef } = addHealth(builder);
+  addEventSubscriptions(builder, { HealthRef, ModelStateRef: ModelState });
   return builder.toSchema();
 }
 

@@ -1,9 +1,12 @@
 import type { BatchingDefaults } from '../config.ts';
 import { InferError } from '../errors.ts';
 import { scanRepository, type ModelEntry } from '../repository/scan-repository.ts';
+import type { SequenceConfig } from '../repository/model-config.ts';
+import { formatShape } from '../runtime/tensor.ts';
+import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
 import type { ModelEventListener } from './model-events.ts';
-import { inferBatchDim, versionKey, type Model, type ModelState, type ModelVersion } from './model-version.ts';
+import { inferBatchAxes, versionKey, type Model, type ModelState, type ModelVersion } from './model-version.ts';
 
 export interface ModelRegistryOptions {
   /** The model repository folder. */
@@ -55,8 +58,15 @@ export function createModelRegistry({ root, pool, defaults }: ModelRegistryOptio
         state: 'UNAVAILABLE',
         stateReason: null,
         signature: null,
-        settings: { ...defaults, ...pickBatching(entry), batchDim: null },
+        settings: {
+          ...defaults,
+          ...pickBatching(entry),
+          batchAxes: null,
+          sequence: entry.config.sequence ?? null,
+          generation: entry.config.generation ?? {},
+        },
         labels: entry.labels,
+        tokenizerFiles: entry.tokenizer,
         loadMs: null,
       })),
     };
@@ -73,11 +83,14 @@ export function createModelRegistry({ root, pool, defaults }: ModelRegistryOptio
       const { instances, intraOpNumThreads } = version.settings;
       const signature = await pool.load(version.key, version.path, { instances, intraOpNumThreads });
       version.signature = signature;
-      version.settings.batchDim = inferBatchDim(signature, entry.config);
-      if (version.settings.batchDim === null) version.settings.maxBatchSize = 1;
+      version.settings.batchAxes = inferBatchAxes(signature, entry.config);
+      if (version.settings.batchAxes === null) version.settings.maxBatchSize = 1;
+      checkSequence(version.settings.sequence, signature);
       version.loadMs = performance.now() - started;
       transition(version, 'READY');
     } catch (error) {
+      // A model that loaded but is misconfigured must not keep its sessions.
+      await pool.unload(version.key);
       transition(version, 'FAILED', `${version.path} cannot be loaded: ${(error as Error).message}`);
     }
   }
@@ -166,4 +179,18 @@ function pickBatching({ config }: ModelEntry): Partial<BatchingDefaults> {
       ([, value]) => value !== undefined,
     ),
   );
+}
+
+/** A sequence's state map must pair inputs and outputs of the model that agree in type and shape. */
+function checkSequence(sequence: SequenceConfig | null, { inputs, outputs }: ModelSignature): void {
+  if (!sequence) return;
+  for (const [input, output] of Object.entries(sequence.state)) {
+    const from = outputs.find((spec) => spec.name === output);
+    const to = inputs.find((spec) => spec.name === input);
+    if (!to) throw new Error(`model.json "sequence.state" names input "${input}", which the model does not have`);
+    if (!from) throw new Error(`model.json "sequence.state" names output "${output}", which the model does not have`);
+    if (from.dataType !== to.dataType || from.shape.length !== to.shape.length) {
+      throw new Error(`model.json "sequence.state": output "${output}" (${from.dataType} ${formatShape(from.shape)}) cannot feed input "${input}" (${to.dataType} ${formatShape(to.shape)})`);
+    }
+  }
 }

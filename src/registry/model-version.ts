@@ -1,14 +1,20 @@
 import type { BatchingDefaults } from '../config.ts';
-import type { ModelConfig } from '../repository/model-config.ts';
+import type { ModelConfig, SequenceConfig } from '../repository/model-config.ts';
+import type { TokenizerFiles } from '../repository/scan-repository.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
 
 export const MODEL_STATES = ['UNAVAILABLE', 'LOADING', 'READY', 'UNLOADING', 'FAILED'] as const;
 export type ModelState = (typeof MODEL_STATES)[number];
 
+/** Per input and output, the dim that is its batch dim, or null for a tensor without one. */
+export type BatchAxes = Record<string, number | null>;
+
 /** How one loaded version is served: the server's defaults with model.json on top. */
 export interface VersionSettings extends BatchingDefaults {
-  /** The batch dim of every input and output, or null when requests run one at a time. */
-  batchDim: 0 | null;
+  /** Where each tensor's batch dim is, or null when requests run one at a time. */
+  batchAxes: BatchAxes | null;
+  sequence: SequenceConfig | null;
+  generation: NonNullable<ModelConfig['generation']>;
 }
 
 export interface ModelVersion {
@@ -22,6 +28,7 @@ export interface ModelVersion {
   signature: ModelSignature | null;
   settings: VersionSettings;
   labels: string[] | null;
+  tokenizerFiles: TokenizerFiles | null;
   /** Time the last load took, in ms. */
   loadMs: number | null;
 }
@@ -40,10 +47,25 @@ export function versionKey(model: string, version: number): string {
   return `${model}@${version}`;
 }
 
-/** The batch dim a model is served with: model.json's word, else dim 0 when every input and output has a dynamic dim 0. */
-export function inferBatchDim(signature: ModelSignature, config: ModelConfig): 0 | null {
-  if (config.batchDim !== undefined) return config.batchDim;
-  const specs = [...signature.inputs, ...signature.outputs];
-  if (signature.inputs.length === 0) return null;
-  return specs.every((spec) => spec.shape.length > 0 && spec.shape[0] === -1) ? 0 : null;
+/**
+ * Where a model's batch dims are. model.json's `batchDim: 0` puts it first everywhere and
+ * `null` turns batching off. Otherwise: dim 0 everywhere when every input and output has a
+ * dynamic dim 0; else, when the first input's dim 0 has a name that every output shares, that
+ * named dim wherever it appears (silero VAD: `input [batch, n]`, `h [2, batch, 64]`), and
+ * inputs without it (a scalar sample rate) must then be equal to share a run.
+ */
+export function inferBatchAxes({ inputs, outputs }: ModelSignature, config: ModelConfig): BatchAxes | null {
+  const specs = [...inputs, ...outputs];
+  const every = (axis: number | null): BatchAxes => Object.fromEntries(specs.map((spec) => [spec.name, axis]));
+  if (config.batchDim === null || inputs.length === 0) return null;
+  if (config.batchDim === 0 || specs.every((spec) => spec.shape.length > 0 && spec.shape[0] === -1)) return every(0);
+  const symbol = inputs.find((spec) => spec.shape[0] === -1 && spec.dimNames[0])?.dimNames[0];
+  if (!symbol) return null;
+  const axes: BatchAxes = Object.fromEntries(
+    specs.map((spec) => {
+      const axis = spec.dimNames.indexOf(symbol);
+      return [spec.name, axis >= 0 && spec.shape[axis] === -1 ? axis : null];
+    }),
+  );
+  return outputs.every((spec) => axes[spec.name] !== null) ? axes : null;
 }

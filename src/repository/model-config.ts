@@ -20,6 +20,30 @@ export const modelConfigSchema = z.strictObject({
   intraOpNumThreads: z.int().min(1).max(64).optional(),
   /** The batch dim of every input and output: 0, or null for a model that takes one request at a time. */
   batchDim: z.union([z.literal(0), z.null()]).optional(),
+  /** For a stateful streaming model: which outputs feed which inputs on the next call of a sequence. */
+  sequence: z
+    .strictObject({
+      /** Input name → the output whose value it takes on the next call, e.g. `{ "h": "hn", "c": "cn" }`. */
+      state: z.record(z.string(), z.string()).refine((state) => Object.keys(state).length > 0, 'needs at least one input'),
+      /** A sequence not called for this long is forgotten. */
+      idleTimeoutMs: z.int().min(1).optional(),
+      /** Sequences held at once; past it a new one gets OVERLOADED. */
+      maxSequences: z.int().min(1).optional(),
+    })
+    .optional(),
+  /** For a text generation model. */
+  generation: z
+    .strictObject({
+      /** Streams running at once; past it a new one gets OVERLOADED. */
+      maxStreams: z.int().min(1).optional(),
+      /** The largest maxTokens a request may ask for. */
+      maxTokens: z.int().min(1).optional(),
+      /** The longest sequence, prompt and generated, the model takes. Default: tokenizer_config's model_max_length. */
+      maxSequenceLength: z.int().min(2).optional(),
+    })
+    .optional(),
 });
 
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
+
+export type SequenceConfig = NonNullable<ModelConfig['sequence']>;

@@ -10,11 +10,18 @@ export interface VersionEntry {
   error: string | null;
 }
 
+/** A Hugging Face tokenizer beside the versions: `tokenizer.json` and, when present, `tokenizer_config.json`. */
+export interface TokenizerFiles {
+  tokenizer: object;
+  config: Record<string, unknown> | null;
+}
+
 export interface ModelEntry {
   name: string;
   directory: string;
   config: ModelConfig;
   labels: string[] | null;
+  tokenizer: TokenizerFiles | null;
   versions: VersionEntry[];
   /** Why the whole model cannot be served (bad model.json, unreadable labels, no versions); null when fine. */
   error: string | null;
@@ -33,7 +40,7 @@ export async function scanRepository(root: string): Promise<ModelEntry[]> {
 }
 
 export async function scanModel(name: string, directory: string): Promise<ModelEntry> {
-  const entry: ModelEntry = { name, directory, config: {}, labels: null, versions: [], error: null };
+  const entry: ModelEntry = { name, directory, config: {}, labels: null, tokenizer: null, versions: [], error: null };
   const children = await readdir(directory, { withFileTypes: true });
   entry.versions = await Promise.all(
     children
@@ -44,6 +51,7 @@ export async function scanModel(name: string, directory: string): Promise<ModelE
   try {
     entry.config = await readConfig(join(directory, 'model.json'));
     entry.labels = await readLabels(directory, entry.config.labels);
+    entry.tokenizer = await readTokenizer(directory);
     if (entry.versions.length === 0) entry.error = `${directory} has no version folder (expected ${name}/1/${MODEL_FILE})`;
   } catch (error) {
     entry.error = (error as Error).message;
@@ -61,17 +69,31 @@ async function scanVersion(version: number, directory: string): Promise<VersionE
 }
 
 async function readConfig(path: string): Promise<ModelConfig> {
-  const text = await readOptional(path);
-  if (text === null) return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
-  }
+  const json = await readJson(path);
+  if (json === null) return {};
   const parsed = modelConfigSchema.safeParse(json);
   if (!parsed.success) throw new Error(`${path} is invalid: ${z.prettifyError(parsed.error).replaceAll('\n', '; ')}`);
   return parsed.data;
+}
+
+async function readTokenizer(directory: string): Promise<TokenizerFiles | null> {
+  const tokenizer = await readJson(join(directory, 'tokenizer.json'));
+  if (tokenizer === null) return null;
+  if (typeof tokenizer !== 'object') throw new Error(`${join(directory, 'tokenizer.json')} is not a JSON object`);
+  const config = await readJson(join(directory, 'tokenizer_config.json'));
+  if (config !== null && typeof config !== 'object') throw new Error(`${join(directory, 'tokenizer_config.json')} is not a JSON object`);
+  return { tokenizer, config: config as Record<string, unknown> | null };
+}
+
+/** The parsed file, or null when there is none. */
+async function readJson(path: string): Promise<unknown> {
+  const text = await readOptional(path);
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
 }
 
 async function readLabels(directory: string, file: string | undefined): Promise<string[] | null> {

@@ -30,8 +30,8 @@ export interface WorkerPool extends AsyncDisposable {
   unload(key: string): Promise<void>;
   /** Runs on the least busy worker holding `key`. Feed buffers are transferred, not copied. */
   run(key: string, feeds: Record<string, Tensor>, outputs?: string[]): Promise<RunResult>;
-  /** Whether a worker holding `key` has nothing to do right now. */
-  isIdle(key: string): boolean;
+  /** Runs sent and not yet answered on the least busy worker holding `key` (Infinity when none holds it). */
+  leastInFlight(key: string): number;
   /** Calls `listener` after every run, when some worker may have become idle. */
   onRunSettled(listener: () => void): () => void;
   stats(): WorkerStats[];
@@ -153,8 +153,8 @@ export function createWorkerPool({ size = availableParallelism() }: WorkerPoolOp
       return send<'run'>(slot, { type: 'run', key, feeds: sent, outputs: outputs ?? null }, transfer);
     },
 
-    isIdle(key) {
-      return holders(key).some((slot) => slot.inFlight === 0);
+    leastInFlight(key) {
+      return Math.min(...holders(key).map((slot) => slot.inFlight));
     },
 
     onRunSettled(listener) {

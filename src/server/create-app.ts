@@ -5,12 +5,14 @@ import { createYoga } from 'graphql-yoga';
 import type { WebSocket } from 'ws';
 import { createPredictor, type Predictor } from '../batching/predictor.ts';
 import type { Config } from '../config.ts';
-import type { GraphQLContext } from '../graphql/context.ts';
+import type { GraphQLContext, ServerEvents } from '../graphql/context.ts';
 import { createSchema } from '../graphql/schema.ts';
 import { readHealth } from '../graphql/types/health.ts';
 import { createJsonLogger, type Logger } from '../observability/logger.ts';
 import { createModelRegistry, type ModelRegistry } from '../registry/model-registry.ts';
 import { createWorkerPool, type WorkerPool } from '../runtime/worker-pool.ts';
+import { createEventBus } from '../streaming/event-bus.ts';
+import { createGenerator } from '../streaming/generation/generator.ts';
 import { clientSignalOf } from './client-signal.ts';
 import { attachGraphQLWs } from './graphql-ws.ts';
 import { useHealthEndpoints } from './health-plugin.ts';
@@ -60,12 +62,15 @@ export function createApp(config: Config, { logger = createJsonLogger() }: AppOp
   const pool = createWorkerPool({ size: config.workers });
   const registry = createModelRegistry({ root: config.modelRepository, pool, defaults: config.batching });
   const predictor = createPredictor({ pool, maxTensorBytes: config.maxTensorBytes });
+  const generator = createGenerator({ pool, limits: config.generation });
+  const bus = createEventBus<ServerEvents>();
   let draining = false;
-  const context = { registry, predictor, draining: () => draining };
+  const context = { registry, predictor, generator, bus, draining: () => draining };
 
   registry.onEvent((event) => {
     const level = event.state === 'FAILED' ? 'warn' : 'info';
     logger[level]('model state', { ...event });
+    bus.publish('model-events', event);
   });
   const loaded = registry.start().catch((error: unknown) => {
     logger.error('cannot read the model repository', { root: config.modelRepository, error: String(error) });
@@ -110,6 +115,8 @@ export function createApp(config: Config, { logger = createJsonLogger() }: AppOp
       if (draining) return;
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Open streams end with CANCELLED, which their clients still receive before sockets close.
+      await generator.close();
       await ws.close();
       server.closeIdleConnections();
       await loaded;
@@ -117,6 +124,7 @@ export function createApp(config: Config, { logger = createJsonLogger() }: AppOp
       server.closeAllConnections();
       await closed;
       await registry.close();
+      predictor.dispose();
       await pool.close();
     },
 

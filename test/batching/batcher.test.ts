@@ -26,7 +26,7 @@ function createManualRunner() {
           },
         });
       }),
-    isIdle: () => runs.length === 0 && !busyElsewhere,
+    leastInFlight: () => (busyElsewhere ? Infinity : runs.length),
     onRunSettled: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -52,7 +52,8 @@ function rowsOf(values: number[][]): BatchRequest {
   };
 }
 
-const options = { label: 'model "m" v1', maxBatchSize: 8, maxQueueDelayMs: 5, maxQueueSize: 100 };
+/** One batch per worker at a time, so each test sees one scheduling decision at once. */
+const options = { label: 'model "m" v1', maxBatchSize: 8, maxQueueDelayMs: 5, maxQueueSize: 100, pipelineDepth: 1 };
 
 describe('batcher', () => {
   beforeEach(() => {
@@ -97,6 +98,25 @@ describe('batcher', () => {
     const [one, two] = await Promise.all(later);
     expect(one!.outputs.y!.shape).toEqual([1, 2]);
     expect([...(two!.outputs.y!.data as Float32Array)]).toEqual([2, 2, 3, 3]);
+  });
+
+  it('should send the next batch to wait behind a running one when pipelining', async () => {
+    const { runner, runs } = createManualRunner();
+    const batcher = createBatcher({ ...options, pipelineDepth: 2, runner });
+    const first = batcher.submit(rowsOf([[1]]));
+    await vi.advanceTimersByTimeAsync(0);
+    const second = [batcher.submit(rowsOf([[2]])), batcher.submit(rowsOf([[3]]))];
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs.map((run) => run.feeds.x!.shape[0])).toEqual([1, 2]);
+    const third = batcher.submit(rowsOf([[4]]));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(runs).toHaveLength(2);
+    runs[0]!.finish();
+    await first;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs.map((run) => run.feeds.x!.shape[0])).toEqual([2, 1]);
+    runs.slice().forEach((run) => run.finish());
+    await Promise.all([...second, third]);
   });
 
   it('should wait at most maxQueueDelayMs for workers busy with other models', async () => {

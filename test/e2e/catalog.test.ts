@@ -287,7 +287,7 @@ describe('broken models in the repository', () => {
 describe('health', () => {
   function expectBrokenModelsUnready(models: ModelHealth[]) {
     const byName = new Map(models.map((entry) => [entry.name, entry]));
-    for (const name of ['glyphs', 'ocr-direction', 'two-versions']) expect(byName.get(name)).toEqual({ name, ready: true, reason: null });
+    for (const name of ['glyphs', 'ocr-direction', 'two-versions']) expect(byName.get(name)).toMatchObject({ name, ready: true, reason: null });
     const reasons: Record<string, string> = {
       'bad-json': join('bad-json', 'model.json'),
       'bad-config': join('bad-config', 'model.json'),
@@ -324,6 +324,8 @@ describe('health', () => {
     expect(body.ready).toBe(true);
     expectBrokenModelsUnready(body.models);
     const { data } = await server.graphql<{ health: Health }>(HEALTH);
-    expect(body).toEqual(data!.health);
+    // The plain body also carries the live load figures, which the query does not select.
+    const selected = body.models.map(({ name, ready, reason }) => ({ name, ready, reason }));
+    expect({ ...body, models: selected }).toEqual(data!.health);
   });
 });

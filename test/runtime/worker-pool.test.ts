@@ -49,16 +49,17 @@ describe('worker pool', () => {
     expect(answers).toHaveLength(12);
   });
 
-  it('should tell whether a worker holding the model is idle', async () => {
+  it('should tell how busy the least busy worker holding a model is', async () => {
     await using pool = createWorkerPool({ size: 1 });
     await pool.load('ocr@1', OCR, { instances: 1, intraOpNumThreads: 1 });
-    expect(pool.isIdle('ocr@1')).toBe(true);
-    const settled: boolean[] = [];
-    pool.onRunSettled(() => settled.push(pool.isIdle('ocr@1')));
-    const run = pool.run('ocr@1', { x: image(4, 3) });
-    expect(pool.isIdle('ocr@1')).toBe(false);
-    await run;
-    expect(settled).toEqual([true]);
+    expect(pool.leastInFlight('ocr@1')).toBe(0);
+    expect(pool.leastInFlight('unknown@1')).toBe(Infinity);
+    const settled: number[] = [];
+    pool.onRunSettled(() => settled.push(pool.leastInFlight('ocr@1')));
+    const runs = [pool.run('ocr@1', { x: image(4, 3) }), pool.run('ocr@1', { x: image(4, 4) })];
+    expect(pool.leastInFlight('ocr@1')).toBe(2);
+    await Promise.all(runs);
+    expect(settled).toEqual([1, 0]);
   });
 
   it('should fail a load with the reason and keep serving the models already loaded', async () => {

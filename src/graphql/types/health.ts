@@ -6,6 +6,10 @@ export interface ModelHealth {
   name: string;
   ready: boolean;
   reason: string | null;
+  /** Over all versions: requests waiting for a worker, running, and generation streams open. */
+  queued: number;
+  inFlight: number;
+  streams: number;
 }
 
 export interface Health {
@@ -19,18 +23,34 @@ export interface Health {
  * server is not shutting down; a model that failed does not make the server unready, it is
  * reported in `models` with its reason.
  */
-export function readHealth({ registry, draining }: Pick<GraphQLContext, 'registry' | 'draining'>): Health {
+export function readHealth(context: HealthSources): Health {
   return {
     live: true,
-    ready: registry.started && !draining(),
-    models: registry.list().map(modelHealth),
+    ready: context.registry.started && !context.draining(),
+    models: context.registry.list().map((model) => modelHealth(model, context)),
   };
 }
 
-function modelHealth(model: Model): ModelHealth {
+type HealthSources = Pick<GraphQLContext, 'registry' | 'predictor' | 'generator' | 'draining'>;
+
+function modelHealth(model: Model, { predictor, generator }: HealthSources): ModelHealth {
   const ready = model.versions.some((version) => version.state === 'READY');
   const failed = model.versions.find((version) => version.stateReason);
-  return { name: model.name, ready, reason: ready ? null : (model.error ?? failed?.stateReason ?? 'no version is READY') };
+  let queued = 0;
+  let inFlight = 0;
+  let streams = 0;
+  for (const { key } of model.versions) {
+    const stats = predictor.stats(key);
+    const generation = generator.stats(key);
+    queued += (stats?.queued ?? 0) + (generation?.waitingStreams ?? 0);
+    inFlight += stats?.inFlight ?? 0;
+    streams += (generation?.activeStreams ?? 0) + (generation?.waitingStreams ?? 0);
+  }
+  return { name: model.name, ready, reason: ready ? null : (model.error ?? failed?.stateReason ?? 'no version is READY'), queued, inFlight, streams };
+}
+
+export interface HealthRefs {
+  HealthRef: ReturnType<typeof addHealth>['HealthRef'];
 }
 
 export function addHealth(builder: Builder) {
@@ -39,6 +59,9 @@ export function addHealth(builder: Builder) {
       name: t.exposeString('name'),
       ready: t.exposeBoolean('ready', { description: 'Whether some version of the model is READY.' }),
       reason: t.string({ nullable: true, resolve: (health) => health.reason }),
+      queued: t.exposeInt('queued', { description: 'Requests (and generation streams) waiting, over all versions.' }),
+      inFlight: t.exposeInt('inFlight', { description: 'Requests running, over all versions.' }),
+      streams: t.exposeInt('streams', { description: 'Generation streams open, over all versions.' }),
     }),
   });
 
@@ -51,4 +74,5 @@ export function addHealth(builder: Builder) {
   });
 
   builder.queryField('health', (t) => t.field({ type: HealthRef, resolve: (_root, _args, context) => readHealth(context) }));
+  return { HealthRef };
 }

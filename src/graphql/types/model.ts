@@ -1,4 +1,7 @@
-import { emptyStats, type BatcherStats } from '../../batching/batcher.ts';
+import { emptyStats } from '../../batching/batcher.ts';
+import type { PredictorStats } from '../../batching/predictor.ts';
+import type { LatencyWindow } from '../../observability/latency-window.ts';
+import type { GenerationStats } from '../../streaming/generation/generator.ts';
 import { MODEL_STATES, type Model, type ModelVersion } from '../../registry/model-version.ts';
 import type { ObjectRef } from '@pothos/core';
 import type { Builder, SchemaTypes } from '../builder.ts';
@@ -7,7 +10,28 @@ import type { TensorSpec } from '../../runtime/tensor-spec.ts';
 export function addModelTypes(builder: Builder, { TensorSpecRef }: { TensorSpecRef: ObjectRef<SchemaTypes, TensorSpec> }) {
   const ModelState = builder.enumType('ModelState', { values: MODEL_STATES });
 
-  const ModelStats = builder.objectRef<BatcherStats>('ModelStats').implement({
+  const Percentiles = builder.objectRef<LatencyWindow>('LatencyPercentiles').implement({
+    description: 'Over the most recent 1024 measurements, in ms.',
+    fields: (t) => ({
+      count: t.exposeInt('count'),
+      p50: t.float({ nullable: true, resolve: (window) => window.percentile(50) }),
+      p99: t.float({ nullable: true, resolve: (window) => window.percentile(99) }),
+    }),
+  });
+
+  const GenerationStatsRef = builder.objectRef<GenerationStats>('GenerationStats').implement({
+    fields: (t) => ({
+      activeStreams: t.exposeInt('activeStreams', { description: 'Streams generating now.' }),
+      waitingStreams: t.exposeInt('waitingStreams', { description: 'Streams waiting for their prefill.' }),
+      tokens: t.exposeInt('tokens', { description: 'Tokens generated.' }),
+      steps: t.exposeInt('steps', { description: 'ONNX runs (prefills and decode steps).' }),
+      meanStepBatch: t.float({ description: 'Streams per run.', resolve: (s) => (s.steps ? s.stepRows / s.steps : 0) }),
+      timeToFirstToken: t.field({ type: Percentiles, resolve: (s) => s.timeToFirstToken }),
+      interToken: t.field({ type: Percentiles, resolve: (s) => s.interToken }),
+    }),
+  });
+
+  const ModelStats = builder.objectRef<PredictorStats>('ModelStats').implement({
     description: 'Live figures of one model version since it was loaded.',
     fields: (t) => ({
       requests: t.exposeInt('requests', { description: 'Requests submitted.' }),
@@ -19,6 +43,7 @@ export function addModelTypes(builder: Builder, { TensorSpecRef }: { TensorSpecR
       inFlight: t.exposeInt('inFlight', { description: 'Requests running now.' }),
       meanQueueMs: t.float({ resolve: (s) => (s.requests ? s.queueMsTotal / s.requests : 0) }),
       meanComputeMs: t.float({ description: 'Mean time of one ONNX run.', resolve: (s) => (s.runs ? s.computeMsTotal / s.runs : 0) }),
+      sequences: t.exposeInt('sequences', { description: 'Sequences whose state the server holds (stateful models).' }),
     }),
   });
 
@@ -31,13 +56,19 @@ export function addModelTypes(builder: Builder, { TensorSpecRef }: { TensorSpecR
       outputs: t.field({ type: [TensorSpecRef], resolve: (version) => version.signature?.outputs ?? [] }),
       maxBatchSize: t.int({
         description: 'Largest batch in rows of dim 0; 0 when the model has no batch dim and runs one request at a time.',
-        resolve: (version) => (version.settings.batchDim === null ? 0 : version.settings.maxBatchSize),
+        resolve: (version) => (version.settings.batchAxes === null ? 0 : version.settings.maxBatchSize),
       }),
       maxQueueDelayMs: t.float({ resolve: (version) => version.settings.maxQueueDelayMs }),
       maxQueueSize: t.int({ resolve: (version) => version.settings.maxQueueSize }),
       instances: t.int({ description: 'Workers holding a session of this version.', resolve: (version) => version.settings.instances }),
       loadMs: t.float({ nullable: true, description: 'How long the last load took.', resolve: (version) => version.loadMs }),
-      stats: t.field({ type: ModelStats, resolve: (version, _args, { predictor }) => predictor.stats(version.key) ?? emptyStats() }),
+      stats: t.field({ type: ModelStats, resolve: (version, _args, { predictor }) => predictor.stats(version.key) ?? { ...emptyStats(), sequences: 0 } }),
+      generation: t.field({
+        type: GenerationStatsRef,
+        nullable: true,
+        description: 'Figures of text generation, once the version has generated.',
+        resolve: (version, _args, { generator }) => generator.stats(version.key),
+      }),
     }),
   });
 
@@ -71,4 +102,5 @@ export function addModelTypes(builder: Builder, { TensorSpecRef }: { TensorSpecR
       resolve: (_root, { name }, { registry }) => registry.get(name) ?? null,
     }),
   }));
+  return { ModelState };
 }

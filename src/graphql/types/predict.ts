@@ -1,4 +1,5 @@
 import type { EnumRef, ObjectRef } from '@pothos/core';
+import type { TensorInput } from '../../batching/decode-inputs.ts';
 import type { PredictTiming } from '../../batching/predictor.ts';
 import type { DataType as DataTypeName } from '../../runtime/tensor.ts';
 import type { Builder, SchemaTypes } from '../builder.ts';
@@ -15,7 +16,7 @@ export function addPredict(
   builder: Builder,
   { DataType, TensorRef }: { DataType: EnumRef<SchemaTypes, DataTypeName>; TensorRef: ObjectRef<SchemaTypes, OutputTensor> },
 ) {
-  const TensorInput = builder.inputType('TensorInput', {
+  const TensorInputRef = builder.inputType('TensorInput', {
     description: 'One input tensor: give exactly one of data, base64 or file.',
     fields: (t) => ({
       name: t.string({ required: true }),
@@ -27,13 +28,23 @@ export function addPredict(
     }),
   });
 
+  const SequenceInput = builder.inputType('SequenceInput', {
+    description: 'For a stateful model: the sequence a call belongs to. The server keeps its state between calls.',
+    fields: (t) => ({
+      id: t.string({ required: true, description: 'Chosen by the client; unique among its open sequences.' }),
+      start: t.boolean({ description: 'Starts the sequence (again), from a zeroed state.' }),
+      end: t.boolean({ description: 'Ends it after this call, freeing its state.' }),
+    }),
+  });
+
   const PredictInput = builder.inputType('PredictInput', {
     fields: (t) => ({
       model: t.string({ required: true }),
       version: t.string({ description: "Defaults to the model's default version." }),
-      inputs: t.field({ type: [TensorInput], required: true }),
+      inputs: t.field({ type: [TensorInputRef], required: true }),
       outputs: t.stringList({ description: 'Outputs to compute; all of them when absent.' }),
       timeoutMs: t.int({ description: 'Deadline from arrival, counting time in the queue: past it, DEADLINE_EXCEEDED.' }),
+      sequence: t.field({ type: SequenceInput, description: 'For a stateful model (silero VAD): the sequence this call belongs to.' }),
     }),
   });
 
@@ -62,17 +73,12 @@ export function addPredict(
       args: { input: t.arg({ type: PredictInput, required: true }) },
       resolve: async (_root, { input }, { registry, predictor, clientSignal }) => {
         const version = registry.resolve(input.model, input.version);
-        const inputs = await Promise.all(
-          input.inputs.map(async ({ file, ...tensor }) => ({
-            ...tensor,
-            bytes: file ? new Uint8Array(await file.arrayBuffer()) : null,
-          })),
-        );
         const { outputs, timing } = await predictor.predict(version, {
-          inputs,
+          inputs: await tensorInputs(input.inputs),
           outputs: input.outputs,
           timeoutMs: input.timeoutMs,
           signal: clientSignal?.(),
+          sequence: input.sequence,
         });
         return {
           model: version.model,
@@ -83,4 +89,10 @@ export function addPredict(
       },
     }),
   );
+  return { TensorInputRef, Timing };
+}
+
+/** The wire tensors of a request, with uploaded parts read into bytes. */
+export function tensorInputs(inputs: readonly (Omit<TensorInput, 'bytes' | 'tensor'> & { file?: File | null | undefined })[]): Promise<TensorInput[]> {
+  return Promise.all(inputs.map(async ({ file, ...tensor }) => ({ ...tensor, bytes: file ? new Uint8Array(await file.arrayBuffer()) : null })));
 }

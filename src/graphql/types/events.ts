@@ -1,0 +1,62 @@
+import type { ModelEvent } from '../../registry/model-events.ts';
+import { withTicks } from '../../streaming/with-ticks.ts';
+import type { EnumRef } from '@pothos/core';
+import type { ModelState } from '../../registry/model-version.ts';
+import type { Builder, SchemaTypes } from '../builder.ts';
+import type { GraphQLContext } from '../context.ts';
+import { readHealth, type HealthRefs } from './health.ts';
+
+const MIN_INTERVAL_MS = 100;
+
+export function addEventSubscriptions(builder: Builder, { HealthRef, ModelStateRef }: HealthRefs & { ModelStateRef: EnumRef<SchemaTypes, ModelState> }) {
+
+  const ModelEventRef = builder.objectRef<ModelEvent>('ModelEvent').implement({
+    description: 'A model version changed state.',
+    fields: (t) => ({
+      model: t.exposeString('model'),
+      version: t.string({ resolve: (event) => String(event.version) }),
+      state: t.field({ type: ModelStateRef, resolve: (event) => event.state }),
+      reason: t.string({ nullable: true, resolve: (event) => event.reason }),
+      at: t.string({ description: 'When, as an ISO 8601 time.', resolve: (event) => new Date(event.at).toISOString() }),
+    }),
+  });
+
+  builder.subscriptionField('modelEvents', (t) =>
+    t.field({
+      type: ModelEventRef,
+      description: 'Every state change of every version (LOADING, READY, FAILED with its reason, UNLOADING...) as it happens; of one model when `model` is given.',
+      args: { model: t.arg.string() },
+      subscribe: (_root, { model }, { bus }) => onlyOf(bus.subscribe('model-events'), model ?? null),
+      resolve: (event) => event,
+    }),
+  );
+
+  builder.subscriptionField('health', (t) =>
+    t.field({
+      type: HealthRef,
+      description: 'The health object now, then on every model state change and every intervalMs (default 5000, at least 100).',
+      args: { intervalMs: t.arg.int({ defaultValue: 5000, required: true }) },
+      subscribe: (_root, { intervalMs }, context) => healthStream(context, Math.max(MIN_INTERVAL_MS, intervalMs)),
+      resolve: (_health, _args, context) => readHealth(context),
+    }),
+  );
+}
+
+async function* onlyOf(events: AsyncIterableIterator<ModelEvent>, model: string | null): AsyncGenerator<ModelEvent> {
+  try {
+    for await (const event of events) if (model === null || event.model === model) yield event;
+  } finally {
+    await events.return?.();
+  }
+}
+
+/** Yields a signal to read the health: at once, on each event, at each tick. */
+async function* healthStream(context: GraphQLContext, intervalMs: number): AsyncGenerator<true> {
+  const changes = withTicks(context.bus.subscribe('model-events'), intervalMs);
+  try {
+    yield true;
+    for await (const _change of changes) yield true;
+  } finally {
+    await changes.return?.();
+  }
+}
