@@ -51,7 +51,10 @@ export interface Generator {
 const DEFAULT_MAX_TOKENS = 64;
 
 export function createGenerator({ pool, limits }: { pool: WorkerPool; limits: GenerationLimits }): Generator {
-  const engines = new Map<string, { engine: GenerationEngine; tokenizer: TextTokenizer; timeToFirstToken: LatencyWindow; interToken: LatencyWindow }>();
+  const engines = new Map<
+    string,
+    { engine: GenerationEngine; tokenizer: TextTokenizer; vocabularySize: number | null; timeToFirstToken: LatencyWindow; interToken: LatencyWindow }
+  >();
 
   function engineOf(version: GeneratableVersion, label: string) {
     const existing = engines.get(version.key);
@@ -74,7 +77,7 @@ export function createGenerator({ pool, limits }: { pool: WorkerPool; limits: Ge
       maxBufferedEvents: limits.maxBufferedEvents,
       onTiming: (kind, ms) => (kind === 'timeToFirstToken' ? timeToFirstToken : interToken).record(ms),
     });
-    const entry = { engine, timeToFirstToken, interToken, tokenizer };
+    const entry = { engine, timeToFirstToken, interToken, tokenizer, vocabularySize: decoder.vocabularySize };
     engines.set(version.key, entry);
     return entry;
   }
@@ -94,6 +97,9 @@ export function createGenerator({ pool, limits }: { pool: WorkerPool; limits: Ge
       const hasPrompt = typeof request.prompt === 'string';
       if (hasPrompt === Boolean(request.promptTokenIds)) throw invalid('give exactly one of prompt and promptTokenIds');
       const promptIds = hasPrompt ? entry.tokenizer.encode(request.prompt!) : [...request.promptTokenIds!];
+      const vocabulary = entry.vocabularySize;
+      const outside = promptIds.find((id) => !Number.isInteger(id) || id < 0 || (vocabulary !== null && id >= vocabulary));
+      if (outside !== undefined) throw invalid(`promptTokenIds holds ${outside}, expected ids from 0 to ${(vocabulary ?? Infinity) - 1}`);
       return entry.engine.start({
         promptIds,
         maxTokens,
