@@ -54,7 +54,7 @@ export function addPredictStream(
         'Runs a stateful streaming model (one with a sequence in model.json) over a whole buffer, frame by frame with its state ' +
         'carried, and sends each frame’s outputs as they are computed. Completing the subscription stops it.',
       args: { input: t.arg({ type: PredictStreamInput, required: true }) },
-      subscribe: async function* (_root, { input }, { registry, predictor, clientSignal }) {
+      subscribe: async (_root, { input }, { registry, predictor, clientSignal }) => {
         const version = registry.resolve(input.model, input.version);
         const frames = predictor.predictFrames(version, {
           inputs: await tensorInputs(input.inputs),
@@ -62,9 +62,26 @@ export function addPredictStream(
           outputs: input.outputs,
           signal: clientSignal?.(),
         });
-        for await (const frame of frames) yield { ...frame, model: version.model, version: String(version.version), labels: version.labels };
+        // The first frame is awaited here so that a refused request fails the subscription
+        // itself, as every other operation does, rather than its first event.
+        const first = await frames.next();
+        return labelled(first, frames, { model: version.model, version: String(version.version), labels: version.labels });
       },
       resolve: (event) => event,
     }),
   );
+}
+
+async function* labelled(
+  first: IteratorResult<FrameResponse>,
+  rest: AsyncGenerator<FrameResponse>,
+  label: Pick<FrameEvent, 'model' | 'version' | 'labels'>,
+): AsyncGenerator<FrameEvent> {
+  try {
+    if (first.done) return;
+    yield { ...first.value, ...label };
+    for await (const frame of rest) yield { ...frame, ...label };
+  } finally {
+    await rest.return(undefined);
+  }
 }
