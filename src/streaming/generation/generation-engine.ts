@@ -108,6 +108,27 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
   let closed = false;
   const cached = decoder.layers.length > 0;
   const cacheShape = { heads: decoder.heads, headDim: decoder.headDim, dataType: decoder.cacheDataType };
+  /**
+   * The last decode step: its streams in row order and its present. While the next step has the
+   * same streams, that present is its past as it is (same rows, same padding), so the cache is
+   * neither cut per stream nor stacked again; that copying, and the garbage it made, once cost
+   * more than the runs. Streams joining or leaving cut it back into each stream's own past.
+   */
+  let lastStep: { streams: Stream[]; present: Map<string, Tensor>; lengths: number[] } | null = null;
+
+  function releaseLastStep(): void {
+    if (!lastStep) return;
+    const { streams: rows, present, lengths } = lastStep;
+    lastStep = null;
+    for (const [pastName, tensor] of present) {
+      const pieces = unstackPresent(tensor, lengths);
+      rows.forEach((stream, row) => stream.past.set(pastName, pieces[row]!));
+    }
+  }
+
+  function continuesLastStep(batch: Stream[]): boolean {
+    return lastStep !== null && lastStep.streams.length === batch.length && batch.every((stream, row) => lastStep!.streams[row] === stream);
+  }
 
   function poke(): void {
     wake?.();
@@ -154,11 +175,15 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
     const feeds: Record<string, Tensor> = { input_ids: padded.inputIds };
     if (decoder.attentionMask) feeds.attention_mask = padded.attentionMask;
     if (decoder.positionIds) feeds.position_ids = padded.positionIds;
+    const reuse = decoding && continuesLastStep(batch);
+    if (decoding && !reuse) releaseLastStep();
     for (const layer of decoder.layers) {
       for (const name of [layer.pastKey, layer.pastValue]) {
-        feeds[name] = stackPast(batch.map((stream) => stream.past.get(name) ?? null), padded.maxPast, cacheShape);
+        feeds[name] = reuse ? lastStep!.present.get(name)! : stackPast(batch.map((stream) => stream.past.get(name) ?? null), padded.maxPast, cacheShape);
       }
     }
+    // The reused present is sent to the worker (its buffers move there), so it is no past of anyone's now.
+    if (reuse) lastStep = null;
     let result: RunResult;
     try {
       result = await runner.run(feeds, null);
@@ -171,7 +196,15 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
 
     const ownLengths = batch.map((_stream, row) => pastLengths[row]! + rows[row]!.length);
     try {
-      keepPresent(batch, result, ownLengths);
+      if (decoding) {
+        const present = new Map(decoder.layers.flatMap((layer) => [
+          [layer.pastKey, result.outputs[layer.presentKey]!],
+          [layer.pastValue, result.outputs[layer.presentValue]!],
+        ] as const));
+        lastStep = { streams: batch, present, lengths: ownLengths };
+      } else {
+        keepPresent(batch, result, ownLengths);
+      }
     } catch (error) {
       for (const stream of batch) finish(stream, 'ERROR', toInferError(error));
       return;

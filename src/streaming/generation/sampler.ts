@@ -15,6 +15,22 @@ export type Sampler = (logits: Float32Array) => number;
 export function createSampler({ temperature, topK, topP, seed }: SamplingOptions): Sampler {
   const random = mulberry32(seed);
   if (temperature === 0) return argmax;
+  if (topK === 0 && topP >= 1) {
+    // Nothing to cut: sample from the whole distribution without sorting it.
+    return (logits) => {
+      let max = -Infinity;
+      for (const value of logits) if (value > max) max = value;
+      let total = 0;
+      const weights = new Float64Array(logits.length);
+      for (let id = 0; id < logits.length; id++) total += weights[id] = Math.exp((logits[id]! - max) / temperature);
+      let target = random() * total;
+      for (let id = 0; id < logits.length; id++) {
+        target -= weights[id]!;
+        if (target <= 0) return id;
+      }
+      return argmax(logits);
+    };
+  }
   return (logits) => {
     const order = Array.from(logits.keys()).sort((a, b) => logits[b]! - logits[a]!);
     const kept = topK > 0 ? order.slice(0, topK) : order;
