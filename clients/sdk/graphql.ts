@@ -37,7 +37,7 @@ export type PredictInput = {
   sequence?: SequenceInput | null | undefined;
   /** Deadline from arrival, counting time in the queue: past it, DEADLINE_EXCEEDED. */
   timeoutMs?: number | null | undefined;
-  /** Defaults to the model's default version. */
+  /** A version number or an alias; without it, the alias default if the model has one, else its highest READY version. */
   version?: string | null | undefined;
 };
 

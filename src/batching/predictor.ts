@@ -85,6 +85,8 @@ export interface Predictor {
   stats(key: string): PredictorStats | null;
   /** Waits until nothing is queued or running anywhere. */
   drain(): Promise<void>;
+  /** Waits for a session key's queued and running requests, then forgets its batcher (after a reload or unload). */
+  release(key: string): Promise<void>;
   dispose(): void;
 }
 
@@ -118,7 +120,9 @@ export function createPredictor({ pool, maxTensorBytes }: PredictorOptions): Pre
   }
 
   function sequencesOf(version: ServableVersion, signature: ModelSignature, label: string, config: SequenceConfig): SequenceStore {
-    let store = sequenceStores.get(version.key);
+    // By model and version, not session key: a reload keeps the sequences running.
+    const id = `${version.model}@${version.version}`;
+    let store = sequenceStores.get(id);
     if (!store) {
       store = createSequenceStore({
         label,
@@ -127,7 +131,7 @@ export function createPredictor({ pool, maxTensorBytes }: PredictorOptions): Pre
         idleTimeoutMs: config.idleTimeoutMs ?? SEQUENCE_IDLE_TIMEOUT_MS,
         maxSequences: config.maxSequences ?? MAX_SEQUENCES,
       });
-      sequenceStores.set(version.key, store);
+      sequenceStores.set(id, store);
     }
     return store;
   }
@@ -212,13 +216,21 @@ export function createPredictor({ pool, maxTensorBytes }: PredictorOptions): Pre
           yield { ...response, index, count: frames.length };
         }
       } finally {
-        if (!ended) sequenceStores.get(version.key)?.drop(id);
+        if (!ended) sequenceStores.get(`${version.model}@${version.version}`)?.drop(id);
       }
     },
 
     stats(key) {
       const batcher = batchers.get(key);
-      return batcher ? { ...batcher.stats(), sequences: sequenceStores.get(key)?.size ?? 0 } : null;
+      return batcher ? { ...batcher.stats(), sequences: sequenceStores.get(key.split('#')[0]!)?.size ?? 0 } : null;
+    },
+
+    async release(key) {
+      const batcher = batchers.get(key);
+      if (!batcher) return;
+      await batcher.drained();
+      batcher.dispose();
+      batchers.delete(key);
     },
 
     async drain() {

@@ -3,6 +3,7 @@ import { createBuilder } from './builder.ts';
 import { addEventSubscriptions } from './types/events.ts';
 import { addGenerate } from './types/generate.ts';
 import { addHealth } from './types/health.ts';
+import { addLifecycle } from './types/lifecycle.ts';
 import { addPredictStream } from './types/predict-stream.ts';
 import { addModelTypes } from './types/model.ts';
 import { addPredict } from './types/predict.ts';
@@ -12,7 +13,8 @@ import { addTensorTypes } from './types/tensor.ts';
 export function createSchema(): GraphQLSchema {
   const builder = createBuilder();
   const { DataType, TensorSpecRef, TensorRef } = addTensorTypes(builder);
-  const { ModelState } = addModelTypes(builder, { TensorSpecRef });
+  const { ModelState, ModelRef } = addModelTypes(builder, { TensorSpecRef });
+  addLifecycle(builder, { ModelRef });
   const predictRefs = addPredict(builder, { DataType, TensorRef });
   addPredictStream(builder, { TensorRef, ...predictRefs });
   addGenerate(builder);

@@ -1,40 +1,73 @@
+/**
+ * Which models and versions exist, which are loaded, and what a request names: the state
+ * machine of model lifecycles, so it runs past the usual file size.
+ *
+ * Versions load as the model's version policy says (latest 1 by default); the others are
+ * listed UNAVAILABLE with the reason. Aliases point at versions, with traffic weights. Reload
+ * is without downtime: the new load is made next to the serving one under a new session key,
+ * requests switch to it at once, and the old key is drained (the `drain` hook waits for its
+ * queued and running work) before its sessions are released. A reload that fails leaves the
+ * serving load untouched.
+ */
 import type { BatchingDefaults } from '../config.ts';
 import { InferError } from '../errors.ts';
-import { scanRepository, type ModelEntry } from '../repository/scan-repository.ts';
 import type { SequenceConfig } from '../repository/model-config.ts';
+import { scanModel, scanRepository, type ModelEntry } from '../repository/scan-repository.ts';
 import { formatShape } from '../runtime/tensor.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
+import { aliasTargetOf, persistAliases, pickWeighted, type AliasTarget } from './aliases.ts';
 import type { ModelEventListener } from './model-events.ts';
 import { inferBatchAxes, versionKey, type Model, type ModelState, type ModelVersion } from './model-version.ts';
+import { DEFAULT_POLICY, describePolicy, selectVersions } from './version-policy.ts';
 
 export interface ModelRegistryOptions {
   /** The model repository folder. */
   root: string;
   pool: WorkerPool;
   defaults: BatchingDefaults;
+  /** Waits until nothing is queued or running under a session key (its batcher, its streams). */
+  drain?: (key: string) => Promise<void>;
+  /** For weighted aliases. @default Math.random */
+  random?: () => number;
 }
 
 export interface ModelRegistry extends AsyncDisposable {
-  /** Scans the repository and loads every version; resolves when every load has settled. */
+  /** Scans the repository and loads what each policy selects; resolves when every load has settled. */
   start(): Promise<void>;
   /** True once the first scan's loads have settled, until close. */
   readonly started: boolean;
   list(): Model[];
   get(name: string): Model | undefined;
-  /** The version a request for `name` (and `version`, when given) is served by; throws when there is none READY. */
+  /**
+   * The version a request is served by: `version` is a version number or an alias; without it,
+   * the alias `default` when there is one, else the highest READY version. Throws when none can serve.
+   */
   resolve(name: string, version?: string | null): ModelVersion;
-  /** The version served when a request names none: the highest READY one, else the highest. */
+  /** The version shown as a model's default: its `default` alias's heaviest target, else the highest READY, else the highest. */
   defaultVersion(model: Model): ModelVersion | undefined;
+  /** Loads a model's selected versions, or one version (whatever the policy). */
+  load(name: string, version?: string | null): Promise<Model>;
+  /** Unloads a model's versions, or one, after their work in flight. */
+  unload(name: string, version?: string | null): Promise<Model>;
+  /** Re-reads the model's folder and loads its versions again without downtime. */
+  reload(name: string, version?: string | null): Promise<Model>;
+  /** Points an alias at versions (with weights); the previous target is kept for rollback. */
+  setAlias(name: string, alias: string, target: AliasTarget): Promise<Model>;
+  /** Moves an alias back to where it pointed before its last change. */
+  rollbackAlias(name: string, alias: string): Promise<Model>;
+  /** Reads the repository again: new models and versions load, vanished ones unload. */
+  rescan(): Promise<Model[]>;
   /** Listens to every state change; returns the function that stops listening. */
   onEvent(listener: ModelEventListener): () => void;
   close(): Promise<void>;
 }
 
-export function createModelRegistry({ root, pool, defaults }: ModelRegistryOptions): ModelRegistry {
+export function createModelRegistry({ root, pool, defaults, drain = async () => {}, random = Math.random }: ModelRegistryOptions): ModelRegistry {
   const models = new Map<string, Model>();
   const listeners = new Set<ModelEventListener>();
   let started = false;
+  let reloads = 0;
 
   function transition(version: ModelVersion, state: ModelState, reason: string | null = null): void {
     version.state = state;
@@ -43,56 +76,153 @@ export function createModelRegistry({ root, pool, defaults }: ModelRegistryOptio
     for (const listener of listeners) listener(event);
   }
 
+  function notFound(name: string): InferError {
+    const known = [...models.keys()].join(', ') || 'none';
+    return new InferError('MODEL_NOT_FOUND', `model "${name}" is not in the repository (models: ${known})`, { details: { model: name } });
+  }
+
+  function modelOf(name: string): Model {
+    const model = models.get(name);
+    if (!model) throw notFound(name);
+    return model;
+  }
+
+  function versionOf(model: Model, requested: string): ModelVersion {
+    const version = model.versions.find((candidate) => String(candidate.version) === requested);
+    if (!version) {
+      const known = model.versions.map((candidate) => candidate.version).join(', ') || 'none';
+      const aliases = [...model.aliases.keys()].join(', ') || 'none';
+      throw new InferError('MODEL_NOT_FOUND', `model "${model.name}" has no version or alias "${requested}" (versions: ${known}; aliases: ${aliases})`, {
+        details: { model: model.name, version: requested },
+      });
+    }
+    return version;
+  }
+
+  function newVersion(entry: ModelEntry, version: number, path: string): ModelVersion {
+    return {
+      model: entry.name,
+      version,
+      key: versionKey(entry.name, version),
+      path,
+      state: 'UNAVAILABLE',
+      stateReason: null,
+      signature: null,
+      settings: settingsOf(entry, defaults),
+      labels: entry.labels,
+      tokenizerFiles: entry.tokenizer,
+      loadMs: null,
+    };
+  }
+
+  /** Takes what a fresh scan says of a model: its config, and versions added on disk. */
+  function absorb(model: Model, entry: ModelEntry): void {
+    model.description = entry.config.description ?? null;
+    model.task = entry.config.task ?? null;
+    model.labels = entry.labels;
+    model.error = entry.error;
+    model.entry = entry;
+    model.policy = entry.config.versionPolicy ?? DEFAULT_POLICY;
+    model.aliases = new Map(Object.entries(entry.config.aliases ?? {}).map(([alias, config]) => [alias, aliasTargetOf(config)]));
+    for (const { version, path } of entry.versions) {
+      if (!model.versions.some((existing) => existing.version === version)) model.versions.push(newVersion(entry, version, path));
+    }
+    model.versions.sort((a, b) => a.version - b.version);
+  }
+
   function register(entry: ModelEntry): Model {
     const model: Model = {
       name: entry.name,
-      description: entry.config.description ?? null,
-      task: entry.config.task ?? null,
-      labels: entry.labels,
-      error: entry.error,
-      versions: entry.versions.map(({ version, path }) => ({
-        model: entry.name,
-        version,
-        key: versionKey(entry.name, version),
-        path,
-        state: 'UNAVAILABLE',
-        stateReason: null,
-        signature: null,
-        settings: {
-          ...defaults,
-          ...pickBatching(entry),
-          batchAxes: null,
-          sequence: entry.config.sequence ?? null,
-          generation: entry.config.generation ?? {},
-        },
-        labels: entry.labels,
-        tokenizerFiles: entry.tokenizer,
-        loadMs: null,
-      })),
+      directory: entry.directory,
+      description: null,
+      task: null,
+      labels: null,
+      error: null,
+      entry,
+      policy: DEFAULT_POLICY,
+      aliases: new Map(),
+      aliasHistory: new Map(),
+      versions: [],
     };
+    absorb(model, entry);
     models.set(model.name, model);
     return model;
   }
 
-  async function load(entry: ModelEntry, version: ModelVersion): Promise<void> {
+  /** Loads `version` from `entry` under `key`; resolves with what to serve it with, or throws why not. */
+  async function loadSession(entry: ModelEntry, version: ModelVersion, key: string) {
     const problem = entry.error ?? entry.versions.find((candidate) => candidate.version === version.version)?.error;
-    if (problem) return transition(version, 'FAILED', problem);
-    transition(version, 'LOADING');
+    if (problem) throw new Error(problem);
+    const settings = settingsOf(entry, defaults);
     const started = performance.now();
+    const signature = await pool.load(key, version.path, { instances: settings.instances, intraOpNumThreads: settings.intraOpNumThreads });
     try {
-      const { instances, intraOpNumThreads } = version.settings;
-      const signature = await pool.load(version.key, version.path, { instances, intraOpNumThreads });
-      version.signature = signature;
-      version.settings.batchAxes = inferBatchAxes(signature, entry.config);
-      if (version.settings.batchAxes === null) version.settings.maxBatchSize = 1;
-      checkSequence(version.settings.sequence, signature);
-      version.loadMs = performance.now() - started;
-      transition(version, 'READY');
+      settings.batchAxes = inferBatchAxes(signature, entry.config);
+      if (settings.batchAxes === null) settings.maxBatchSize = 1;
+      checkSequence(settings.sequence, signature);
     } catch (error) {
       // A model that loaded but is misconfigured must not keep its sessions.
-      await pool.unload(version.key);
-      transition(version, 'FAILED', `${version.path} cannot be loaded: ${(error as Error).message}`);
+      await pool.unload(key);
+      throw error;
     }
+    return { key, signature, settings, labels: entry.labels, tokenizerFiles: entry.tokenizer, loadMs: performance.now() - started };
+  }
+
+  async function loadVersion(model: Model, version: ModelVersion): Promise<void> {
+    if (version.state === 'READY' || version.state === 'LOADING') return;
+    transition(version, 'LOADING');
+    try {
+      Object.assign(version, await loadSession(model.entry, version, version.key));
+      transition(version, 'READY');
+    } catch (error) {
+      const problem = (error as Error).message;
+      transition(version, 'FAILED', problem.startsWith(model.directory) ? problem : `${version.path} cannot be loaded: ${problem}`);
+    }
+  }
+
+  async function unloadVersion(version: ModelVersion, reason: string): Promise<void> {
+    if (version.state !== 'READY') {
+      if (version.state !== 'UNLOADING') transition(version, 'UNAVAILABLE', reason);
+      return;
+    }
+    transition(version, 'UNLOADING');
+    await drain(version.key);
+    await pool.unload(version.key);
+    version.signature = null;
+    transition(version, 'UNAVAILABLE', reason);
+  }
+
+  async function reloadVersion(model: Model, version: ModelVersion): Promise<void> {
+    if (version.state !== 'READY') return loadVersion(model, version);
+    const key = `${versionKey(model.name, version.version)}#${++reloads}`;
+    try {
+      const loaded = await loadSession(model.entry, version, key);
+      const previous = version.key;
+      Object.assign(version, loaded);
+      transition(version, 'READY', 'reloaded');
+      // Requests already queued or running under the old key finish there; then it goes.
+      await drain(previous);
+      await pool.unload(previous);
+    } catch (error) {
+      transition(version, 'READY', `reload failed, still serving the previous load: ${(error as Error).message}`);
+    }
+  }
+
+  /** Loads what the policy selects and unloads what it no longer does. */
+  async function applyPolicy(model: Model): Promise<void> {
+    const selected = selectVersions(model.policy, model.versions.map((version) => version.version));
+    await Promise.all(
+      model.versions.map((version) =>
+        selected.has(version.version)
+          ? loadVersion(model, version)
+          : unloadVersion(version, `not selected by the version policy (${describePolicy(model.policy)})`),
+      ),
+    );
+  }
+
+  function targets(name: string, requested: string | null | undefined): ModelVersion[] {
+    const model = modelOf(name);
+    return requested === undefined || requested === null ? model.versions : [versionOf(model, requested)];
   }
 
   const registry: ModelRegistry = {
@@ -102,11 +232,7 @@ export function createModelRegistry({ root, pool, defaults }: ModelRegistryOptio
 
     async start() {
       const entries = await scanRepository(root);
-      const loads = entries.flatMap((entry) => {
-        const model = register(entry);
-        return model.versions.map((version) => load(entry, version));
-      });
-      await Promise.all(loads);
+      await Promise.all(entries.map((entry) => applyPolicy(register(entry))));
       started = true;
     },
 
@@ -114,38 +240,119 @@ export function createModelRegistry({ root, pool, defaults }: ModelRegistryOptio
     get: (name) => models.get(name),
 
     defaultVersion(model) {
+      const alias = model.aliases.get('default');
+      const heaviest = alias ? [...alias].sort((a, b) => b.weight - a.weight)[0] : undefined;
       const newestFirst = [...model.versions].reverse();
-      return newestFirst.find((version) => version.state === 'READY') ?? newestFirst[0];
+      return (
+        model.versions.find((version) => version.version === heaviest?.version) ??
+        newestFirst.find((version) => version.state === 'READY') ??
+        newestFirst[0]
+      );
     },
 
     resolve(name, requested) {
-      const model = models.get(name);
-      if (!model) {
-        const known = [...models.keys()].join(', ') || 'none';
-        throw new InferError('MODEL_NOT_FOUND', `model "${name}" is not in the repository (models: ${known})`, {
-          details: { model: name },
-        });
+      const model = modelOf(name);
+      const ready = (number: number) => model.versions.some((version) => version.version === number && version.state === 'READY');
+      const aliasName = requested ?? (model.aliases.has('default') ? 'default' : null);
+      const alias = aliasName === null || /^[0-9]+$/.test(aliasName) ? undefined : model.aliases.get(aliasName);
+      let version: ModelVersion | undefined;
+      if (alias) {
+        const picked = pickWeighted(alias, ready, random) ?? alias[0]?.version;
+        version = model.versions.find((candidate) => candidate.version === picked);
+      } else if (requested !== undefined && requested !== null) {
+        version = versionOf(model, requested);
+      } else {
+        version = registry.defaultVersion(model);
       }
-      const version =
-        requested === undefined || requested === null
-          ? registry.defaultVersion(model)
-          : model.versions.find((candidate) => String(candidate.version) === requested);
       if (!version) {
-        const known = model.versions.map((candidate) => candidate.version).join(', ') || 'none';
-        const what = requested == null ? 'no version' : `no version "${requested}"`;
-        throw new InferError('MODEL_NOT_FOUND', `model "${name}" has ${what} (versions: ${known})`, {
-          details: { model: name, version: requested ?? null },
-        });
+        throw new InferError('MODEL_NOT_FOUND', `model "${name}" has no version (${model.error ?? 'no version folder'})`, { details: { model: name } });
       }
       if (version.state !== 'READY') {
         const reason = version.stateReason ?? model.error;
-        throw new InferError(
-          'MODEL_NOT_READY',
-          `model "${name}" v${version.version} is ${version.state}${reason ? `: ${reason}` : ''}`,
-          { details: { model: name, version: String(version.version), state: version.state } },
-        );
+        throw new InferError('MODEL_NOT_READY', `model "${name}" v${version.version} is ${version.state}${reason ? `: ${reason}` : ''}`, {
+          details: { model: name, version: String(version.version), state: version.state },
+        });
       }
       return version;
+    },
+
+    async load(name, requested) {
+      const model = modelOf(name);
+      if (requested === undefined || requested === null) await applyPolicy(model);
+      else await loadVersion(model, versionOf(model, requested));
+      return model;
+    },
+
+    async unload(name, requested) {
+      await Promise.all(targets(name, requested).map((version) => unloadVersion(version, 'unloaded by request')));
+      return modelOf(name);
+    },
+
+    async reload(name, requested) {
+      const model = modelOf(name);
+      absorb(model, await scanModel(model.name, model.directory));
+      const chosen = requested === undefined || requested === null ? null : versionOf(model, requested);
+      if (chosen) {
+        await reloadVersion(model, chosen);
+      } else {
+        const selected = selectVersions(model.policy, model.versions.map((version) => version.version));
+        await Promise.all(
+          model.versions.map((version) =>
+            selected.has(version.version) ? reloadVersion(model, version) : unloadVersion(version, `not selected by the version policy (${describePolicy(model.policy)})`),
+          ),
+        );
+      }
+      return model;
+    },
+
+    async setAlias(name, alias, target) {
+      const model = modelOf(name);
+      if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(alias)) throw new InferError('INVALID_ARGUMENT', `alias "${alias}" must start with a letter and hold only letters, digits, _ and -`);
+      if (target.length === 0) throw new InferError('INVALID_ARGUMENT', `alias "${alias}" of model "${name}" needs at least one version`);
+      for (const { version, weight } of target) {
+        versionOf(model, String(version));
+        if (!(weight > 0)) throw new InferError('INVALID_ARGUMENT', `alias "${alias}" of model "${name}": the weight of version ${version} must be positive, got ${weight}`);
+      }
+      const previous = model.aliases.get(alias);
+      if (previous) model.aliasHistory.set(alias, [...(model.aliasHistory.get(alias) ?? []), previous]);
+      model.aliases.set(alias, target);
+      await persistAliases(model.directory, model.aliases);
+      return model;
+    },
+
+    async rollbackAlias(name, alias) {
+      const model = modelOf(name);
+      const history = model.aliasHistory.get(alias) ?? [];
+      const previous = history.pop();
+      if (!previous) throw new InferError('INVALID_ARGUMENT', `alias "${alias}" of model "${name}" has no earlier target to roll back to`);
+      model.aliases.set(alias, previous);
+      await persistAliases(model.directory, model.aliases);
+      return model;
+    },
+
+    async rescan() {
+      const entries = await scanRepository(root);
+      const seen = new Set(entries.map((entry) => entry.name));
+      await Promise.all(
+        entries.map(async (entry) => {
+          const existing = models.get(entry.name);
+          const model = existing ?? register(entry);
+          if (existing) {
+            absorb(model, entry);
+            const onDisk = new Set(entry.versions.map((version) => version.version));
+            for (const version of model.versions.filter((candidate) => !onDisk.has(candidate.version))) {
+              await unloadVersion(version, 'its folder is gone');
+              model.versions.splice(model.versions.indexOf(version), 1);
+            }
+          }
+          await applyPolicy(model);
+        }),
+      );
+      for (const model of [...models.values()].filter((candidate) => !seen.has(candidate.name))) {
+        await Promise.all(model.versions.map((version) => unloadVersion(version, 'its folder is gone')));
+        models.delete(model.name);
+      }
+      return [...models.values()];
     },
 
     onEvent(listener) {
@@ -172,13 +379,18 @@ export function createModelRegistry({ root, pool, defaults }: ModelRegistryOptio
   return registry;
 }
 
-function pickBatching({ config }: ModelEntry): Partial<BatchingDefaults> {
-  const { maxBatchSize, maxQueueDelayMs, maxQueueSize, instances, intraOpNumThreads } = config;
-  return Object.fromEntries(
-    Object.entries({ maxBatchSize, maxQueueDelayMs, maxQueueSize, instances, intraOpNumThreads }).filter(
-      ([, value]) => value !== undefined,
-    ),
+function settingsOf(entry: ModelEntry, defaults: BatchingDefaults): ModelVersion['settings'] {
+  const { maxBatchSize, maxQueueDelayMs, maxQueueSize, instances, intraOpNumThreads } = entry.config;
+  const overrides = Object.fromEntries(
+    Object.entries({ maxBatchSize, maxQueueDelayMs, maxQueueSize, instances, intraOpNumThreads }).filter(([, value]) => value !== undefined),
   );
+  return {
+    ...defaults,
+    ...overrides,
+    batchAxes: null,
+    sequence: entry.config.sequence ?? null,
+    generation: entry.config.generation ?? {},
+  };
 }
 
 /** A sequence's state map must pair inputs and outputs of the model that agree in type and shape. */

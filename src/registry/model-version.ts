@@ -1,6 +1,7 @@
 import type { BatchingDefaults } from '../config.ts';
-import type { ModelConfig, SequenceConfig } from '../repository/model-config.ts';
-import type { TokenizerFiles } from '../repository/scan-repository.ts';
+import type { ModelConfig, SequenceConfig, VersionPolicy } from '../repository/model-config.ts';
+import type { ModelEntry, TokenizerFiles } from '../repository/scan-repository.ts';
+import type { AliasTarget } from './aliases.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
 
 export const MODEL_STATES = ['UNAVAILABLE', 'LOADING', 'READY', 'UNLOADING', 'FAILED'] as const;
@@ -20,8 +21,8 @@ export interface VersionSettings extends BatchingDefaults {
 export interface ModelVersion {
   readonly model: string;
   readonly version: number;
-  /** Unique across the server: `name@version`. */
-  readonly key: string;
+  /** The session key of the serving load, unique across the server: `name@version`, `name@version#n` after a reload. */
+  key: string;
   readonly path: string;
   state: ModelState;
   stateReason: string | null;
@@ -35,6 +36,13 @@ export interface ModelVersion {
 
 export interface Model {
   readonly name: string;
+  readonly directory: string;
+  /** What the last scan of the model's folder said. */
+  entry: ModelEntry;
+  policy: VersionPolicy;
+  aliases: Map<string, AliasTarget>;
+  /** Per alias, its earlier targets, the last one first out (rollback). */
+  aliasHistory: Map<string, AliasTarget[]>;
   description: string | null;
   task: string | null;
   labels: string[] | null;

@@ -4,6 +4,10 @@ import { z } from 'zod';
  * What `models/<name>/model.json` may say. Every field is optional: what is left out is
  * read off the ONNX file or taken from the server's defaults.
  */
+function aliasTargetSchema() {
+  return z.union([z.int().min(1), z.record(z.string().regex(/^[1-9][0-9]*$/, 'a version number'), z.number().positive())]);
+}
+
 export const modelConfigSchema = z.strictObject({
   description: z.string().optional(),
   task: z.string().optional(),
@@ -20,6 +24,19 @@ export const modelConfigSchema = z.strictObject({
   intraOpNumThreads: z.int().min(1).max(64).optional(),
   /** The batch dim of every input and output: 0, or null for a model that takes one request at a time. */
   batchDim: z.union([z.literal(0), z.null()]).optional(),
+  /** Which versions are loaded: the latest N (default 1), all, or specific ones; the others are listed UNAVAILABLE. */
+  versionPolicy: z
+    .union([
+      z.strictObject({ latest: z.int().min(1) }),
+      z.strictObject({ all: z.literal(true) }),
+      z.strictObject({ specific: z.array(z.int().min(1)).min(1) }),
+    ])
+    .optional(),
+  /**
+   * Named pointers to versions: a version number, or versions with traffic weights
+   * (`{ "1": 90, "2": 10 }`). The alias `default` serves requests that name no version.
+   */
+  aliases: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'an alias starts with a letter'), aliasTargetSchema()).optional(),
   /** For a stateful streaming model: which outputs feed which inputs on the next call of a sequence. */
   sequence: z
     .strictObject({
@@ -47,3 +64,5 @@ export const modelConfigSchema = z.strictObject({
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
 
 export type SequenceConfig = NonNullable<ModelConfig['sequence']>;
+export type VersionPolicy = NonNullable<ModelConfig['versionPolicy']>;
+export type AliasConfig = NonNullable<ModelConfig['aliases']>[string];

@@ -39,6 +39,8 @@ interface ServerContext {
 
 export interface AppOptions {
   logger?: Logger;
+  /** For weighted aliases; tests pass a seeded one. @default Math.random */
+  random?: () => number;
 }
 
 export interface App extends AsyncDisposable {
@@ -58,11 +60,19 @@ export interface App extends AsyncDisposable {
  * the background (the server answers, not ready, meanwhile), the batching core, and yoga with
  * graphql-ws on one HTTP server.
  */
-export function createApp(config: Config, { logger = createJsonLogger() }: AppOptions = {}): App {
+export function createApp(config: Config, { logger = createJsonLogger(), random }: AppOptions = {}): App {
   const pool = createWorkerPool({ size: config.workers });
-  const registry = createModelRegistry({ root: config.modelRepository, pool, defaults: config.batching });
   const predictor = createPredictor({ pool, maxTensorBytes: config.maxTensorBytes });
   const generator = createGenerator({ pool, limits: config.generation });
+  const registry = createModelRegistry({
+    root: config.modelRepository,
+    pool,
+    defaults: config.batching,
+    drain: async (key) => {
+      await Promise.all([predictor.release(key), generator.release(key)]);
+    },
+    ...(random ? { random } : {}),
+  });
   const bus = createEventBus<ServerEvents>();
   let draining = false;
   const context = { registry, predictor, generator, bus, draining: () => draining };

@@ -139,6 +139,9 @@ beforeAll(async () => {
   // A second version that is broken does not take the first one down.
   await repository.copyExample('glyphs', 'two-versions');
   await repository.write('two-versions/2/model.onnx', 'not an ONNX model');
+  // Both versions load, so that the broken newer one sits next to a serving older one.
+  const glyphsConfig = JSON.parse(await readFile(join(EXAMPLE_MODELS, 'glyphs', 'model.json'), 'utf8')) as object;
+  await repository.write('two-versions/model.json', JSON.stringify({ ...glyphsConfig, versionPolicy: { all: true } }));
   server = await startServer({ modelRepository: repository.root });
 });
 

@@ -79,7 +79,7 @@ describe('MODEL_NOT_FOUND', () => {
 
   it('should refuse a version the model does not have, listing the versions it has', async () => {
     const message = expectFailure(await predict({ model: 'glyphs', version: '7', inputs: [GOOD_PIXELS] }), 'MODEL_NOT_FOUND', 404);
-    expect(message).toBe('model "glyphs" has no version "7" (versions: 1)');
+    expect(message).toBe('model "glyphs" has no version or alias "7" (versions: 1; aliases: none)');
   });
 });
 

@@ -12,7 +12,7 @@ export function addGenerate(builder: Builder) {
   const GenerateInput = builder.inputType('GenerateInput', {
     fields: (t) => ({
       model: t.string({ required: true }),
-      version: t.string({ description: "Defaults to the model's default version." }),
+      version: t.string({ description: "A version number or an alias; without it, the alias default if the model has one, else its highest READY version." }),
       prompt: t.string({ description: 'Text to continue; or give promptTokenIds.' }),
       promptTokenIds: t.intList({ description: 'Token ids to continue; or give prompt.' }),
       maxTokens: t.int({ description: 'Tokens to generate at most (default 64, capped by the model).' }),

@@ -102,5 +102,5 @@ export function addModelTypes(builder: Builder, { TensorSpecRef }: { TensorSpecR
       resolve: (_root, { name }, { registry }) => registry.get(name) ?? null,
     }),
   }));
-  return { ModelState };
+  return { ModelState, ModelRef };
 }

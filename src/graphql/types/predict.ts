@@ -40,7 +40,7 @@ export function addPredict(
   const PredictInput = builder.inputType('PredictInput', {
     fields: (t) => ({
       model: t.string({ required: true }),
-      version: t.string({ description: "Defaults to the model's default version." }),
+      version: t.string({ description: "A version number or an alias; without it, the alias default if the model has one, else its highest READY version." }),
       inputs: t.field({ type: [TensorInputRef], required: true }),
       outputs: t.stringList({ description: 'Outputs to compute; all of them when absent.' }),
       timeoutMs: t.int({ description: 'Deadline from arrival, counting time in the queue: past it, DEADLINE_EXCEEDED.' }),

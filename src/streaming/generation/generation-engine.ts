@@ -78,6 +78,8 @@ export interface GenerationEngine {
   /** Starts a stream; its events arrive on the returned iterator, whose `return()` cancels it. */
   start(request: GenerationRequest): AsyncIterableIterator<GenerationEvent>;
   stats(): EngineStats;
+  /** Resolves once no stream is open. */
+  drained(): Promise<void>;
   /** Finishes every stream with CANCELLED and waits for the step in flight. */
   close(): Promise<void>;
 }
@@ -323,6 +325,10 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
         waitingStreams: live.filter((stream) => !stream.prefilled).length,
         ...stats,
       };
+    },
+
+    async drained() {
+      while (streams.size > 0 || looping) await (looping ?? Promise.resolve());
     },
 
     async close() {

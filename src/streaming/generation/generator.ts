@@ -45,6 +45,8 @@ export interface GenerationStats extends EngineStats {
 export interface Generator {
   generate(version: GeneratableVersion, request: GenerateRequest): AsyncIterableIterator<GenerationEvent>;
   stats(key: string): GenerationStats | null;
+  /** Waits for a session key's open streams to finish, then forgets its engine (after a reload or unload). */
+  release(key: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -114,6 +116,13 @@ export function createGenerator({ pool, limits }: { pool: WorkerPool; limits: Ge
     stats(key) {
       const entry = engines.get(key);
       return entry ? { ...entry.engine.stats(), timeToFirstToken: entry.timeToFirstToken, interToken: entry.interToken } : null;
+    },
+
+    async release(key) {
+      const entry = engines.get(key);
+      if (!entry) return;
+      await entry.engine.drained();
+      engines.delete(key);
     },
 
     async close() {

@@ -1,0 +1,98 @@
+import type { ObjectRef } from '@pothos/core';
+import type { AliasTarget } from '../../registry/aliases.ts';
+import type { Model } from '../../registry/model-version.ts';
+import { describePolicy } from '../../registry/version-policy.ts';
+import type { Builder, SchemaTypes } from '../builder.ts';
+
+interface Alias {
+  name: string;
+  target: AliasTarget;
+  history: AliasTarget[];
+}
+
+/**
+ * Model management: aliases in the catalog, and the mutations that load, unload, reload, point
+ * aliases and re-read the repository. Every change is published on modelEvents. (Meant for
+ * operators: the hardening work puts these fields behind an admin scope.)
+ */
+export function addLifecycle(builder: Builder, { ModelRef }: { ModelRef: ObjectRef<SchemaTypes, Model> }) {
+  const WeightedVersion = builder.objectRef<AliasTarget[number]>('WeightedVersion').implement({
+    fields: (t) => ({
+      version: t.string({ resolve: (entry) => String(entry.version) }),
+      weight: t.exposeFloat('weight', { description: 'Share of the alias’s traffic, relative to the other versions.' }),
+    }),
+  });
+
+  const AliasRef = builder.objectRef<Alias>('ModelAlias').implement({
+    description: 'A named pointer to versions. Requests may name it wherever they name a version.',
+    fields: (t) => ({
+      name: t.exposeString('name'),
+      versions: t.field({ type: [WeightedVersion], resolve: (alias) => [...alias.target] }),
+      history: t.field({
+        type: t.listRef(t.listRef(WeightedVersion)),
+        description: 'Earlier targets, oldest first; rollbackAlias returns to the last.',
+        resolve: (alias) => alias.history.map((target) => [...target]),
+      }),
+    }),
+  });
+
+  builder.objectFields(ModelRef, (t) => ({
+    versionPolicy: t.string({ description: 'Which versions load: latest N, all, or specific ones.', resolve: (model) => describePolicy(model.policy) }),
+    aliases: t.field({
+      type: [AliasRef],
+      resolve: (model) => [...model.aliases].map(([name, target]) => ({ name, target, history: model.aliasHistory.get(name) ?? [] })),
+    }),
+  }));
+
+  const WeightedVersionInput = builder.inputType('WeightedVersionInput', {
+    fields: (t) => ({
+      version: t.string({ required: true }),
+      weight: t.float({ description: 'Default 1.' }),
+    }),
+  });
+
+  builder.mutationFields((t) => ({
+    loadModel: t.field({
+      type: ModelRef,
+      description: "Loads a model's versions as its policy says, or one version whatever the policy.",
+      args: { model: t.arg.string({ required: true }), version: t.arg.string() },
+      resolve: (_root, { model, version }, { registry }) => registry.load(model, version),
+    }),
+    unloadModel: t.field({
+      type: ModelRef,
+      description: "Unloads a model's versions, or one, once their work in flight is done.",
+      args: { model: t.arg.string({ required: true }), version: t.arg.string() },
+      resolve: (_root, { model, version }, { registry }) => registry.unload(model, version),
+    }),
+    reloadModel: t.field({
+      type: ModelRef,
+      description:
+        "Re-reads the model's folder and loads it again without downtime: the new load is made next to the serving one, " +
+        'requests switch to it, and the old one is drained, then released. A load that fails leaves the serving one untouched.',
+      args: { model: t.arg.string({ required: true }), version: t.arg.string() },
+      resolve: (_root, { model, version }, { registry }) => registry.reload(model, version),
+    }),
+    setAlias: t.field({
+      type: ModelRef,
+      description: "Points an alias at versions, with weights for a traffic split; written to the model's model.json.",
+      args: {
+        model: t.arg.string({ required: true }),
+        alias: t.arg.string({ required: true }),
+        versions: t.arg({ type: [WeightedVersionInput], required: true }),
+      },
+      resolve: (_root, { model, alias, versions }, { registry }) =>
+        registry.setAlias(model, alias, versions.map(({ version, weight }) => ({ version: Number(version), weight: weight ?? 1 }))),
+    }),
+    rollbackAlias: t.field({
+      type: ModelRef,
+      description: 'Moves an alias back to the target it had before its last change.',
+      args: { model: t.arg.string({ required: true }), alias: t.arg.string({ required: true }) },
+      resolve: (_root, { model, alias }, { registry }) => registry.rollbackAlias(model, alias),
+    }),
+    rescanRepository: t.field({
+      type: [ModelRef],
+      description: 'Reads the model repository again: new models and versions load, vanished ones unload.',
+      resolve: (_root, _args, { registry }) => registry.rescan(),
+    }),
+  }));
+}

@@ -1,0 +1,47 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AliasConfig } from '../repository/model-config.ts';
+
+/** Where an alias points: one or more versions, each with its share of the traffic. */
+export type AliasTarget = readonly { version: number; weight: number }[];
+
+export function aliasTargetOf(config: AliasConfig): AliasTarget {
+  if (typeof config === 'number') return [{ version: config, weight: 1 }];
+  return Object.entries(config).map(([version, weight]) => ({ version: Number(version), weight }));
+}
+
+export function aliasConfigOf(target: AliasTarget): AliasConfig {
+  const [only] = target;
+  if (target.length === 1 && only) return only.version;
+  return Object.fromEntries(target.map(({ version, weight }) => [String(version), weight]));
+}
+
+/** Picks a version by weight among those `available` says can serve; null when none can. */
+export function pickWeighted(target: AliasTarget, available: (version: number) => boolean, random: () => number): number | null {
+  const candidates = target.filter(({ version }) => available(version));
+  const total = candidates.reduce((sum, { weight }) => sum + weight, 0);
+  let draw = random() * total;
+  for (const { version, weight } of candidates) {
+    draw -= weight;
+    if (draw < 0) return version;
+  }
+  return candidates.at(-1)?.version ?? null;
+}
+
+/**
+ * Writes a model's aliases into its model.json, keeping every other field: the repository stays
+ * the one place an operator reads and versions the configuration, and a restart keeps them.
+ */
+export async function persistAliases(directory: string, aliases: ReadonlyMap<string, AliasTarget>): Promise<void> {
+  const path = join(directory, 'model.json');
+  let config: Record<string, unknown> = {};
+  try {
+    config = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  config.aliases = Object.fromEntries([...aliases].map(([name, target]) => [name, aliasConfigOf(target)]));
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(config, null, 2)}\n`);
+  await rename(temporary, path);
+}
