@@ -31,6 +31,10 @@ export interface Config {
   maxTensorBytes: number;
   /** Whether GraphiQL is served at /graphql to browsers. @default true */
   graphiql: boolean;
+  /** Whether changes in the model repository are picked up by themselves (else only rescanRepository does). @default false */
+  watch: boolean;
+  /** Quiet time after a change before it is picked up, in ms. @default 1000 */
+  watchDebounceMs: number;
   /** Text generation limits every decoder model gets unless its model.json says otherwise. */
   generation: {
     /** Streams per model version at once; past it, OVERLOADED. @default 64 */
@@ -56,6 +60,8 @@ const schema = z.object({
   intraOpNumThreads: int.min(1).max(64).default(1),
   maxTensorBytes: int.min(1).default(64 * 1024 * 1024),
   graphiql: z.stringbool().default(true),
+  watch: z.stringbool().default(false),
+  watchDebounceMs: int.min(0).default(1000),
   maxStreams: int.min(1).default(64),
   maxTokens: int.min(1).default(1024),
   maxBufferedEvents: int.min(1).default(64),
@@ -74,6 +80,8 @@ const ENVIRONMENT: Record<keyof z.input<typeof schema>, string> = {
   intraOpNumThreads: 'INTRA_OP_NUM_THREADS',
   maxTensorBytes: 'MAX_TENSOR_BYTES',
   graphiql: 'GRAPHIQL',
+  watch: 'WATCH',
+  watchDebounceMs: 'WATCH_DEBOUNCE_MS',
   maxStreams: 'MAX_STREAMS',
   maxTokens: 'MAX_TOKENS',
   maxBufferedEvents: 'MAX_BUFFERED_EVENTS',
@@ -98,6 +106,8 @@ export const USAGE = `Usage: infergraph [options]
   --intra-op-num-threads N           threads per session (INTRA_OP_NUM_THREADS, default 1)
   --max-tensor-bytes N               largest input tensor (MAX_TENSOR_BYTES, default 64 MiB)
   --graphiql true|false              serve GraphiQL (GRAPHIQL, default true)
+  --watch true|false                 pick up repository changes (WATCH, default false)
+  --watch-debounce-ms MS             quiet time before a change loads (WATCH_DEBOUNCE_MS, default 1000)
   --max-streams N                    generation streams per model (MAX_STREAMS, default 64)
   --max-tokens N                     largest maxTokens of a request (MAX_TOKENS, default 1024)
   --max-buffered-events N            events held for a slow reader (MAX_BUFFERED_EVENTS, default 64)
@@ -123,7 +133,8 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env:
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new Error(`invalid configuration: ${z.prettifyError(parsed.error)}`);
-  const { port, host, modelRepository, workers, maxTensorBytes, graphiql, maxStreams, maxTokens, maxBufferedEvents, ...batching } = parsed.data;
+  const { port, host, modelRepository, workers, maxTensorBytes, graphiql, watch, watchDebounceMs, maxStreams, maxTokens, maxBufferedEvents, ...batching } =
+    parsed.data;
   return {
     port,
     host,
@@ -131,6 +142,8 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env:
     workers,
     maxTensorBytes,
     graphiql,
+    watch,
+    watchDebounceMs,
     batching,
     generation: { maxStreams, maxTokens, maxBufferedEvents },
   };

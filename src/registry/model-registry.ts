@@ -58,6 +58,8 @@ export interface ModelRegistry extends AsyncDisposable {
   rollbackAlias(name: string, alias: string): Promise<Model>;
   /** Reads the repository again: new models and versions load, vanished ones unload. */
   rescan(): Promise<Model[]>;
+  /** What a repository watcher calls: models it knows reload (new config, replaced files), the rest come by rescan. */
+  refresh(names: ReadonlySet<string>): Promise<void>;
   /** Listens to every state change; returns the function that stops listening. */
   onEvent(listener: ModelEventListener): () => void;
   close(): Promise<void>;
@@ -182,7 +184,8 @@ export function createModelRegistry({ root, pool, defaults, drain = async () => 
 
   async function unloadVersion(version: ModelVersion, reason: string): Promise<void> {
     if (version.state !== 'READY') {
-      if (version.state !== 'UNLOADING') transition(version, 'UNAVAILABLE', reason);
+      // A version already unloaded stays quiet; a failed or loading one is marked as let go.
+      if (version.state !== 'UNLOADING' && version.state !== 'UNAVAILABLE') transition(version, 'UNAVAILABLE', reason);
       return;
     }
     transition(version, 'UNLOADING');
@@ -208,16 +211,15 @@ export function createModelRegistry({ root, pool, defaults, drain = async () => 
     }
   }
 
-  /** Loads what the policy selects and unloads what it no longer does. */
-  async function applyPolicy(model: Model): Promise<void> {
+  /**
+   * Loads what the policy selects (or reloads it, with `reloading`), then unloads what it no
+   * longer selects: in that order, so that a new version serves before the old one goes.
+   */
+  async function applyPolicy(model: Model, reloading = false): Promise<void> {
     const selected = selectVersions(model.policy, model.versions.map((version) => version.version));
-    await Promise.all(
-      model.versions.map((version) =>
-        selected.has(version.version)
-          ? loadVersion(model, version)
-          : unloadVersion(version, `not selected by the version policy (${describePolicy(model.policy)})`),
-      ),
-    );
+    const [kept, dropped] = partition(model.versions, (version) => selected.has(version.version));
+    await Promise.all(kept.map((version) => (reloading ? reloadVersion(model, version) : loadVersion(model, version))));
+    await Promise.all(dropped.map((version) => unloadVersion(version, `not selected by the version policy (${describePolicy(model.policy)})`)));
   }
 
   function targets(name: string, requested: string | null | undefined): ModelVersion[] {
@@ -292,16 +294,8 @@ export function createModelRegistry({ root, pool, defaults, drain = async () => 
       const model = modelOf(name);
       absorb(model, await scanModel(model.name, model.directory));
       const chosen = requested === undefined || requested === null ? null : versionOf(model, requested);
-      if (chosen) {
-        await reloadVersion(model, chosen);
-      } else {
-        const selected = selectVersions(model.policy, model.versions.map((version) => version.version));
-        await Promise.all(
-          model.versions.map((version) =>
-            selected.has(version.version) ? reloadVersion(model, version) : unloadVersion(version, `not selected by the version policy (${describePolicy(model.policy)})`),
-          ),
-        );
-      }
+      if (chosen) await reloadVersion(model, chosen);
+      else await applyPolicy(model, true);
       return model;
     },
 
@@ -355,6 +349,12 @@ export function createModelRegistry({ root, pool, defaults, drain = async () => 
       return [...models.values()];
     },
 
+    async refresh(names) {
+      const known = [...names].filter((name) => models.has(name));
+      if (known.length < names.size) await registry.rescan();
+      await Promise.all(known.map((name) => registry.reload(name).catch(() => {})));
+    },
+
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -377,6 +377,10 @@ export function createModelRegistry({ root, pool, defaults, drain = async () => 
     },
   };
   return registry;
+}
+
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
 }
 
 function settingsOf(entry: ModelEntry, defaults: BatchingDefaults): ModelVersion['settings'] {

@@ -10,6 +10,7 @@ import { createSchema } from '../graphql/schema.ts';
 import { readHealth } from '../graphql/types/health.ts';
 import { createJsonLogger, type Logger } from '../observability/logger.ts';
 import { createModelRegistry, type ModelRegistry } from '../registry/model-registry.ts';
+import { watchRepository } from '../repository/watch-repository.ts';
 import { createWorkerPool, type WorkerPool } from '../runtime/worker-pool.ts';
 import { createEventBus } from '../streaming/event-bus.ts';
 import { createGenerator } from '../streaming/generation/generator.ts';
@@ -85,6 +86,16 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
   const loaded = registry.start().catch((error: unknown) => {
     logger.error('cannot read the model repository', { root: config.modelRepository, error: String(error) });
   });
+  const watcher = config.watch
+    ? watchRepository({
+        root: config.modelRepository,
+        debounceMs: config.watchDebounceMs,
+        onChange: (names) => {
+          logger.info('model repository changed', { models: [...names] });
+          void loaded.then(() => registry.refresh(names)).catch((error: unknown) => logger.error('cannot pick up a repository change', { error: String(error) }));
+        },
+      })
+    : null;
 
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema: createSchema(),
@@ -124,6 +135,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
     async dispose() {
       if (draining) return;
       draining = true;
+      watcher?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Open streams end with CANCELLED, which their clients still receive before sockets close.
       await generator.close();
