@@ -33,6 +33,10 @@ export interface Config {
   graphiql: boolean;
   /** Whether changes in the model repository are picked up by themselves (else only rescanRepository does). @default false */
   watch: boolean;
+  /** Whether versions load on their first request instead of at start. @default false */
+  lazyLoad: boolean;
+  /** Bytes the loaded versions may take together (estimated: model file size × instances); past it the least recently used idle ones are unloaded. 0: no limit. @default 0 */
+  memoryBudget: number;
   /** Quiet time after a change before it is picked up, in ms. @default 1000 */
   watchDebounceMs: number;
   /** Text generation limits every decoder model gets unless its model.json says otherwise. */
@@ -61,6 +65,8 @@ const schema = z.object({
   maxTensorBytes: int.min(1).default(64 * 1024 * 1024),
   graphiql: z.stringbool().default(true),
   watch: z.stringbool().default(false),
+  lazyLoad: z.stringbool().default(false),
+  memoryBudget: int.min(0).default(0),
   watchDebounceMs: int.min(0).default(1000),
   maxStreams: int.min(1).default(64),
   maxTokens: int.min(1).default(1024),
@@ -81,6 +87,8 @@ const ENVIRONMENT: Record<keyof z.input<typeof schema>, string> = {
   maxTensorBytes: 'MAX_TENSOR_BYTES',
   graphiql: 'GRAPHIQL',
   watch: 'WATCH',
+  lazyLoad: 'LAZY_LOAD',
+  memoryBudget: 'MEMORY_BUDGET',
   watchDebounceMs: 'WATCH_DEBOUNCE_MS',
   maxStreams: 'MAX_STREAMS',
   maxTokens: 'MAX_TOKENS',
@@ -108,6 +116,8 @@ export const USAGE = `Usage: infergraph [options]
   --graphiql true|false              serve GraphiQL (GRAPHIQL, default true)
   --watch true|false                 pick up repository changes (WATCH, default false)
   --watch-debounce-ms MS             quiet time before a change loads (WATCH_DEBOUNCE_MS, default 1000)
+  --lazy-load true|false             load versions on first request (LAZY_LOAD, default false)
+  --memory-budget BYTES              evict idle versions past it, LRU (MEMORY_BUDGET, default 0: none)
   --max-streams N                    generation streams per model (MAX_STREAMS, default 64)
   --max-tokens N                     largest maxTokens of a request (MAX_TOKENS, default 1024)
   --max-buffered-events N            events held for a slow reader (MAX_BUFFERED_EVENTS, default 64)
@@ -133,7 +143,7 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env:
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new Error(`invalid configuration: ${z.prettifyError(parsed.error)}`);
-  const { port, host, modelRepository, workers, maxTensorBytes, graphiql, watch, watchDebounceMs, maxStreams, maxTokens, maxBufferedEvents, ...batching } =
+  const { port, host, modelRepository, workers, maxTensorBytes, graphiql, watch, watchDebounceMs, lazyLoad, memoryBudget, maxStreams, maxTokens, maxBufferedEvents, ...batching } =
     parsed.data;
   return {
     port,
@@ -144,6 +154,8 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env:
     graphiql,
     watch,
     watchDebounceMs,
+    lazyLoad,
+    memoryBudget,
     batching,
     generation: { maxStreams, maxTokens, maxBufferedEvents },
   };

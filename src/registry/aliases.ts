@@ -41,7 +41,7 @@ export async function persistAliases(directory: string, aliases: ReadonlyMap<str
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   config.aliases = Object.fromEntries([...aliases].map(([name, target]) => [name, aliasConfigOf(target)]));
-  const temporary = `${path}.${process.pid}.tmp`;
+  const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   await writeFile(temporary, `${JSON.stringify(config, null, 2)}\n`);
   await rename(temporary, path);
 }

@@ -9,11 +9,13 @@
  * queued and running work) before its sessions are released. A reload that fails leaves the
  * serving load untouched.
  */
+import { stat } from 'node:fs/promises';
 import type { BatchingDefaults } from '../config.ts';
 import { InferError } from '../errors.ts';
 import type { SequenceConfig } from '../repository/model-config.ts';
 import { scanModel, scanRepository, type ModelEntry } from '../repository/scan-repository.ts';
-import { formatShape } from '../runtime/tensor.ts';
+import { allocate } from '../runtime/codec.ts';
+import { elementCount, formatShape } from '../runtime/tensor.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
 import { aliasTargetOf, persistAliases, pickWeighted, type AliasTarget } from './aliases.ts';
@@ -30,6 +32,12 @@ export interface ModelRegistryOptions {
   drain?: (key: string) => Promise<void>;
   /** For weighted aliases. @default Math.random */
   random?: () => number;
+  /** Whether a session key has work queued or running: such a version is never evicted. */
+  isBusy?: (key: string) => boolean;
+  /** Versions load on their first request (acquire) instead of at start. @default false */
+  lazy?: boolean;
+  /** Estimated bytes loaded versions may take together; 0 for no limit. @default 0 */
+  memoryBudget?: number;
 }
 
 export interface ModelRegistry extends AsyncDisposable {
@@ -44,6 +52,13 @@ export interface ModelRegistry extends AsyncDisposable {
    * the alias `default` when there is one, else the highest READY version. Throws when none can serve.
    */
   resolve(name: string, version?: string | null): ModelVersion;
+  /**
+   * Like resolve, for a request about to be served: a version not loaded yet (lazy loading, or
+   * evicted under the memory budget) is loaded first, and the request waits for it.
+   */
+  acquire(name: string, version?: string | null): Promise<ModelVersion>;
+  /** Estimated bytes of the loaded versions. */
+  memoryInUse(): number;
   /** The version shown as a model's default: its `default` alias's heaviest target, else the highest READY, else the highest. */
   defaultVersion(model: Model): ModelVersion | undefined;
   /** Loads a model's selected versions, or one version (whatever the policy). */
@@ -65,11 +80,16 @@ export interface ModelRegistry extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-export function createModelRegistry({ root, pool, defaults, drain = async () => {}, random = Math.random }: ModelRegistryOptions): ModelRegistry {
+export function createModelRegistry(options: ModelRegistryOptions): ModelRegistry {
+  const { root, pool, defaults, drain = async () => {}, random = Math.random, isBusy = () => false, lazy = false, memoryBudget = 0 } = options;
   const models = new Map<string, Model>();
   const listeners = new Set<ModelEventListener>();
+  /** Loads under way, so that concurrent first requests share one. */
+  const loading = new Map<ModelVersion, Promise<void>>();
   let started = false;
   let reloads = 0;
+  const LAZY_REASON = 'loads on its first request';
+  const EVICTED_REASON = 'evicted to stay within the memory budget; loads on its next request';
 
   function transition(version: ModelVersion, state: ModelState, reason: string | null = null): void {
     version.state = state;
@@ -114,6 +134,9 @@ export function createModelRegistry({ root, pool, defaults, drain = async () => 
       labels: entry.labels,
       tokenizerFiles: entry.tokenizer,
       loadMs: null,
+      warmupMs: null,
+      memoryBytes: null,
+      lastUsed: 0,
     };
   }
 
@@ -157,17 +180,59 @@ export function createModelRegistry({ root, pool, defaults, drain = async () => 
     if (problem) throw new Error(problem);
     const settings = settingsOf(entry, defaults);
     const started = performance.now();
+    const memoryBytes = (await stat(version.path)).size * Math.min(settings.instances, pool.size);
+    await makeRoom(memoryBytes, version);
     const signature = await pool.load(key, version.path, { instances: settings.instances, intraOpNumThreads: settings.intraOpNumThreads });
+    let warmupMs: number | null = null;
     try {
       settings.batchAxes = inferBatchAxes(signature, entry.config);
       if (settings.batchAxes === null) settings.maxBatchSize = 1;
       checkSequence(settings.sequence, signature);
+      if (entry.config.warmup) warmupMs = await warmUp(key, signature, entry.config.warmup, Math.min(settings.instances, pool.size));
     } catch (error) {
-      // A model that loaded but is misconfigured must not keep its sessions.
+      // A model that loaded but is misconfigured (or fails its warm-up) must not keep its sessions.
       await pool.unload(key);
       throw error;
     }
-    return { key, signature, settings, labels: entry.labels, tokenizerFiles: entry.tokenizer, loadMs: performance.now() - started };
+    const loadMs = performance.now() - started;
+    return { key, signature, settings, labels: entry.labels, tokenizerFiles: entry.tokenizer, loadMs, warmupMs, memoryBytes };
+  }
+
+  /** Runs zero-filled inputs through every instance; resolves with the time it took. */
+  async function warmUp(key: string, signature: ModelSignature, warmup: NonNullable<ModelEntry['config']['warmup']>, instances: number): Promise<number> {
+    const started = performance.now();
+    const feeds = () =>
+      Object.fromEntries(
+        signature.inputs.map((spec) => {
+          const shape = warmup.shapes?.[spec.name] ?? spec.shape.map((dim) => (dim === -1 ? 1 : dim));
+          return [spec.name, { dataType: spec.dataType, shape, data: allocate(spec.dataType, elementCount(shape)) }];
+        }),
+      );
+    for (let run = 0; run < (warmup.runs ?? 1); run++) {
+      // As many at once as there are instances, so that each session runs (the pool spreads them).
+      await Promise.all(Array.from({ length: instances }, () => pool.run(key, feeds())));
+    }
+    return performance.now() - started;
+  }
+
+  function loadedVersions(): ModelVersion[] {
+    return [...models.values()].flatMap((model) => model.versions).filter((version) => version.state === 'READY');
+  }
+
+  function memoryInUse(): number {
+    return loadedVersions().reduce((sum, version) => sum + (version.memoryBytes ?? 0), 0);
+  }
+
+  /** Unloads the least recently used idle versions until `bytes` more fit in the budget (as far as idle ones allow). */
+  async function makeRoom(bytes: number, incoming: ModelVersion): Promise<void> {
+    if (memoryBudget <= 0) return;
+    const idle = loadedVersions()
+      .filter((version) => version !== incoming && !isBusy(version.key))
+      .sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const version of idle) {
+      if (memoryInUse() + bytes <= memoryBudget) return;
+      await unloadVersion(version, EVICTED_REASON);
+    }
   }
 
   async function loadVersion(model: Model, version: ModelVersion): Promise<void> {
@@ -184,8 +249,8 @@ export function createModelRegistry({ root, pool, defaults, drain = async () => 
 
   async function unloadVersion(version: ModelVersion, reason: string): Promise<void> {
     if (version.state !== 'READY') {
-      // A version already unloaded stays quiet; a failed or loading one is marked as let go.
-      if (version.state !== 'UNLOADING' && version.state !== 'UNAVAILABLE') transition(version, 'UNAVAILABLE', reason);
+      // A version already unloaded for the same reason stays quiet; any other is marked as let go.
+      if (version.state !== 'UNLOADING' && (version.state !== 'UNAVAILABLE' || version.stateReason !== reason)) transition(version, 'UNAVAILABLE', reason);
       return;
     }
     transition(version, 'UNLOADING');
@@ -222,6 +287,34 @@ export function createModelRegistry({ root, pool, defaults, drain = async () => 
     await Promise.all(dropped.map((version) => unloadVersion(version, `not selected by the version policy (${describePolicy(model.policy)})`)));
   }
 
+  /** Writes of model.json, one at a time per model, each with the aliases as they are when it runs. */
+  const writes = new Map<Model, Promise<void>>();
+  function persist(model: Model): Promise<void> {
+    const write = (writes.get(model) ?? Promise.resolve()).catch(() => {}).then(() => persistAliases(model.directory, model.aliases));
+    writes.set(model, write);
+    return write;
+  }
+
+  /** The version a request names (a number, an alias, or neither), READY or not. */
+  function pick(name: string, requested: string | null | undefined): ModelVersion | undefined {
+    const model = modelOf(name);
+    const ready = (number: number) => model.versions.some((version) => version.version === number && version.state === 'READY');
+    const aliasName = requested ?? (model.aliases.has('default') ? 'default' : null);
+    const alias = aliasName === null || /^[0-9]+$/.test(aliasName) ? undefined : model.aliases.get(aliasName);
+    if (alias) {
+      const picked = pickWeighted(alias, ready, random) ?? alias[0]?.version;
+      return model.versions.find((candidate) => candidate.version === picked);
+    }
+    if (requested !== undefined && requested !== null) return versionOf(model, requested);
+    if (lazy) {
+      // Not loaded yet is no reason to pass over the version a request would get.
+      const selected = selectVersions(model.policy, model.versions.map((version) => version.version));
+      const newestSelected = [...model.versions].reverse().find((version) => selected.has(version.version));
+      return [...model.versions].reverse().find((version) => version.state === 'READY') ?? newestSelected;
+    }
+    return registry.defaultVersion(model);
+  }
+
   function targets(name: string, requested: string | null | undefined): ModelVersion[] {
     const model = modelOf(name);
     return requested === undefined || requested === null ? model.versions : [versionOf(model, requested)];
@@ -234,9 +327,42 @@ export function createModelRegistry({ root, pool, defaults, drain = async () => 
 
     async start() {
       const entries = await scanRepository(root);
-      await Promise.all(entries.map((entry) => applyPolicy(register(entry))));
+      if (lazy) {
+        for (const entry of entries) {
+          const model = register(entry);
+          const selected = selectVersions(model.policy, model.versions.map((version) => version.version));
+          for (const version of model.versions) {
+            transition(version, 'UNAVAILABLE', selected.has(version.version) ? LAZY_REASON : `not selected by the version policy (${describePolicy(model.policy)})`);
+          }
+        }
+      } else {
+        // One after another under a budget, so that each load sees what the others took.
+        if (memoryBudget > 0) for (const entry of entries) await applyPolicy(register(entry));
+        else await Promise.all(entries.map((entry) => applyPolicy(register(entry))));
+      }
       started = true;
     },
+
+    async acquire(name, requested) {
+      let version: ModelVersion;
+      try {
+        version = registry.resolve(name, requested);
+      } catch (error) {
+        const waiting = error instanceof InferError && error.code === 'MODEL_NOT_READY' ? pick(name, requested) : undefined;
+        if (!waiting || (waiting.stateReason !== LAZY_REASON && waiting.stateReason !== EVICTED_REASON)) throw error;
+        let load = loading.get(waiting);
+        if (!load) {
+          load = loadVersion(modelOf(name), waiting).finally(() => loading.delete(waiting));
+          loading.set(waiting, load);
+        }
+        await load;
+        version = registry.resolve(name, String(waiting.version));
+      }
+      version.lastUsed = performance.now();
+      return version;
+    },
+
+    memoryInUse,
 
     list: () => [...models.values()],
     get: (name) => models.get(name),
@@ -254,18 +380,7 @@ export function createModelRegistry({ root, pool, defaults, drain = async () => 
 
     resolve(name, requested) {
       const model = modelOf(name);
-      const ready = (number: number) => model.versions.some((version) => version.version === number && version.state === 'READY');
-      const aliasName = requested ?? (model.aliases.has('default') ? 'default' : null);
-      const alias = aliasName === null || /^[0-9]+$/.test(aliasName) ? undefined : model.aliases.get(aliasName);
-      let version: ModelVersion | undefined;
-      if (alias) {
-        const picked = pickWeighted(alias, ready, random) ?? alias[0]?.version;
-        version = model.versions.find((candidate) => candidate.version === picked);
-      } else if (requested !== undefined && requested !== null) {
-        version = versionOf(model, requested);
-      } else {
-        version = registry.defaultVersion(model);
-      }
+      const version = pick(name, requested);
       if (!version) {
         throw new InferError('MODEL_NOT_FOUND', `model "${name}" has no version (${model.error ?? 'no version folder'})`, { details: { model: name } });
       }
@@ -310,7 +425,7 @@ export function createModelRegistry({ root, pool, defaults, drain = async () => 
       const previous = model.aliases.get(alias);
       if (previous) model.aliasHistory.set(alias, [...(model.aliasHistory.get(alias) ?? []), previous]);
       model.aliases.set(alias, target);
-      await persistAliases(model.directory, model.aliases);
+      await persist(model);
       return model;
     },
 
@@ -320,7 +435,7 @@ export function createModelRegistry({ root, pool, defaults, drain = async () => 
       const previous = history.pop();
       if (!previous) throw new InferError('INVALID_ARGUMENT', `alias "${alias}" of model "${name}" has no earlier target to roll back to`);
       model.aliases.set(alias, previous);
-      await persistAliases(model.directory, model.aliases);
+      await persist(model);
       return model;
     },
 

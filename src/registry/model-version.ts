@@ -30,8 +30,14 @@ export interface ModelVersion {
   settings: VersionSettings;
   labels: string[] | null;
   tokenizerFiles: TokenizerFiles | null;
-  /** Time the last load took, in ms. */
+  /** Time the last load took, in ms (warm-up included). */
   loadMs: number | null;
+  /** Time the warm-up runs took, in ms; null without warm-up. */
+  warmupMs: number | null;
+  /** Estimated bytes the loaded version takes: its model file once per instance (the weights dominate). */
+  memoryBytes: number | null;
+  /** `performance.now()` of its last request, for LRU eviction. */
+  lastUsed: number;
 }
 
 export interface Model {

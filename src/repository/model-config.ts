@@ -37,6 +37,18 @@ export const modelConfigSchema = z.strictObject({
    * (`{ "1": 90, "2": 10 }`). The alias `default` serves requests that name no version.
    */
   aliases: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'an alias starts with a letter'), aliasTargetSchema()).optional(),
+  /**
+   * Runs before a version is READY, so its first request does not pay for onnxruntime's lazy
+   * initialisation: zero-filled inputs, dynamic dims 1 unless `shapes` gives them.
+   */
+  warmup: z
+    .strictObject({
+      /** Runs per instance. @default 1 */
+      runs: z.int().min(1).max(100).optional(),
+      /** Input name → the shape to warm up with (a convolution may need more than 1 in its dynamic dims). */
+      shapes: z.record(z.string(), z.array(z.int().min(0))).optional(),
+    })
+    .optional(),
   /** For a stateful streaming model: which outputs feed which inputs on the next call of a sequence. */
   sequence: z
     .strictObject({

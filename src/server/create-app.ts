@@ -72,6 +72,13 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
     drain: async (key) => {
       await Promise.all([predictor.release(key), generator.release(key)]);
     },
+    isBusy: (key) => {
+      const stats = predictor.stats(key);
+      const generation = generator.stats(key);
+      return (stats?.queued ?? 0) + (stats?.inFlight ?? 0) + (generation?.activeStreams ?? 0) + (generation?.waitingStreams ?? 0) > 0;
+    },
+    lazy: config.lazyLoad,
+    memoryBudget: config.memoryBudget,
     ...(random ? { random } : {}),
   });
   const bus = createEventBus<ServerEvents>();

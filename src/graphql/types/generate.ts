@@ -62,8 +62,8 @@ export function addGenerate(builder: Builder) {
       type: Event,
       description: 'Generates text from a decoder model: one event per token, then a final event. Completing the subscription cancels it.',
       args: { input: t.arg({ type: GenerateInput, required: true }) },
-      subscribe: (_root, { input }, { registry, generator }) => {
-        const version = registry.resolve(input.model, input.version);
+      subscribe: async (_root, { input }, { registry, generator }) => {
+        const version = await registry.acquire(input.model, input.version);
         const events = generator.generate(version, input);
         return labelled(events, { model: version.model, version: String(version.version) });
       },

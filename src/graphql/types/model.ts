@@ -61,7 +61,13 @@ export function addModelTypes(builder: Builder, { TensorSpecRef }: { TensorSpecR
       maxQueueDelayMs: t.float({ resolve: (version) => version.settings.maxQueueDelayMs }),
       maxQueueSize: t.int({ resolve: (version) => version.settings.maxQueueSize }),
       instances: t.int({ description: 'Workers holding a session of this version.', resolve: (version) => version.settings.instances }),
-      loadMs: t.float({ nullable: true, description: 'How long the last load took.', resolve: (version) => version.loadMs }),
+      loadMs: t.float({ nullable: true, description: 'How long the last load took, warm-up included.', resolve: (version) => version.loadMs }),
+      warmupMs: t.float({ nullable: true, description: 'How long the warm-up runs took; null without warm-up.', resolve: (version) => version.warmupMs }),
+      memoryBytes: t.float({
+        nullable: true,
+        description: 'Estimated bytes it takes when loaded: the model file once per instance (the weights dominate).',
+        resolve: (version) => version.memoryBytes,
+      }),
       stats: t.field({ type: ModelStats, resolve: (version, _args, { predictor }) => predictor.stats(version.key) ?? { ...emptyStats(), sequences: 0 } }),
       generation: t.field({
         type: GenerationStatsRef,

@@ -55,7 +55,7 @@ export function addPredictStream(
         'carried, and sends each frame’s outputs as they are computed. Completing the subscription stops it.',
       args: { input: t.arg({ type: PredictStreamInput, required: true }) },
       subscribe: async (_root, { input }, { registry, predictor, clientSignal }) => {
-        const version = registry.resolve(input.model, input.version);
+        const version = await registry.acquire(input.model, input.version);
         const frames = predictor.predictFrames(version, {
           inputs: await tensorInputs(input.inputs),
           frame: input.frame,

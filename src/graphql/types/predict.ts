@@ -72,7 +72,7 @@ export function addPredict(
       description: 'Runs a model on the given inputs, batched with concurrent requests to the same model version.',
       args: { input: t.arg({ type: PredictInput, required: true }) },
       resolve: async (_root, { input }, { registry, predictor, clientSignal }) => {
-        const version = registry.resolve(input.model, input.version);
+        const version = await registry.acquire(input.model, input.version);
         const { outputs, timing } = await predictor.predict(version, {
           inputs: await tensorInputs(input.inputs),
           outputs: input.outputs,
