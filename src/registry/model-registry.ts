@@ -349,7 +349,8 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
         version = registry.resolve(name, requested);
       } catch (error) {
         const waiting = error instanceof InferError && error.code === 'MODEL_NOT_READY' ? pick(name, requested) : undefined;
-        if (!waiting || (waiting.stateReason !== LAZY_REASON && waiting.stateReason !== EVICTED_REASON)) throw error;
+        const loadable = waiting && (loading.has(waiting) || waiting.stateReason === LAZY_REASON || waiting.stateReason === EVICTED_REASON);
+        if (!waiting || !loadable) throw error;
         let load = loading.get(waiting);
         if (!load) {
           load = loadVersion(modelOf(name), waiting).finally(() => loading.delete(waiting));

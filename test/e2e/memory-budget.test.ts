@@ -1,0 +1,92 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateGlyphs, GLYPH_PIXELS } from '../../scripts/models/glyphs.ts';
+import { PREDICT } from '../fixtures/operations.ts';
+import { createTempRepository, EXAMPLE_MODELS } from '../fixtures/repository.ts';
+import { startServer, type TestServer } from '../fixtures/server.ts';
+
+interface Version {
+  version: string;
+  state: string;
+  stateReason: string | null;
+  memoryBytes: number | null;
+  warmupMs: number | null;
+  loadMs: number | null;
+}
+
+const CATALOG = '{ models { name versions { version state stateReason memoryBytes warmupMs loadMs } } }';
+const { pixels } = generateGlyphs({ count: 1, seed: 5 });
+const input = (model: string) => ({ model, inputs: [{ name: 'pixels', shape: [1, GLYPH_PIXELS], data: Array.from(pixels) }] });
+
+async function catalog(server: TestServer): Promise<Map<string, Version>> {
+  const { data } = await server.graphql<{ models: { name: string; versions: Version[] }[] }>(CATALOG);
+  return new Map(data!.models.map((model) => [model.name, model.versions[0]!]));
+}
+
+describe('lazy loading under a memory budget', () => {
+  it('should load a model on its first request and answer that request', async () => {
+    await using repository = await createTempRepository();
+    await repository.copyExample('glyphs');
+    await using server = await startServer({ modelRepository: repository.root, lazyLoad: true });
+    expect((await catalog(server)).get('glyphs')).toMatchObject({ state: 'UNAVAILABLE', stateReason: 'loads on its first request', memoryBytes: null });
+
+    const answers = await Promise.all([server.graphql(PREDICT, { input: input('glyphs') }), server.graphql(PREDICT, { input: input('glyphs') })]);
+    for (const answer of answers) expect(answer.errors).toBeUndefined();
+    const loaded = (await catalog(server)).get('glyphs')!;
+    const file = (await stat(join(repository.root, 'glyphs/1/model.onnx'))).size;
+    expect(loaded).toMatchObject({ state: 'READY', memoryBytes: file * 2 });
+  });
+
+  it('should keep the loaded models within the budget while requests touch more models than fit, failing none', async () => {
+    await using repository = await createTempRepository();
+    const names = ['a', 'b', 'c'];
+    for (const name of names) await repository.copyExample('glyphs', name);
+    const perModel = (await stat(join(repository.root, 'a/1/model.onnx'))).size * 2;
+    const budget = Math.floor(perModel * 2.5);
+    await using server = await startServer({ modelRepository: repository.root, lazyLoad: true, memoryBudget: budget });
+
+    for (const [index, name] of [...names, ...names, 'a', 'c', 'b'].entries()) {
+      const answer = await server.graphql(PREDICT, { input: input(name) });
+      expect(answer.errors, name).toBeUndefined();
+      const versions = [...(await catalog(server)).values()];
+      const inUse = versions.filter((version) => version.state === 'READY').reduce((sum, version) => sum + version.memoryBytes!, 0);
+      expect(inUse).toBeLessThanOrEqual(budget);
+      expect(versions.filter((version) => version.state === 'READY').length).toBe(Math.min(index + 1, 2));
+    }
+    const evicted = [...(await catalog(server)).values()].filter((version) => version.state === 'UNAVAILABLE');
+    expect(evicted).toHaveLength(1);
+    expect(evicted[0]!.stateReason).toContain('evicted to stay within the memory budget');
+  });
+});
+
+describe('warm-up', () => {
+  it('should run a model before it is READY and report the time it took', async () => {
+    await using repository = await createTempRepository();
+    await repository.copyExample('ocr-direction');
+    const config = JSON.parse(await readFile(join(EXAMPLE_MODELS, 'ocr-direction', 'model.json'), 'utf8')) as object;
+    await repository.write('ocr-direction/model.json', JSON.stringify({ ...config, warmup: { runs: 2, shapes: { x: [1, 3, 48, 192] } } }));
+    await repository.copyExample('glyphs');
+    await using server = await startServer({ modelRepository: repository.root });
+    const versions = await catalog(server);
+    const warmed = versions.get('ocr-direction')!;
+    expect(warmed.state).toBe('READY');
+    expect(warmed.warmupMs).toBeGreaterThan(0);
+    expect(warmed.loadMs).toBeGreaterThanOrEqual(warmed.warmupMs!);
+    expect(versions.get('glyphs')!.warmupMs).toBeNull();
+  });
+
+  it('should fail a version whose warm-up fails, naming why, and keep the rest serving', async () => {
+    await using repository = await createTempRepository();
+    await repository.copyExample('ocr-direction');
+    const config = JSON.parse(await readFile(join(EXAMPLE_MODELS, 'ocr-direction', 'model.json'), 'utf8')) as object;
+    // Five channels where the model takes three: the run fails, so the version must not be READY.
+    await repository.write('ocr-direction/model.json', JSON.stringify({ ...config, warmup: { shapes: { x: [1, 5, 48, 192] } } }));
+    await repository.copyExample('glyphs');
+    await using server = await startServer({ modelRepository: repository.root });
+    const versions = await catalog(server);
+    expect(versions.get('ocr-direction')).toMatchObject({ state: 'FAILED' });
+    expect(versions.get('ocr-direction')!.stateReason).toContain('model.onnx cannot be loaded');
+    expect((await server.graphql(PREDICT, { input: input('glyphs') })).errors).toBeUndefined();
+  });
+});
