@@ -315,9 +315,13 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     return registry.defaultVersion(model);
   }
 
+  /** The versions an admin call names: all of them, one by number, or those an alias points at. */
   function targets(name: string, requested: string | null | undefined): ModelVersion[] {
     const model = modelOf(name);
-    return requested === undefined || requested === null ? model.versions : [versionOf(model, requested)];
+    if (requested === undefined || requested === null) return model.versions;
+    const alias = /^[0-9]+$/.test(requested) ? undefined : model.aliases.get(requested);
+    if (!alias) return [versionOf(model, requested)];
+    return alias.map(({ version }) => versionOf(model, String(version)));
   }
 
   const registry: ModelRegistry = {
@@ -397,7 +401,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     async load(name, requested) {
       const model = modelOf(name);
       if (requested === undefined || requested === null) await applyPolicy(model);
-      else await loadVersion(model, versionOf(model, requested));
+      else await Promise.all(targets(name, requested).map((version) => loadVersion(model, version)));
       return model;
     },
 
@@ -409,9 +413,8 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     async reload(name, requested) {
       const model = modelOf(name);
       absorb(model, await scanModel(model.name, model.directory));
-      const chosen = requested === undefined || requested === null ? null : versionOf(model, requested);
-      if (chosen) await reloadVersion(model, chosen);
-      else await applyPolicy(model, true);
+      if (requested === undefined || requested === null) await applyPolicy(model, true);
+      else await Promise.all(targets(name, requested).map((version) => reloadVersion(model, version)));
       return model;
     },
 

@@ -93,7 +93,7 @@ export function addModelTypes(builder: Builder, { TensorSpecRef }: { TensorSpecR
       defaultVersion: t.field({
         type: ModelVersionRef,
         nullable: true,
-        description: 'The version a request that names none is served by: the highest READY version, else the highest.',
+        description: "The version a request that names none is served by: the heaviest version of the alias 'default' when there is one, else the highest READY version, else the highest.",
         resolve: (model, _args, { registry }) => registry.defaultVersion(model) ?? null,
       }),
     }),
