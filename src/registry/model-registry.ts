@@ -14,7 +14,7 @@ import type { BatchingDefaults } from '../config.ts';
 import { InferError } from '../errors.ts';
 import type { SequenceConfig } from '../repository/model-config.ts';
 import { scanModel, scanRepository, type ModelEntry } from '../repository/scan-repository.ts';
-import { allocate } from '../runtime/codec.ts';
+import { allocate, decodeJson } from '../runtime/codec.ts';
 import { elementCount, formatShape } from '../runtime/tensor.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
@@ -198,14 +198,23 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     return { key, signature, settings, labels: entry.labels, tokenizerFiles: entry.tokenizer, loadMs, warmupMs, memoryBytes };
   }
 
-  /** Runs zero-filled inputs through every instance; resolves with the time it took. */
+  /** Runs the warm-up inputs through every instance; resolves with the time it took. */
   async function warmUp(key: string, signature: ModelSignature, warmup: NonNullable<ModelEntry['config']['warmup']>, instances: number): Promise<number> {
     const started = performance.now();
     const feeds = () =>
       Object.fromEntries(
         signature.inputs.map((spec) => {
+          const given = warmup.inputs?.[spec.name];
+          if (given) {
+            const context = `model.json "warmup.inputs.${spec.name}"`;
+            return [spec.name, { dataType: spec.dataType, shape: given.shape, data: decodeJson(spec.dataType, given.data, context) }];
+          }
           const shape = warmup.shapes?.[spec.name] ?? spec.shape.map((dim) => (dim === -1 ? 1 : dim));
-          return [spec.name, { dataType: spec.dataType, shape, data: allocate(spec.dataType, elementCount(shape)) }];
+          const data = allocate(spec.dataType, elementCount(shape));
+          if (warmup.fill === 'random' && (data instanceof Float32Array || data instanceof Float64Array)) {
+            for (let index = 0; index < data.length; index++) data[index] = Math.random();
+          }
+          return [spec.name, { dataType: spec.dataType, shape, data }];
         }),
       );
     for (let run = 0; run < (warmup.runs ?? 1); run++) {

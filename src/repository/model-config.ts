@@ -39,7 +39,8 @@ export const modelConfigSchema = z.strictObject({
   aliases: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'an alias starts with a letter'), aliasTargetSchema()).optional(),
   /**
    * Runs before a version is READY, so its first request does not pay for onnxruntime's lazy
-   * initialisation: zero-filled inputs, dynamic dims 1 unless `shapes` gives them.
+   * initialisation: the inputs given, else zero- or random-filled ones (dynamic dims 1 unless
+   * `shapes` gives them).
    */
   warmup: z
     .strictObject({
@@ -47,6 +48,12 @@ export const modelConfigSchema = z.strictObject({
       runs: z.int().min(1).max(100).optional(),
       /** Input name → the shape to warm up with (a convolution may need more than 1 in its dynamic dims). */
       shapes: z.record(z.string(), z.array(z.int().min(0))).optional(),
+      /** What fills inputs not given in `inputs`: zeros, or random values (uniform in [0, 1) for floats). @default 'zeros' */
+      fill: z.enum(['zeros', 'random']).optional(),
+      /** Inputs given outright: a shape and its elements as a flat JSON list, as predict takes them. */
+      inputs: z
+        .record(z.string(), z.strictObject({ shape: z.array(z.int().min(0)), data: z.array(z.union([z.number(), z.string(), z.boolean()])) }))
+        .optional(),
     })
     .optional(),
   /** For a stateful streaming model: which outputs feed which inputs on the next call of a sequence. */

@@ -76,6 +76,25 @@ describe('warm-up', () => {
     expect(versions.get('glyphs')!.warmupMs).toBeNull();
   });
 
+  it('should warm up with the inputs model.json gives, and with random ones', async () => {
+    await using repository = await createTempRepository();
+    await repository.copyExample('glyphs', 'given');
+    await repository.copyExample('glyphs', 'random');
+    const config = JSON.parse(await readFile(join(EXAMPLE_MODELS, 'glyphs', 'model.json'), 'utf8')) as object;
+    await repository.write('given/model.json', JSON.stringify({ ...config, warmup: { inputs: { pixels: { shape: [2, GLYPH_PIXELS], data: new Array(2 * GLYPH_PIXELS).fill(1) } } } }));
+    await repository.write('random/model.json', JSON.stringify({ ...config, warmup: { fill: 'random', runs: 3 } }));
+    await repository.copyExample('glyphs', 'wrong');
+    // 3 elements for a [1,256] shape: the warm-up cannot decode them, so the version fails, saying why.
+    await repository.write('wrong/model.json', JSON.stringify({ ...config, warmup: { inputs: { pixels: { shape: [1, GLYPH_PIXELS], data: ['x'] } } } }));
+    await using server = await startServer({ modelRepository: repository.root });
+    const versions = await catalog(server);
+    expect(versions.get('given')).toMatchObject({ state: 'READY' });
+    expect(versions.get('given')!.warmupMs).toBeGreaterThan(0);
+    expect(versions.get('random')).toMatchObject({ state: 'READY' });
+    expect(versions.get('wrong')).toMatchObject({ state: 'FAILED' });
+    expect(versions.get('wrong')!.stateReason).toContain('warmup.inputs.pixels');
+  });
+
   it('should fail a version whose warm-up fails, naming why, and keep the rest serving', async () => {
     await using repository = await createTempRepository();
     await repository.copyExample('ocr-direction');
