@@ -1,5 +1,9 @@
+import { setMaxListeners } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
+
+/** One signal per socket, however many operations it carries: a listener each would pile up. */
+const socketSignals = new WeakMap<WebSocket, AbortSignal>();
 
 /**
  * A function giving an AbortSignal that aborts when the client goes away: the HTTP response
@@ -10,14 +14,22 @@ export function clientSignalOf({ res, socket }: { res?: ServerResponse; socket?:
   let signal: AbortSignal | undefined;
   return () => {
     if (signal || (!res && !socket)) return signal;
-    const controller = new AbortController();
-    signal = controller.signal;
     if (res) {
+      const controller = new AbortController();
+      signal = controller.signal;
       if (res.closed && !res.writableFinished) controller.abort();
       else res.once('close', () => res.writableFinished || controller.abort());
     } else if (socket) {
-      if (socket.readyState >= socket.CLOSING) controller.abort();
-      else socket.once('close', () => controller.abort());
+      signal = socketSignals.get(socket);
+      if (!signal) {
+        const controller = new AbortController();
+        signal = controller.signal;
+        // Every request in flight on the socket listens to it; that many are expected, not a leak.
+        setMaxListeners(0, signal);
+        socketSignals.set(socket, signal);
+        if (socket.readyState >= socket.CLOSING) controller.abort();
+        else socket.once('close', () => controller.abort());
+      }
     }
     return signal;
   };
