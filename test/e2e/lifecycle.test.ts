@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GLYPH_PIXELS } from '../../scripts/models/glyphs.ts';
 import { addGlyphs, addVersion, readModelJson } from '../fixtures/model-versions.ts';
 import { createTempRepository, type TempRepository } from '../fixtures/repository.ts';
-import { startSeededServer } from '../fixtures/seeded-server.ts';
 import { startServer, type GraphQLResponse, type TestServer } from '../fixtures/server.ts';
 import { float32ToBase64 } from '../fixtures/tensors.ts';
 import { createWsClient } from '../fixtures/ws-client.ts';
@@ -372,7 +371,7 @@ describe('weighted aliases', () => {
   async function servedSequence(): Promise<string[]> {
     await using repository = await createTempRepository();
     await addGlyphs(repository, 'glyphs', [1, 2], { versionPolicy: { all: true } });
-    await using server = await startSeededServer({ modelRepository: repository.root }, SEED);
+    await using server = await startServer({ modelRepository: repository.root, seed: SEED });
     const model = await modelFrom(server, SET_ALIAS, {
       model: 'glyphs',
       alias: 'default',
