@@ -121,7 +121,7 @@ export function createPredictor({ pool, maxTensorBytes }: PredictorOptions): Pre
 
   function sequencesOf(version: ServableVersion, signature: ModelSignature, label: string, config: SequenceConfig): SequenceStore {
     // By model and version, not session key: a reload keeps the sequences running.
-    const id = `${version.model}@${version.version}`;
+    const id = storeIdOf(version.key);
     let store = sequenceStores.get(id);
     if (!store) {
       store = createSequenceStore({
@@ -216,13 +216,13 @@ export function createPredictor({ pool, maxTensorBytes }: PredictorOptions): Pre
           yield { ...response, index, count: frames.length };
         }
       } finally {
-        if (!ended) sequenceStores.get(`${version.model}@${version.version}`)?.drop(id);
+        if (!ended) sequenceStores.get(storeIdOf(version.key))?.drop(id);
       }
     },
 
     stats(key) {
       const batcher = batchers.get(key);
-      return batcher ? { ...batcher.stats(), sequences: sequenceStores.get(key.split('#')[0]!)?.size ?? 0 } : null;
+      return batcher ? { ...batcher.stats(), sequences: sequenceStores.get(storeIdOf(key))?.size ?? 0 } : null;
     },
 
     async release(key) {
@@ -242,4 +242,9 @@ export function createPredictor({ pool, maxTensorBytes }: PredictorOptions): Pre
       for (const store of sequenceStores.values()) store.dispose();
     },
   };
+}
+
+/** A session key without its reload generation (`name@version#n` → `name@version`): sequences outlive reloads. */
+function storeIdOf(key: string): string {
+  return key.split('#')[0]!;
 }

@@ -7,7 +7,7 @@ import { createPredictor, type Predictor } from '../batching/predictor.ts';
 import type { Config } from '../config.ts';
 import type { GraphQLContext, ServerEvents } from '../graphql/context.ts';
 import { createSchema } from '../graphql/schema.ts';
-import { readHealth } from '../graphql/types/health.ts';
+import { readHealth, workOf } from '../graphql/types/health.ts';
 import { createJsonLogger, type Logger } from '../observability/logger.ts';
 import { createModelRegistry, type ModelRegistry } from '../registry/model-registry.ts';
 import { watchRepository } from '../repository/watch-repository.ts';
@@ -73,9 +73,8 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
       await Promise.all([predictor.release(key), generator.release(key)]);
     },
     isBusy: (key) => {
-      const stats = predictor.stats(key);
-      const generation = generator.stats(key);
-      return (stats?.queued ?? 0) + (stats?.inFlight ?? 0) + (generation?.activeStreams ?? 0) + (generation?.waitingStreams ?? 0) > 0;
+      const { queued, inFlight, streams } = workOf(key, { predictor, generator });
+      return queued + inFlight + streams > 0;
     },
     lazy: config.lazyLoad,
     memoryBudget: config.memoryBudget,

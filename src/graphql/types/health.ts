@@ -40,13 +40,24 @@ function modelHealth(model: Model, { predictor, generator }: HealthSources): Mod
   let inFlight = 0;
   let streams = 0;
   for (const { key } of model.versions) {
-    const stats = predictor.stats(key);
-    const generation = generator.stats(key);
-    queued += (stats?.queued ?? 0) + (generation?.waitingStreams ?? 0);
-    inFlight += stats?.inFlight ?? 0;
-    streams += (generation?.activeStreams ?? 0) + (generation?.waitingStreams ?? 0);
+    const work = workOf(key, { predictor, generator });
+    queued += work.queued;
+    inFlight += work.inFlight;
+    streams += work.streams;
   }
   return { name: model.name, ready, reason: ready ? null : (model.error ?? failed?.stateReason ?? 'no version is READY'), queued, inFlight, streams };
+}
+
+/** The work under one session key now: requests (and streams) waiting, requests running, streams open. */
+export function workOf(key: string, { predictor, generator }: Pick<GraphQLContext, 'predictor' | 'generator'>): Pick<ModelHealth, 'queued' | 'inFlight' | 'streams'> {
+  const stats = predictor.stats(key);
+  const generation = generator.stats(key);
+  const waitingStreams = generation?.waitingStreams ?? 0;
+  return {
+    queued: (stats?.queued ?? 0) + waitingStreams,
+    inFlight: stats?.inFlight ?? 0,
+    streams: (generation?.activeStreams ?? 0) + waitingStreams,
+  };
 }
 
 export interface HealthRefs {

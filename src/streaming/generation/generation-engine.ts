@@ -122,6 +122,11 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
     if (!lastStep) return;
     const { streams: rows, present, lengths } = lastStep;
     lastStep = null;
+    givePast(rows, present, lengths);
+  }
+
+  /** Each stream keeps its own rows of a run's present, without the padding, as its next past. */
+  function givePast(rows: Stream[], present: ReadonlyMap<string, Tensor>, lengths: number[]): void {
     for (const [pastName, tensor] of present) {
       const pieces = unstackPresent(tensor, lengths);
       rows.forEach((stream, row) => stream.past.set(pastName, pieces[row]!));
@@ -198,15 +203,15 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
 
     const ownLengths = batch.map((_stream, row) => pastLengths[row]! + rows[row]!.length);
     try {
-      if (decoding) {
-        const present = new Map(decoder.layers.flatMap((layer) => [
+      // Per cache input, the output that holds its next value.
+      const present = new Map(
+        decoder.layers.flatMap((layer) => [
           [layer.pastKey, result.outputs[layer.presentKey]!],
           [layer.pastValue, result.outputs[layer.presentValue]!],
-        ] as const));
-        lastStep = { streams: batch, present, lengths: ownLengths };
-      } else {
-        keepPresent(batch, result, ownLengths);
-      }
+        ] as const),
+      );
+      if (decoding) lastStep = { streams: batch, present, lengths: ownLengths };
+      else givePast(batch, present, ownLengths);
     } catch (error) {
       for (const stream of batch) finish(stream, 'ERROR', toInferError(error));
       return;
@@ -225,19 +230,6 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
         finish(stream, 'ERROR', toInferError(error));
       }
     });
-  }
-
-  /** Each stream keeps its own rows of the run's present, without the padding, as its next past. */
-  function keepPresent(batch: Stream[], result: RunResult, ownLengths: number[]): void {
-    for (const layer of decoder.layers) {
-      for (const [pastName, presentName] of [
-        [layer.pastKey, layer.presentKey],
-        [layer.pastValue, layer.presentValue],
-      ] as const) {
-        const pieces = unstackPresent(result.outputs[presentName]!, ownLengths);
-        batch.forEach((stream, row) => stream.past.set(pastName, pieces[row]!));
-      }
-    }
   }
 
   function accept(stream: Stream, tokenId: number): void {

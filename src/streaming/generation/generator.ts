@@ -88,8 +88,8 @@ export function createGenerator({ pool, limits }: { pool: WorkerPool; limits: Ge
     generate(version, request) {
       const label = `model "${version.model}" v${version.version}`;
       const entry = engineOf(version, label);
-      const maxTokens = request.maxTokens ?? Math.min(DEFAULT_MAX_TOKENS, version.settings.generation.maxTokens ?? limits.maxTokens);
       const cap = version.settings.generation.maxTokens ?? limits.maxTokens;
+      const maxTokens = request.maxTokens ?? Math.min(DEFAULT_MAX_TOKENS, cap);
       const invalid = (message: string) => new InferError('INVALID_ARGUMENT', `${label}: ${message}`);
       if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > cap) throw invalid(`maxTokens must be from 1 to ${cap}, got ${maxTokens}`);
       const { temperature = 1, topK = 0, topP = 1, seed, stop } = request;
