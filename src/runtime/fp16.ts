@@ -98,3 +98,14 @@ export function floatToBf16Bits(x: number): number {
 export function bf16BitsToFloat(bits: number): number {
   return decode(bits, BF16);
 }
+
+/**
+ * FP16 elements as their bits. onnxruntime-node returns float16 outputs as a Float16Array where
+ * the runtime has one (Node 24) and as Uint16Array bits where it does not, so the worker never
+ * assumes which: a view of the same bytes, no copy, no rounding.
+ */
+export function halfBitsOf(data: ArrayBufferView): Uint16Array {
+  if (data instanceof Uint16Array) return data;
+  if (data.byteLength % 2 !== 0) throw new TypeError(`FP16 data of ${data.byteLength} bytes is not whole 16-bit elements`);
+  return new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
+}

@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { InferError, serializeError } from '../errors.ts';
+import { halfBitsOf } from './fp16.ts';
 import { readSignature } from './signature.ts';
 import { dataTypeFromOrt, ORT_TYPE, type Tensor, type TensorElements } from './tensor.ts';
 import type { RunResult, WorkerRequest, WorkerResponse, WorkerResults } from './worker-protocol.ts';
@@ -82,13 +83,21 @@ async function run(key: string, feeds: Record<string, Tensor>, outputNames: stri
 
 function toOrt({ dataType, shape, data }: Tensor): ort.Tensor {
   if (dataType === 'BF16') throw new InferError('INVALID_TENSOR', 'BF16 tensors cannot be passed to onnxruntime-node');
-  return new ort.Tensor(ORT_TYPE[dataType] as 'float32', data as Float32Array, shape);
+  const tensor = new ort.Tensor(ORT_TYPE[dataType] as 'float32', data as Float32Array, shape);
+  if (dataType === 'FP16') {
+    // onnxruntime-common wraps Uint16Array float16 data in a Float16Array where the runtime has
+    // one (Node 24), and the binding then reads it as 0 bytes (microsoft/onnxruntime#32323, open).
+    // The binding takes the Uint16Array bits themselves, so it gets those.
+    (tensor as unknown as { cpuData: Uint16Array }).cpuData = data as Uint16Array;
+  }
+  return tensor;
 }
 
 function fromOrt(value: ort.Tensor): Tensor {
   const dataType = dataTypeFromOrt(value.type);
   if (dataType === undefined) throw new InferError('INTERNAL', `output of element type ${value.type} cannot be served`);
-  return { dataType, shape: [...value.dims], data: ownBuffer(value.data as TensorElements) };
+  const data = dataType === 'FP16' ? halfBitsOf(value.data as ArrayBufferView) : (value.data as TensorElements);
+  return { dataType, shape: [...value.dims], data: ownBuffer(data) };
 }
 
 /** A typed array that owns its whole buffer, so the buffer can be transferred without sending bytes it does not cover. */

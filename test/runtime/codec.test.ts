@@ -10,7 +10,7 @@ import {
   fromBase64,
   toBase64,
 } from '../../src/runtime/codec.ts';
-import { bf16BitsToFloat, floatToBf16Bits, floatToHalfBits, halfBitsToFloat } from '../../src/runtime/fp16.ts';
+import { bf16BitsToFloat, floatToBf16Bits, floatToHalfBits, halfBitsOf, halfBitsToFloat } from '../../src/runtime/fp16.ts';
 import { DATA_TYPES, type DataType, type Tensor, type TensorElements } from '../../src/runtime/tensor.ts';
 
 const CONTEXT = 'input "x" of model "m" v1';
@@ -305,6 +305,15 @@ describe('FP16', () => {
         expect.fail(`the midpoint above 0x${bits.toString(16)} rounds to ${near.map((b) => b.toString(16))}`);
       }
     }
+  });
+  it('should read FP16 elements as the same bits whether they come as Uint16Array or Float16Array', () => {
+    const bits = Uint16Array.of(0x3c00, 0xc000, 0x7bff, 0x0001, 0x7c00, 0x7e00);
+    expect(halfBitsOf(bits)).toBe(bits);
+    // Node 24 has Float16Array, and onnxruntime-node then returns float16 outputs in one.
+    const halves = new Float16Array(bits.buffer);
+    expect([...halfBitsOf(halves)]).toEqual([...bits]);
+    const offset = new Float16Array(bits.buffer, 2, 3);
+    expect([...halfBitsOf(offset)]).toEqual([0xc000, 0x7bff, 0x0001]);
   });
 });
 
