@@ -49,7 +49,10 @@ export async function startCpuMeter(server: ServerProcess | null): Promise<CpuMe
 
 async function readMachine(): Promise<{ busyMs: number; stealMs: number }> {
   const stat = await readFile('/proc/stat', 'utf8').catch(() => '');
-  const [, user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = (stat.split('\n')[0] ?? '').trim().split(/\s+/).map(Number);
+  const [, user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = (stat.split('\n')[0] ?? '')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   return { busyMs: (user + nice + system + irq + softirq) * TICK_MS, stealMs: steal * TICK_MS };
 }
 

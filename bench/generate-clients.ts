@@ -5,7 +5,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { Agent, request } from 'node:http';
-import { createClient, type Client } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
 export const GENERATE = /* GraphQL */ `
@@ -70,10 +70,12 @@ async function graphqlWsClient(wsUrl: string): Promise<StreamClient> {
           resolve(CANCELLED);
         };
         signal.addEventListener('abort', cancel, { once: true });
-        const settle = <T>(callback: (value: T) => void) => (value: T) => {
-          signal.removeEventListener('abort', cancel);
-          callback(value);
-        };
+        const settle =
+          <T>(callback: (value: T) => void) =>
+          (value: T) => {
+            signal.removeEventListener('abort', cancel);
+            callback(value);
+          };
         const unsubscribe = client.subscribe<{ generate: GenerateEvent }>(
           { query: GENERATE, variables: variables as unknown as Record<string, unknown> },
           {
@@ -143,7 +145,12 @@ function sseClient(url: string): StreamClient {
               while ((end = buffered.indexOf('\n\n')) >= 0) {
                 const message = buffered.slice(0, end);
                 buffered = buffered.slice(end + 2);
-                const data = message.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5)).join('\n').trim();
+                const data = message
+                  .split('\n')
+                  .filter((line) => line.startsWith('data:'))
+                  .map((line) => line.slice(5))
+                  .join('\n')
+                  .trim();
                 if (!message.includes('event: next') || data === '') continue;
                 try {
                   const result = JSON.parse(data) as { data?: { generate?: GenerateEvent }; errors?: { message: string }[] };
@@ -169,12 +176,21 @@ function sseClient(url: string): StreamClient {
 }
 
 /** Checks one event once, at the edge: a token (timed) or the final event, which it returns. */
-function readEvent(event: GenerateEvent | undefined, errors: readonly { message: string }[] | undefined, onToken: (at: number) => void, at: number): Finish | null {
+function readEvent(
+  event: GenerateEvent | undefined,
+  errors: readonly { message: string }[] | undefined,
+  onToken: (at: number) => void,
+  at: number,
+): Finish | null {
   if (errors?.length || !event) throw new Error(`generate failed: ${errors?.map((error) => error.message).join('; ') ?? 'no event'}`);
   if (event.error) throw new Error(`generate ended with ${event.error.code}: ${event.error.message}`);
   if (event.finishReason === null) {
     onToken(at);
     return null;
   }
-  return { reason: event.finishReason, completionTokens: event.usage?.completionTokens ?? null, engineTimeToFirstTokenMs: event.usage?.timeToFirstTokenMs ?? null };
+  return {
+    reason: event.finishReason,
+    completionTokens: event.usage?.completionTokens ?? null,
+    engineTimeToFirstTokenMs: event.usage?.timeToFirstTokenMs ?? null,
+  };
 }

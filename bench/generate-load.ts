@@ -6,7 +6,7 @@
  * the window the generations still running are cancelled, so that the next row starts clean.
  */
 import { setMaxListeners } from 'node:events';
-import { openStreamClient, type GenerateVariables, type StreamTransport } from './generate-clients.ts';
+import { type GenerateVariables, openStreamClient, type StreamTransport } from './generate-clients.ts';
 import { sleep } from './load.ts';
 
 export interface StreamLoadOptions {
@@ -45,7 +45,16 @@ interface Generation {
   engineTimeToFirstTokenMs: number | null;
 }
 
-export async function runStreamLoad({ url, transport, streams, warmupMs, durationMs, variables, onWindowStart, onWindowEnd }: StreamLoadOptions): Promise<StreamLoadResult> {
+export async function runStreamLoad({
+  url,
+  transport,
+  streams,
+  warmupMs,
+  durationMs,
+  variables,
+  onWindowStart,
+  onWindowEnd,
+}: StreamLoadOptions): Promise<StreamLoadResult> {
   const clients = await Promise.all(Array.from({ length: streams }, () => openStreamClient(transport, url)));
   const generations: Generation[] = [];
   const stop = new AbortController();
@@ -119,5 +128,16 @@ export async function runStreamLoad({ url, transport, streams, warmupMs, duratio
     }
   }
   const windowMs = windowEnd - windowStart;
-  return { windowMs, tokens, tokensPerS: tokens / (windowMs / 1000), finished, finishReasons, timeToFirstTokenMs, engineTimeToFirstTokenMs, interTokenMs, errors, firstError };
+  return {
+    windowMs,
+    tokens,
+    tokensPerS: tokens / (windowMs / 1000),
+    finished,
+    finishReasons,
+    timeToFirstTokenMs,
+    engineTimeToFirstTokenMs,
+    interTokenMs,
+    errors,
+    firstError,
+  };
 }

@@ -16,7 +16,8 @@ interface CpuProfile {
 }
 
 /** Packages and folders of the GraphQL and WebSocket layers: execution, envelop, graphql-ws, ws, yoga. */
-const TRANSPORT = /node_modules\/(graphql|graphql-ws|ws|graphql-yoga|@graphql-tools|@graphql-yoga|@envelop|@whatwg-node|@pothos)\/|\/src\/(graphql|server)\//;
+const TRANSPORT =
+  /node_modules\/(graphql|graphql-ws|ws|graphql-yoga|@graphql-tools|@graphql-yoga|@envelop|@whatwg-node|@pothos)\/|\/src\/(graphql|server)\//;
 const ENGINE = /\/src\/(streaming|runtime|registry)\/|node_modules\/@huggingface\//;
 /** Native frames (no url) of sending an event: JSON and socket writes. */
 const SENDING = new Set(['stringify', 'writev', 'writeBuffer', 'writeUtf8String', 'writeLatin1String', 'writeAsciiString']);

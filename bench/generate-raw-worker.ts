@@ -86,16 +86,29 @@ port.postMessage({
 async function stepCeiling(): Promise<Pick<RawGenerationResult, 'ceiling' | 'cache'>> {
   const meta = session.inputMetadata.find((input) => input.name === 'past_key_values.0.key');
   const [, heads, , headDim] = meta?.isTensor ? meta.shape : [];
-  if (typeof heads !== 'number' || typeof headDim !== 'number') throw new Error('tiny-lm has no past_key_values.0.key [batch, heads, past, dim] input');
+  if (typeof heads !== 'number' || typeof headDim !== 'number')
+    throw new Error('tiny-lm has no past_key_values.0.key [batch, heads, past, dim] input');
   const past = request.ceilingPastLength;
   const layers = session.inputNames.filter((name) => /^past_key_values\.\d+\.key$/.test(name)).length;
   const figures: RawGenerationResult['ceiling'] = [];
   for (const batch of request.ceilingBatches) {
     const ints = (length: number, value: (index: number) => number) => BigInt64Array.from({ length }, (_, index) => BigInt(value(index)));
     const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', ints(batch, (row) => 40 + row), [batch, 1]),
-      attention_mask: new ort.Tensor('int64', ints(batch * (past + 1), () => 1), [batch, past + 1]),
-      position_ids: new ort.Tensor('int64', ints(batch, () => past), [batch, 1]),
+      input_ids: new ort.Tensor(
+        'int64',
+        ints(batch, (row) => 40 + row),
+        [batch, 1],
+      ),
+      attention_mask: new ort.Tensor(
+        'int64',
+        ints(batch * (past + 1), () => 1),
+        [batch, past + 1],
+      ),
+      position_ids: new ort.Tensor(
+        'int64',
+        ints(batch, () => past),
+        [batch, 1],
+      ),
     };
     for (let layer = 0; layer < layers; layer++) {
       for (const part of ['key', 'value']) {

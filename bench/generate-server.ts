@@ -3,7 +3,7 @@
  * read together with the model version's generation counters (ModelVersion.generation) and the
  * server's CPU by kind of thread, and windows of one scenario pooled into a row.
  */
-import { startCpuMeter, type CpuMeter, type CpuWindow } from './cpu-meter.ts';
+import { type CpuMeter, type CpuWindow, startCpuMeter } from './cpu-meter.ts';
 import type { StreamTransport } from './generate-clients.ts';
 import { runStreamLoad, type StreamLoadOptions, type StreamLoadResult } from './generate-load.ts';
 import { groupsDelta, readThreadGroups, type ThreadGroups } from './generate-threads.ts';
@@ -35,10 +35,15 @@ interface GenerationSnapshot {
 /** Checks `model` is READY on `server`; its version and batching settings, for the log. */
 export async function describeGenerator(server: ServerProcess, model: string): Promise<string> {
   const { model: found } = await server.graphql<{
-    model: { defaultVersion: { version: string; state: string; stateReason: string | null; maxBatchSize: number; instances: number } | null } | null;
-  }>(`query ($name: String!) { model(name: $name) { defaultVersion { version state stateReason maxBatchSize instances } } }`, { name: model });
+    model: {
+      defaultVersion: { version: string; state: string; stateReason: string | null; maxBatchSize: number; instances: number } | null;
+    } | null;
+  }>(`query ($name: String!) { model(name: $name) { defaultVersion { version state stateReason maxBatchSize instances } } }`, {
+    name: model,
+  });
   const version = found?.defaultVersion;
-  if (version?.state !== 'READY') throw new Error(`model "${model}" is not READY on the server: ${version?.stateReason ?? version?.state ?? 'not found'}`);
+  if (version?.state !== 'READY')
+    throw new Error(`model "${model}" is not READY on the server: ${version?.stateReason ?? version?.state ?? 'not found'}`);
   return `${model} v${version.version}: maxBatchSize ${version.maxBatchSize}, instances ${version.instances}`;
 }
 
@@ -53,7 +58,15 @@ export interface MeasureOptions {
 }
 
 /** One window of generation load on `server`, with the model's counters and the server's CPU over it. */
-export async function measureGeneration({ server, model, transport, streams, warmupMs, durationMs, variables }: MeasureOptions): Promise<ServerRow> {
+export async function measureGeneration({
+  server,
+  model,
+  transport,
+  streams,
+  warmupMs,
+  durationMs,
+  variables,
+}: MeasureOptions): Promise<ServerRow> {
   let before: GenerationSnapshot = { steps: 0, stepRows: 0, tokens: 0 };
   let after = before;
   let meter: CpuMeter | null = null;
@@ -110,7 +123,8 @@ export function poolRows(parts: ServerRow[]): ServerRow {
   const steps = sum((row) => row.steps);
   const stepRows = sum((row) => row.stepRows);
   const finishReasons: Record<string, number> = {};
-  for (const row of parts) for (const [reason, count] of Object.entries(row.load.finishReasons)) finishReasons[reason] = (finishReasons[reason] ?? 0) + count;
+  for (const row of parts)
+    for (const [reason, count] of Object.entries(row.load.finishReasons)) finishReasons[reason] = (finishReasons[reason] ?? 0) + count;
   return {
     transport: first.transport,
     streams: first.streams,
@@ -146,10 +160,9 @@ export function poolRows(parts: ServerRow[]): ServerRow {
 }
 
 async function readGeneration(server: ServerProcess, model: string): Promise<GenerationSnapshot> {
-  const { model: found } = await server.graphql<{ model: { versions: { generation: { meanStepBatch: number; steps: number; tokens: number } | null }[] } | null }>(
-    `query ($name: String!) { model(name: $name) { versions { generation { meanStepBatch steps tokens } } } }`,
-    { name: model },
-  );
+  const { model: found } = await server.graphql<{
+    model: { versions: { generation: { meanStepBatch: number; steps: number; tokens: number } | null }[] } | null;
+  }>(`query ($name: String!) { model(name: $name) { versions { generation { meanStepBatch steps tokens } } } }`, { name: model });
   const generation = found?.versions.find((version) => version.generation)?.generation;
   if (!generation) return { steps: 0, stepRows: 0, tokens: 0 };
   // meanStepBatch is stepRows / steps since load; its product with steps gives the running sum back.

@@ -17,14 +17,14 @@ import { parseArgs } from 'node:util';
 import { loadTokenizer } from '../src/streaming/generation/text-tokenizer.ts';
 import { waitForQuiet } from './cpu-meter.ts';
 import type { GenerateVariables, StreamTransport } from './generate-clients.ts';
-import { BUCKETS, profileBuckets, type Bucket } from './generate-profile.ts';
+import { BUCKETS, type Bucket, profileBuckets } from './generate-profile.ts';
 import type { RawGenerationRequest, RawGenerationResult } from './generate-protocol.ts';
 import { describeGenerator, foreignCores, measureGeneration, poolRows, type ServerRow } from './generate-server.ts';
 import { mean, percentile } from './load.ts';
 import { createBenchRepository, modelFile } from './models.ts';
 import { mainThreadProfile } from './profile-summary.ts';
 import { fixed, formatTable } from './report.ts';
-import { startServerProcess, type ServerProcess } from './server-process.ts';
+import { type ServerProcess, startServerProcess } from './server-process.ts';
 import { spawnTsWorker } from './ts-worker.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -37,7 +37,16 @@ const TEMPERATURE = 1;
 const GOAL_STREAMS = 16;
 const GOAL_RATIO = 6;
 /** Openings of the corpus's paragraphs, so that generations run long before an end of text. */
-const PROMPTS = ['The town ', 'There is a baker ', 'The old library ', 'In spring the gardens ', 'In the morning ', 'She knows ', 'Children come ', 'The people of the town '];
+const PROMPTS = [
+  'The town ',
+  'There is a baker ',
+  'The old library ',
+  'In spring the gardens ',
+  'In the morning ',
+  'She knows ',
+  'Children come ',
+  'The people of the town ',
+];
 /** Other programs' CPU, in cores, past which a row is measured again once the machine is quiet. */
 const NOISY_CORES = 0.25;
 /** Past length of the raw step ceiling: about the mean past of a 256-token generation. */
@@ -55,7 +64,9 @@ const { values: flags } = parseArgs({
 const quick = flags.quick || ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '');
 const streamCounts = [...new Set((flags.streams ?? '1,4,16').split(',').map((value) => Number(value.trim())))].sort((a, b) => a - b);
 if (streamCounts.some((value) => !Number.isInteger(value) || value < 1)) {
-  console.error(`--streams takes positive integers, got ${flags.streams}\nusage: npx tsx bench/generate.ts [--quick] [--streams N,...] [--no-sse] [--no-profile]`);
+  console.error(
+    `--streams takes positive integers, got ${flags.streams}\nusage: npx tsx bench/generate.ts [--quick] [--streams N,...] [--no-sse] [--no-profile]`,
+  );
   process.exit(2);
 }
 const timing = quick ? { warmupMs: 800, durationMs: 3000 } : { warmupMs: 1500, durationMs: 6000 };
@@ -147,7 +158,11 @@ if (!flags['no-profile']) {
   const profiledRows: ServerRow[] = [];
   {
     await using repository = await createBenchRepository([MODEL]);
-    await using server = await startServerProcess({ modelRepository: repository.root, workers: WORKERS, nodeFlags: ['--cpu-prof', '--cpu-prof-dir', directory] });
+    await using server = await startServerProcess({
+      modelRepository: repository.root,
+      workers: WORKERS,
+      nodeFlags: ['--cpu-prof', '--cpu-prof-dir', directory],
+    });
     for (const streams of new Set([1, streamCounts.at(-1)!])) {
       const row = await measure(server, 'graphql-ws', streams, profileTiming);
       profiledRows.push(row);
@@ -156,9 +171,18 @@ if (!flags['no-profile']) {
   }
   const path = await mainThreadProfile(directory);
   if (path) {
-    const buckets = await profileBuckets(path, profiledRows.map((row) => row.monotonicUs));
+    const buckets = await profileBuckets(
+      path,
+      profiledRows.map((row) => row.monotonicUs),
+    );
     profiledRows.forEach((row, index) => {
-      profiled.push({ streams: row.streams, tokensPerS: row.load.tokensPerS, serverTokens: row.serverTokens, windowMs: row.load.windowMs, buckets: buckets[index]! });
+      profiled.push({
+        streams: row.streams,
+        tokensPerS: row.load.tokensPerS,
+        serverTokens: row.serverTokens,
+        windowMs: row.load.windowMs,
+        buckets: buckets[index]!,
+      });
     });
   } else {
     console.error(`  (no main-thread profile in ${directory}: the attribution table is left out)`);
@@ -217,41 +241,119 @@ const figures = rows.map((row) => {
 const ms = (value: number) => fixed(value, value >= 100 ? 0 : 2);
 const rawRunsPerS = raw.runs / (raw.windowMs / 1000);
 console.log('Generation on tiny-lm, client clock, ms ("x raw": over raw 1-stream tokens/s; TTFT: subscribe to first token event;');
-console.log('  "engine TTFT": the server\'s usage.timeToFirstTokenMs for the same generations; ITL: gap between one stream\'s token events;');
+console.log(
+  '  "engine TTFT": the server\'s usage.timeToFirstTokenMs for the same generations; ITL: gap between one stream\'s token events;',
+);
 console.log('  "streams/step": rows per ONNX run, prefills included, from ModelVersion.generation over the window; "per window": each');
-console.log('  measured window\'s tokens/s, the rows having taken turns)');
+console.log("  measured window's tokens/s, the rows having taken turns)");
 console.log(
   formatTable(
-    ['path', 'streams', 'tokens/s', 'per window', 'x 1 stream', 'x raw', 'TTFT p50', 'TTFT p99', 'engine TTFT p50', 'ITL p50', 'ITL p99', 'streams/step', 'errors'],
+    [
+      'path',
+      'streams',
+      'tokens/s',
+      'per window',
+      'x 1 stream',
+      'x raw',
+      'TTFT p50',
+      'TTFT p99',
+      'engine TTFT p50',
+      'ITL p50',
+      'ITL p99',
+      'streams/step',
+      'errors',
+    ],
     [
       [
-        'raw (1 thread)', '1', fixed(rawTokensPerS, 0), '', '', '1.00x', ms(percentile(raw.timeToFirstTokenMs, 50)), ms(percentile(raw.timeToFirstTokenMs, 99)), '',
-        ms(percentile(raw.interTokenMs, 50)), ms(percentile(raw.interTokenMs, 99)), '1.00', '',
+        'raw (1 thread)',
+        '1',
+        fixed(rawTokensPerS, 0),
+        '',
+        '',
+        '1.00x',
+        ms(percentile(raw.timeToFirstTokenMs, 50)),
+        ms(percentile(raw.timeToFirstTokenMs, 99)),
+        '',
+        ms(percentile(raw.interTokenMs, 50)),
+        ms(percentile(raw.interTokenMs, 99)),
+        '1.00',
+        '',
       ],
       ...figures.map((row) => [
-        row.transport, String(row.streams), fixed(row.tokensPerS, 0), row.roundTokensPerS.map((value) => fixed(value, 0)).join(' / '), row.vsSingleStream === null ? '' : `${fixed(row.vsSingleStream, 2)}x`, `${fixed(row.vsRaw, 2)}x`,
-        ms(row.timeToFirstTokenMs.p50), ms(row.timeToFirstTokenMs.p99), ms(row.engineTimeToFirstTokenMs.p50), ms(row.interTokenMs.p50), ms(row.interTokenMs.p99),
-        fixed(row.meanStepBatch, 2), row.errors === 0 ? '' : `${row.errors} (${row.firstError?.slice(0, 60)})`,
+        row.transport,
+        String(row.streams),
+        fixed(row.tokensPerS, 0),
+        row.roundTokensPerS.map((value) => fixed(value, 0)).join(' / '),
+        row.vsSingleStream === null ? '' : `${fixed(row.vsSingleStream, 2)}x`,
+        `${fixed(row.vsRaw, 2)}x`,
+        ms(row.timeToFirstTokenMs.p50),
+        ms(row.timeToFirstTokenMs.p99),
+        ms(row.engineTimeToFirstTokenMs.p50),
+        ms(row.interTokenMs.p50),
+        ms(row.interTokenMs.p99),
+        fixed(row.meanStepBatch, 2),
+        row.errors === 0 ? '' : `${row.errors} (${row.firstError?.slice(0, 60)})`,
       ]),
     ],
     1,
   ),
 );
 
-console.log(`\nServer CPU per token, ms, and in cores of ${availableParallelism()} (/proc, per thread: "main" the event loop; "V8/libuv" node's own threads,`);
+console.log(
+  `\nServer CPU per token, ms, and in cores of ${availableParallelism()} (/proc, per thread: "main" the event loop; "V8/libuv" node's own threads,`,
+);
 console.log('  started with the process: parallel and concurrent GC, compiler; "inference" the worker_threads started later, session.run;');
 console.log('  "bench": this process, the clients; raw: session.run per token, on its one thread)');
 console.log(
   formatTable(
-    ['path', 'streams', 'steps/s', 'step wall', 'main/tok', 'V8/libuv/tok', 'inference/tok', 'main/step', 'main', 'V8/libuv', 'inference', 'bench', 'rest of box', 'steal'],
+    [
+      'path',
+      'streams',
+      'steps/s',
+      'step wall',
+      'main/tok',
+      'V8/libuv/tok',
+      'inference/tok',
+      'main/step',
+      'main',
+      'V8/libuv',
+      'inference',
+      'bench',
+      'rest of box',
+      'steal',
+    ],
     [
       [
-        'raw (1 thread)', '1', fixed(rawRunsPerS, 0), fixed(1000 / rawRunsPerS, 3), '', '', fixed((raw.runs * raw.meanRunMs) / raw.tokens, 3), '', '', '',
-        fixed((raw.runs * raw.meanRunMs) / raw.windowMs, 2), '', '', '',
+        'raw (1 thread)',
+        '1',
+        fixed(rawRunsPerS, 0),
+        fixed(1000 / rawRunsPerS, 3),
+        '',
+        '',
+        fixed((raw.runs * raw.meanRunMs) / raw.tokens, 3),
+        '',
+        '',
+        '',
+        fixed((raw.runs * raw.meanRunMs) / raw.windowMs, 2),
+        '',
+        '',
+        '',
       ],
       ...figures.map(({ transport, streams, stepsPerS, stepWallMs, cpu }) => [
-        transport, String(streams), fixed(stepsPerS, 0), fixed(stepWallMs, 3), fixed(cpu.mainMsPerToken, 3), fixed(cpu.helpersMsPerToken, 3), fixed(cpu.workersMsPerToken, 3),
-        fixed(cpu.mainMsPerStep, 3), fixed(cpu.main, 2), fixed(cpu.helpers, 2), fixed(cpu.workers, 2), fixed(cpu.client, 2), fixed(cpu.foreign, 2), fixed(cpu.steal, 2),
+        transport,
+        String(streams),
+        fixed(stepsPerS, 0),
+        fixed(stepWallMs, 3),
+        fixed(cpu.mainMsPerToken, 3),
+        fixed(cpu.helpersMsPerToken, 3),
+        fixed(cpu.workersMsPerToken, 3),
+        fixed(cpu.mainMsPerStep, 3),
+        fixed(cpu.main, 2),
+        fixed(cpu.helpers, 2),
+        fixed(cpu.workers, 2),
+        fixed(cpu.client, 2),
+        fixed(cpu.foreign, 2),
+        fixed(cpu.steal, 2),
       ]),
     ],
     1,
@@ -264,7 +366,10 @@ console.log(
   formatTable(
     ['streams/run', 'ms/run', 'ms/token', 'tokens/s ceiling', 'x 1 stream'],
     raw.ceiling.map((figure) => [
-      String(figure.batch), fixed(figure.stepMs, 3), fixed(figure.stepMs / figure.batch, 4), fixed((1000 * figure.batch) / figure.stepMs, 0),
+      String(figure.batch),
+      fixed(figure.stepMs, 3),
+      fixed(figure.stepMs / figure.batch, 4),
+      fixed((1000 * figure.batch) / figure.stepMs, 0),
       `${fixed((figure.batch * ceiling1.stepMs) / figure.stepMs, 2)}x`,
     ]),
     0,
@@ -276,12 +381,18 @@ const attribution = profiled.map(({ streams, tokensPerS, serverTokens, windowMs,
   tokensPerS,
   windowMs,
   /** Share of the event loop's wall time, and its ms per token. */
-  buckets: Object.fromEntries(BUCKETS.map((bucket) => [bucket, { share: buckets[bucket] / windowMs, msPerToken: buckets[bucket] / serverTokens }])) as Record<Bucket, { share: number; msPerToken: number }>,
+  buckets: Object.fromEntries(
+    BUCKETS.map((bucket) => [bucket, { share: buckets[bucket] / windowMs, msPerToken: buckets[bucket] / serverTokens }]),
+  ) as Record<Bucket, { share: number; msPerToken: number }>,
 }));
 if (attribution.length > 0) {
-  console.log('\nThe server\'s event loop, wall time by kind (a second pass under node --cpu-prof, graphql-ws; "GraphQL + ws": execute, envelop,');
+  console.log(
+    '\nThe server\'s event loop, wall time by kind (a second pass under node --cpu-prof, graphql-ws; "GraphQL + ws": execute, envelop,',
+  );
   console.log('  graphql-ws, ws, JSON and socket writes; "worker messages": postMessage both ways; "generation engine": src/streaming and');
-  console.log('  src/runtime: cache stack and unstack, sampling, text; "GC": pauses the loop waits out). Share of the window, then ms per token.');
+  console.log(
+    '  src/runtime: cache stack and unstack, sampling, text; "GC": pauses the loop waits out). Share of the window, then ms per token.',
+  );
   console.log(
     formatTable(
       ['streams', 'tokens/s', ...BUCKETS],
@@ -301,7 +412,8 @@ const goal = {
   ratio: goalRatio,
 };
 console.log(`\nGoal\n[${goal.met === null ? 'NOT MEASURED' : goal.met ? 'MET' : 'NOT MET'}] ${goal.goal}`);
-if (single && atGoal) console.log(`    ${fixed(atGoal.load.tokensPerS, 0)} vs ${fixed(single.load.tokensPerS, 0)} tokens/s: ${fixed(goalRatio!, 2)}x`);
+if (single && atGoal)
+  console.log(`    ${fixed(atGoal.load.tokensPerS, 0)} vs ${fixed(single.load.tokensPerS, 0)} tokens/s: ${fixed(goalRatio!, 2)}x`);
 
 const notes = whereTimeGoes();
 console.log(`\nWhere the time goes\n${notes.map((line) => `  - ${line}`).join('\n')}`);
@@ -393,12 +505,17 @@ function whereTimeGoes(): string[] {
     lines.push(
       `Time to first token, 1 stream: ${fixed(one.timeToFirstTokenMs.p50, 2)} ms p50 at the client, of which the engine (stream start to first sampled token) ` +
         `accounts for ${fixed(one.engineTimeToFirstTokenMs.p50, 2)} ms; raw prefill plus first token: ${fixed(percentile(raw.timeToFirstTokenMs, 50), 2)} ms. ` +
-        'The rest is subscribe handling (graphql-ws onSubscribe, parse, validate, context, tokenizer) and the first event\'s way out.',
+        "The rest is subscribe handling (graphql-ws onSubscribe, parse, validate, context, tokenizer) and the first event's way out.",
     );
   }
   if (top && top.streams > 1) {
     const busy = top.cpu.main + top.cpu.helpers + top.cpu.workers + top.cpu.client;
-    const parts: [string, number][] = [['the event loop', top.cpu.main], ["V8's helper threads (GC)", top.cpu.helpers], ['the inference thread', top.cpu.workers], ['the bench clients', top.cpu.client]];
+    const parts: [string, number][] = [
+      ['the event loop', top.cpu.main],
+      ["V8's helper threads (GC)", top.cpu.helpers],
+      ['the inference thread', top.cpu.workers],
+      ['the bench clients', top.cpu.client],
+    ];
     const heaviest = parts.reduce((best, part) => (part[1] > best[1] ? part : best));
     lines.push(
       `${top.streams} streams: the machine is ${fixed((busy / availableParallelism()) * 100, 0)}% busy (event loop ${fixed(top.cpu.main, 2)}, V8 helpers ${fixed(top.cpu.helpers, 2)}, ` +
@@ -416,7 +533,8 @@ function whereTimeGoes(): string[] {
   const profiledTop = attribution.at(-1);
   if (profiledTop) {
     const { buckets } = profiledTop;
-    const named = (bucket: Bucket) => `${bucket} ${fixed(buckets[bucket].share * 100, 0)}% (${fixed(buckets[bucket].msPerToken, 3)} ms/token)`;
+    const named = (bucket: Bucket) =>
+      `${bucket} ${fixed(buckets[bucket].share * 100, 0)}% (${fixed(buckets[bucket].msPerToken, 3)} ms/token)`;
     lines.push(
       `Event loop at ${profiledTop.streams} streams (profiled pass): ${named('GC')}, ${named('generation engine')}, ${named('GraphQL + ws')}, ` +
         `${named('worker messages')}, idle ${fixed(buckets.idle.share * 100, 0)}%. GraphQL and ws serialization is ${fixed(buckets['GraphQL + ws'].msPerToken, 3)} ms per token ` +
@@ -433,7 +551,9 @@ function whereTimeGoes(): string[] {
       `Windows of the same row differ by up to ${fixed((spread(widest.roundTokensPerS) - 1) * 100, 0)}% (${widest.transport} ${widest.streams}: ` +
         `${widest.roundTokensPerS.map((value) => fixed(value, 0)).join(' vs ')} tokens/s, V8 helper threads at ` +
         `${widest.roundHelperCores.map((value) => fixed(value, 2)).join(' vs ')} cores)` +
-        (gcMoved ? ': the slow window is the one where GC worked harder.' : '; the helpers\' CPU does not explain it: compare rows with care.'),
+        (gcMoved
+          ? ': the slow window is the one where GC worked harder.'
+          : "; the helpers' CPU does not explain it: compare rows with care."),
     );
   }
   const { layers, heads, headDim } = raw.cache;
@@ -442,7 +562,7 @@ function whereTimeGoes(): string[] {
     `The cache moves whole every step (kv-cache.ts): stackPast copies each stream's past into a new zero-filled batch tensor, the worker sends the ` +
       `present back in new buffers, unstackPresent copies each stream's rows into new tensors again; at past ${CEILING_PAST} that is ~${fixed(kilobytes, 0)} KB ` +
       `of fresh ArrayBuffers per token (3 copies x key and value x ${layers} layer x ${heads} heads x ${headDim} floats x past), growing with the past: the GC load above. ` +
-      'Keeping each stream\'s cache on the inference thread (or in preallocated buffers that only the new position is written to) makes it O(1) per token.',
+      "Keeping each stream's cache on the inference thread (or in preallocated buffers that only the new position is written to) makes it O(1) per token.",
   );
   const ceilingTop = top ? ceilingOf(top.streams) : undefined;
   if (ceilingTop && ceilingTop.batch > 1 && one) {

@@ -18,57 +18,75 @@ export function evaluateGoals(results: readonly ScenarioResult[]): GoalVerdict[]
   const ocr: Case[] = served.flatMap((result) => {
     const baseline = result.model === 'ocr-direction' && result.concurrency === SATURATION ? raw(result.model, SATURATION) : undefined;
     if (!baseline) return [];
-    return [{
-      rows: [result, baseline],
-      check: () => {
-        const ratio = result.itemsPerS / baseline.itemsPerS;
-        return [ratio >= 0.5, `${result.transport}: ${fixed(ratio, 2)}x (${fixed(result.itemsPerS, 0)} vs ${fixed(baseline.itemsPerS, 0)} items/s)`];
+    return [
+      {
+        rows: [result, baseline],
+        check: () => {
+          const ratio = result.itemsPerS / baseline.itemsPerS;
+          return [
+            ratio >= 0.5,
+            `${result.transport}: ${fixed(ratio, 2)}x (${fixed(result.itemsPerS, 0)} vs ${fixed(baseline.itemsPerS, 0)} items/s)`,
+          ];
+        },
       },
-    }];
+    ];
   });
 
   const batching: Case[] = served.flatMap((result) => {
     if (result.model !== 'glyphs' || result.concurrency !== SATURATION) return [];
     const single = results.find(
-      (other) => other.server === 'maxBatchSize=1' && other.model === result.model && other.transport === result.transport && other.concurrency === result.concurrency,
+      (other) =>
+        other.server === 'maxBatchSize=1' &&
+        other.model === result.model &&
+        other.transport === result.transport &&
+        other.concurrency === result.concurrency,
     );
     if (!single) return [];
-    return [{
-      rows: [result, single],
-      check: () => {
-        const ratio = result.itemsPerS / single.itemsPerS;
-        return [
-          ratio >= 5,
-          `${result.transport}: ${fixed(ratio, 2)}x (${fixed(result.itemsPerS, 0)} vs ${fixed(single.itemsPerS, 0)} items/s; ` +
-            `rows per run ${fixed(result.meanBatchPerRun, 1)} vs ${fixed(single.meanBatchPerRun, 1)})`,
-        ];
+    return [
+      {
+        rows: [result, single],
+        check: () => {
+          const ratio = result.itemsPerS / single.itemsPerS;
+          return [
+            ratio >= 5,
+            `${result.transport}: ${fixed(ratio, 2)}x (${fixed(result.itemsPerS, 0)} vs ${fixed(single.itemsPerS, 0)} items/s; ` +
+              `rows per run ${fixed(result.meanBatchPerRun, 1)} vs ${fixed(single.meanBatchPerRun, 1)})`,
+          ];
+        },
       },
-    }];
+    ];
   });
 
   const latency: Case[] = served.flatMap((result) => {
     const baseline = result.concurrency === 1 ? raw(result.model, 1) : undefined;
     if (!baseline) return [];
-    return [{
-      rows: [result, baseline],
-      check: () => {
-        const delta = result.p50Ms - baseline.p50Ms;
-        return [delta <= 1, `${result.model} ${result.transport}: +${fixed(delta, 2)} ms (${fixed(result.p50Ms, 2)} vs ${fixed(baseline.p50Ms, 2)} ms)`];
+    return [
+      {
+        rows: [result, baseline],
+        check: () => {
+          const delta = result.p50Ms - baseline.p50Ms;
+          return [
+            delta <= 1,
+            `${result.model} ${result.transport}: +${fixed(delta, 2)} ms (${fixed(result.p50Ms, 2)} vs ${fixed(baseline.p50Ms, 2)} ms)`,
+          ];
+        },
       },
-    }];
+    ];
   });
 
   const health: Case[] = served.flatMap((result) => {
     const probed = result.health;
     if (!probed) return [];
-    return [{
-      rows: [result],
-      check: () => [
-        probed.p99Ms < 20 && probed.failures === 0,
-        `${result.model} ${result.transport}: p99 ${fixed(probed.p99Ms, 1)} ms, p50 ${fixed(probed.p50Ms, 1)} ms, ` +
-          `max ${fixed(probed.maxMs, 1)} ms over ${probed.samples} probes${probed.failures ? `, ${probed.failures} failed` : ''}`,
-      ],
-    }];
+    return [
+      {
+        rows: [result],
+        check: () => [
+          probed.p99Ms < 20 && probed.failures === 0,
+          `${result.model} ${result.transport}: p99 ${fixed(probed.p99Ms, 1)} ms, p50 ${fixed(probed.p50Ms, 1)} ms, ` +
+            `max ${fixed(probed.maxMs, 1)} ms over ${probed.samples} probes${probed.failures ? `, ${probed.failures} failed` : ''}`,
+        ],
+      },
+    ];
   });
 
   return [
@@ -84,7 +102,10 @@ function verdict(goal: string, cases: readonly Case[]): GoalVerdict {
   const checked = cases.map(({ rows, check }): [boolean, string] => {
     const failed = rows.find((row) => row.requests === 0);
     if (!failed) return check();
-    return [false, `${failed.model} ${failed.transport}${failed.server === 'maxBatchSize=1' ? ' (maxBatchSize=1)' : ''}: no request succeeded, ${failed.errors} errors: ${clip(failed.firstError ?? '', 240)}`];
+    return [
+      false,
+      `${failed.model} ${failed.transport}${failed.server === 'maxBatchSize=1' ? ' (maxBatchSize=1)' : ''}: no request succeeded, ${failed.errors} errors: ${clip(failed.firstError ?? '', 240)}`,
+    ];
   });
   const met = checked.length === 0 ? null : checked.every(([ok]) => ok);
   return { goal, met, details: checked.map(([ok, detail]) => `${ok ? 'ok  ' : 'MISS'} ${detail}`) };

@@ -6,7 +6,7 @@
  * process, as in bench/run.ts. `--quick` shortens the load window.
  */
 import { parseArgs } from 'node:util';
-import { generateGlyphs, GLYPH_PIXELS } from '../scripts/models/glyphs.ts';
+import { GLYPH_PIXELS, generateGlyphs } from '../scripts/models/glyphs.ts';
 import { percentile, runClosedLoop, sleep } from './load.ts';
 import { createBenchRepository } from './models.ts';
 import { startServerProcess } from './server-process.ts';
@@ -41,7 +41,9 @@ for (const model of Object.keys(INPUTS)) {
   const warm: number[] = [];
   for (let run = 0; run < 20; run++) warm.push(await timed(() => server.graphql(PREDICT, { input })));
   const median = percentile(warm, 50);
-  console.log(`${model.padEnd(14)} ${cold.toFixed(1).padStart(20)}   ${median.toFixed(2).padStart(30)}   ${(cold / median).toFixed(0).padStart(10)}x`);
+  console.log(
+    `${model.padEnd(14)} ${cold.toFixed(1).padStart(20)}   ${median.toFixed(2).padStart(30)}   ${(cold / median).toFixed(0).padStart(10)}x`,
+  );
 }
 
 // (2) Reload under load: 32 requests in flight on glyphs, reloadModel every 500 ms.
@@ -68,5 +70,7 @@ for (const model of Object.keys(INPUTS)) {
   console.log('\nglyphs at 32 in flight   answered  failed  p50 ms  p99 ms');
   console.log(row('steady', steady));
   console.log(row(`${reloads} reloads meanwhile`, during));
-  console.log(`\n[${during.errors === 0 ? 'MET' : 'NOT MET'}] requests lost during reloads under load: ${during.errors} (goal 0)${during.firstError ? `; first: ${during.firstError}` : ''}`);
+  console.log(
+    `\n[${during.errors === 0 ? 'MET' : 'NOT MET'}] requests lost during reloads under load: ${during.errors} (goal 0)${during.firstError ? `; first: ${during.firstError}` : ''}`,
+  );
 }

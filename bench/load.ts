@@ -30,7 +30,14 @@ export interface LoadResult<T> {
   firstError: string | null;
 }
 
-export async function runClosedLoop<T>({ concurrency, warmupMs, durationMs, send, onWindowStart, onWindowEnd }: LoadOptions<T>): Promise<LoadResult<T>> {
+export async function runClosedLoop<T>({
+  concurrency,
+  warmupMs,
+  durationMs,
+  send,
+  onWindowStart,
+  onWindowEnd,
+}: LoadOptions<T>): Promise<LoadResult<T>> {
   let sent = 0;
   let stopping = false;
   let windowStart = Infinity;
@@ -70,7 +77,15 @@ export async function runClosedLoop<T>({ concurrency, warmupMs, durationMs, send
   await onWindowEnd?.();
   stopping = true;
   await Promise.all(loops);
-  return { concurrency, windowMs: windowEnd - windowStart, monotonicUs: [monotonicStart, monotonicEnd], latenciesMs, replies, errors, firstError };
+  return {
+    concurrency,
+    windowMs: windowEnd - windowStart,
+    monotonicUs: [monotonicStart, monotonicEnd],
+    latenciesMs,
+    replies,
+    errors,
+    firstError,
+  };
 }
 
 function monotonicUs(): number {

@@ -55,9 +55,13 @@ export interface ServedModel {
 export async function describeModel(server: ServerProcess, model: string): Promise<ServedModel> {
   const { model: found } = await server.graphql<Described>(DESCRIBE, { name: model });
   const version = found?.defaultVersion;
-  if (version?.state !== 'READY') throw new Error(`model "${model}" is not READY on the server: ${version?.stateReason ?? version?.state ?? 'not found'}`);
+  if (version?.state !== 'READY')
+    throw new Error(`model "${model}" is not READY on the server: ${version?.stateReason ?? version?.state ?? 'not found'}`);
   return {
-    input: soleInput(model, version.inputs.map((input) => input.name)),
+    input: soleInput(
+      model,
+      version.inputs.map((input) => input.name),
+    ),
     settings: `${model} v${version.version}: maxBatchSize ${version.maxBatchSize}, maxQueueDelayMs ${version.maxQueueDelayMs}, instances ${version.instances}`,
   };
 }

@@ -73,5 +73,11 @@ function packageOf(url: string, functionName: string): string {
     return scope?.startsWith('@') ? `${scope}/${name}` : (scope ?? url);
   }
   const source = url.indexOf('/src/');
-  return source >= 0 ? url.slice(source + 1).split('/').slice(0, 2).join('/') : url;
+  return source >= 0
+    ? url
+        .slice(source + 1)
+        .split('/')
+        .slice(0, 2)
+        .join('/')
+    : url;
 }

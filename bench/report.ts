@@ -10,7 +10,22 @@ export function formatTable(headers: string[], rows: string[][], textColumns = 3
 }
 
 export function throughputTable(results: readonly ScenarioResult[]): string {
-  const headers = ['model', 'path', 'server', 'conc', 'req/s', 'items/s', 'p50 ms', 'p99 ms', 'batch/run', 'batch/req', 'x raw', 'errors', 'live p99', 'other load'];
+  const headers = [
+    'model',
+    'path',
+    'server',
+    'conc',
+    'req/s',
+    'items/s',
+    'p50 ms',
+    'p99 ms',
+    'batch/run',
+    'batch/req',
+    'x raw',
+    'errors',
+    'live p99',
+    'other load',
+  ];
   const rows = results.map((result) => [
     ...label(result),
     fixed(result.requestsPerS, 0),
@@ -36,14 +51,32 @@ export function timeTable(results: readonly ScenarioResult[]): string {
       const { totalMs, queueMs, computeMs } = result.timing!;
       const start = [...label(result), fixed(result.meanMs, 2)];
       if (result.kind === 'raw') return [...start, '', '', '', fixed(computeMs, 2), ''];
-      return [...start, fixed(result.meanMs - totalMs, 2), fixed(totalMs, 2), fixed(queueMs, 2), fixed(computeMs, 2), fixed(totalMs - queueMs - computeMs, 2)];
+      return [
+        ...start,
+        fixed(result.meanMs - totalMs, 2),
+        fixed(totalMs, 2),
+        fixed(queueMs, 2),
+        fixed(computeMs, 2),
+        fixed(totalMs - queueMs - computeMs, 2),
+      ];
     });
   return formatTable(headers, rows);
 }
 
 /** CPU over each window, from /proc, in cores; "main CPU/req" is the server's event-loop time per request. */
 export function cpuTable(results: readonly ScenarioResult[]): string {
-  const headers = ['model', 'path', 'server', 'conc', 'main CPU/req ms', 'server main', 'server other', 'bench process', 'rest of box', 'steal'];
+  const headers = [
+    'model',
+    'path',
+    'server',
+    'conc',
+    'main CPU/req ms',
+    'server main',
+    'server other',
+    'bench process',
+    'rest of box',
+    'steal',
+  ];
   const rows = results
     .filter((result) => result.cpu)
     .map((result) => {
@@ -81,7 +114,8 @@ export function ceilingLines(results: readonly ScenarioResult[]): string[] {
   const models = [...new Set(results.map((result) => result.model))];
   return models.map((model) => {
     const own = results.filter((result) => result.model === model);
-    const best = (rows: ScenarioResult[]) => rows.reduce<ScenarioResult | undefined>((top, row) => (!top || row.itemsPerS > top.itemsPerS ? row : top), undefined);
+    const best = (rows: ScenarioResult[]) =>
+      rows.reduce<ScenarioResult | undefined>((top, row) => (!top || row.itemsPerS > top.itemsPerS ? row : top), undefined);
     const rawRows = own.filter((result) => result.kind === 'raw');
     const top = Math.max(...rawRows.map((result) => result.concurrency));
     const raw = rawRows.find((result) => result.concurrency === top);

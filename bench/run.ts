@@ -22,7 +22,7 @@ import { ceilingLines, cpuTable, fixed, goalLines, throughputTable, timeTable } 
 import type { ScenarioResult } from './results.ts';
 import { KNOWN_MODELS, samplesFor } from './samples.ts';
 import { runRawScenario, runServerScenario, type Timing } from './scenarios.ts';
-import { startServerProcess, type ServerProcess } from './server-process.ts';
+import { type ServerProcess, startServerProcess } from './server-process.ts';
 import { TRANSPORTS, type TransportName } from './transports.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -48,7 +48,8 @@ const models = pick('model', flags.model, KNOWN_MODELS);
 const transports = pick('transport', flags.transport, TRANSPORTS) as TransportName[];
 const concurrencies = list(flags.concurrency).map(Number);
 if (concurrencies.length === 0) concurrencies.push(1, 8, 32, SATURATION);
-if (concurrencies.some((value) => !Number.isInteger(value) || value < 1)) usage(`--concurrency takes positive integers, got ${flags.concurrency}`);
+if (concurrencies.some((value) => !Number.isInteger(value) || value < 1))
+  usage(`--concurrency takes positive integers, got ${flags.concurrency}`);
 
 const timing: Timing = quick ? { warmupMs: 400, durationMs: 1200 } : { warmupMs: 1500, durationMs: 5000 };
 const ceilingTiming: Timing = quick ? { warmupMs: 300, durationMs: 1000 } : { warmupMs: 1000, durationMs: 3000 };
@@ -121,8 +122,15 @@ const profileFlags = (name: string) => (flags.profile ? ['--cpu-prof', '--cpu-pr
       for (const transport of transports) {
         await record(() =>
           runServerScenario({
-            server, serverLabel: 'default', model, input, samples: samples.get(model)!, transport, concurrency,
-            probeHealth: concurrency >= SATURATION, ...timing,
+            server,
+            serverLabel: 'default',
+            model,
+            input,
+            samples: samples.get(model)!,
+            transport,
+            concurrency,
+            probeHealth: concurrency >= SATURATION,
+            ...timing,
           }),
         );
       }
@@ -134,14 +142,24 @@ const profileFlags = (name: string) => (flags.profile ? ['--cpu-prof', '--cpu-pr
 if (models.includes('glyphs') && concurrencies.includes(SATURATION)) {
   await using repository = await createBenchRepository(['glyphs'], { maxBatchSize: 1 });
   await using server = await startServerProcess({
-    modelRepository: repository.root, workers: WORKERS, env: { MAX_BATCH_SIZE: '1' }, nodeFlags: profileFlags('max-batch-size-1'),
+    modelRepository: repository.root,
+    workers: WORKERS,
+    env: { MAX_BATCH_SIZE: '1' },
+    nodeFlags: profileFlags('max-batch-size-1'),
   });
   const input = await serve(server, 'glyphs', 'maxBatchSize=1');
   for (const transport of transports) {
     await record(() =>
       runServerScenario({
-        server, serverLabel: 'maxBatchSize=1', model: 'glyphs', input, samples: samples.get('glyphs')!, transport,
-        concurrency: SATURATION, probeHealth: true, ...timing,
+        server,
+        serverLabel: 'maxBatchSize=1',
+        model: 'glyphs',
+        input,
+        samples: samples.get('glyphs')!,
+        transport,
+        concurrency: SATURATION,
+        probeHealth: true,
+        ...timing,
       }),
     );
   }
@@ -152,7 +170,11 @@ for (const result of results) {
   const raw = results.find((other) => other.kind === 'raw' && other.model === result.model && other.concurrency === result.concurrency);
   result.vsRaw = raw ? result.itemsPerS / raw.itemsPerS : null;
 }
-const order = (result: ScenarioResult) => [models.indexOf(result.model), result.server === 'maxBatchSize=1' ? 1 : 0, result.kind === 'raw-ceiling' ? 1 : 0];
+const order = (result: ScenarioResult) => [
+  models.indexOf(result.model),
+  result.server === 'maxBatchSize=1' ? 1 : 0,
+  result.kind === 'raw-ceiling' ? 1 : 0,
+];
 const sorted = results
   .map((result, index) => ({ result, key: [...order(result), result.concurrency, index] }))
   .sort((a, b) => compareKeys(a.key, b.key))
@@ -161,19 +183,28 @@ const goals = evaluateGoals(results);
 
 console.log(`Models as served\n${settings.map((line) => `  ${line}`).join('\n')}\n`);
 console.log('Throughput and latency ("x raw": items/s over raw batch-1 items/s at the same concurrency; "live p99": /health/live probe;');
-console.log('  "other load": CPU used by other programs during the row, which skews it; such rows were measured twice, keeping the quieter)');
+console.log(
+  '  "other load": CPU used by other programs during the row, which skews it; such rows were measured twice, keeping the quieter)',
+);
 console.log(throughputTable(sorted));
-console.log('\nWhere a request\'s time goes, mean ms (client clock, and PredictTiming from the server; raw: session.run)');
+console.log("\nWhere a request's time goes, mean ms (client clock, and PredictTiming from the server; raw: session.run)");
 console.log('  outside predict = client latency - predict total: HTTP or WebSocket, GraphQL parse/validate/execute, JSON both ways');
-console.log('  other in predict = total - queue - compute: input decode, concat/split, the worker round trip and waiting for the event loop');
+console.log(
+  '  other in predict = total - queue - compute: input decode, concat/split, the worker round trip and waiting for the event loop',
+);
 console.log(timeTable(sorted));
-console.log(`\nCPU over each window, in cores of ${availableParallelism()} (/proc; "rest of box" is other programs, "steal" the hypervisor)`);
+console.log(
+  `\nCPU over each window, in cores of ${availableParallelism()} (/proc; "rest of box" is other programs, "steal" the hypervisor)`,
+);
 console.log(cpuTable(sorted));
 console.log(`\nGoals\n${goalLines(goals)}`);
 console.log(`\nCeilings\n${ceilingLines(sorted).join('\n')}`);
 
 if (flags.profile) {
-  for (const [name, label] of [['default', 'default'], ['max-batch-size-1', 'maxBatchSize=1']] as const) {
+  for (const [name, label] of [
+    ['default', 'default'],
+    ['max-batch-size-1', 'maxBatchSize=1'],
+  ] as const) {
     const path = await mainThreadProfile(join(profiles, name));
     const windows = results.filter((result) => result.server === label).map((result) => result.monotonicUs);
     if (path) console.log(`\nServer main thread, ${label} server: self time\n${await summarizeProfile(path, windows)}`);
@@ -201,7 +232,10 @@ function compareKeys(a: number[], b: number[]): number {
 }
 
 function list(values: readonly string[] | undefined): string[] {
-  return (values ?? []).flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
+  return (values ?? [])
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter(Boolean);
 }
 
 function pick(flag: string, values: readonly string[] | undefined, known: readonly string[]): string[] {
@@ -212,6 +246,8 @@ function pick(flag: string, values: readonly string[] | undefined, known: readon
 }
 
 function usage(message: string): never {
-  console.error(`${message}\nusage: npm run bench -- [--quick] [--profile] [--model NAME,...] [--concurrency N,...] [--transport ${TRANSPORTS.join('|')},...]`);
+  console.error(
+    `${message}\nusage: npm run bench -- [--quick] [--profile] [--model NAME,...] [--concurrency N,...] [--transport ${TRANSPORTS.join('|')},...]`,
+  );
   process.exit(2);
 }

@@ -3,7 +3,7 @@
  * The shapes are the models' own (ocr-direction's H and W are dynamic in the ONNX file, fixed
  * by its preprocessing at 48 × 192).
  */
-import { generateGlyphs, GLYPH_PIXELS } from '../scripts/models/glyphs.ts';
+import { GLYPH_PIXELS, generateGlyphs } from '../scripts/models/glyphs.ts';
 import { createRandom } from '../scripts/models/prng.ts';
 
 /** Away from the build's train and test seeds (1, 2), as glyphs-model.ts asks. */

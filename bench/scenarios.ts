@@ -1,10 +1,10 @@
 /** One measured scenario each: raw onnxruntime at one concurrency or batch size, or one server path. */
-import { startCpuMeter, type CpuMeter, type CpuWindow } from './cpu-meter.ts';
-import { startHealthProbe, type HealthProbe, type HealthProbeResult } from './health-probe.ts';
-import { mean, percentile, runClosedLoop, type LoadResult } from './load.ts';
+import { type CpuMeter, type CpuWindow, startCpuMeter } from './cpu-meter.ts';
+import { type HealthProbe, type HealthProbeResult, startHealthProbe } from './health-probe.ts';
+import { type LoadResult, mean, percentile, runClosedLoop } from './load.ts';
 import type { RawPool } from './raw.ts';
 import type { CpuFigures, HealthFigures, ScenarioResult } from './results.ts';
-import { stackRows, type ModelSamples } from './samples.ts';
+import { type ModelSamples, stackRows } from './samples.ts';
 import type { ServerProcess } from './server-process.ts';
 import { openTransport, type PredictReply, type TransportName } from './transports.ts';
 
@@ -22,7 +22,16 @@ export interface RawScenario extends Timing {
   rowsPerRequest: number;
 }
 
-export async function runRawScenario({ pool, model, input, samples, concurrency, rowsPerRequest, warmupMs, durationMs }: RawScenario): Promise<ScenarioResult> {
+export async function runRawScenario({
+  pool,
+  model,
+  input,
+  samples,
+  concurrency,
+  rowsPerRequest,
+  warmupMs,
+  durationMs,
+}: RawScenario): Promise<ScenarioResult> {
   const shape = [rowsPerRequest, ...samples.rowShape];
   const batches = samples.rows.map((_, first) => stackRows(samples, rowsPerRequest, first));
   let meter: CpuMeter | null = null;

@@ -3,7 +3,7 @@
  * load generator's JSON and socket work does not run on the server's event loop. It listens
  * on a free port, which it names in its "infergraph listening" log line on stderr.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readThreadCpu } from './cpu-meter.ts';
 import { sleep } from './load.ts';
@@ -11,8 +11,17 @@ import { sleep } from './load.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Settings the bench fixes, so a variable in the caller's shell cannot skew a run. */
 const CONFIG_VARIABLES = [
-  'PORT', 'HOST', 'MODEL_REPOSITORY', 'WORKERS', 'MAX_BATCH_SIZE', 'MAX_QUEUE_DELAY_MS', 'MAX_QUEUE_SIZE',
-  'INSTANCES', 'INTRA_OP_NUM_THREADS', 'MAX_TENSOR_BYTES', 'GRAPHIQL',
+  'PORT',
+  'HOST',
+  'MODEL_REPOSITORY',
+  'WORKERS',
+  'MAX_BATCH_SIZE',
+  'MAX_QUEUE_DELAY_MS',
+  'MAX_QUEUE_SIZE',
+  'INSTANCES',
+  'INTRA_OP_NUM_THREADS',
+  'MAX_TENSOR_BYTES',
+  'GRAPHIQL',
 ];
 
 export interface ServerProcessOptions {
@@ -47,10 +56,20 @@ export interface ServerProcess extends AsyncDisposable {
   logs(): string[];
 }
 
-export async function startServerProcess({ modelRepository, workers, env = {}, nodeFlags = [], readyTimeoutMs = 60_000 }: ServerProcessOptions): Promise<ServerProcess> {
+export async function startServerProcess({
+  modelRepository,
+  workers,
+  env = {},
+  nodeFlags = [],
+  readyTimeoutMs = 60_000,
+}: ServerProcessOptions): Promise<ServerProcess> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const name of CONFIG_VARIABLES) delete childEnv[name];
-  Object.assign(childEnv, { PORT: '0', HOST: '127.0.0.1', MODEL_REPOSITORY: modelRepository, WORKERS: String(workers), GRAPHIQL: 'false' }, env);
+  Object.assign(
+    childEnv,
+    { PORT: '0', HOST: '127.0.0.1', MODEL_REPOSITORY: modelRepository, WORKERS: String(workers), GRAPHIQL: 'false' },
+    env,
+  );
 
   const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,

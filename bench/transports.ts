@@ -12,7 +12,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { Agent, request } from 'node:http';
-import { createClient, type Client } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { ModelSamples } from './samples.ts';
 
@@ -53,7 +53,10 @@ export interface TransportOptions {
 export async function openTransport(name: TransportName, options: TransportOptions): Promise<Transport> {
   switch (name) {
     case 'http-base64':
-      return httpTransport(options, options.samples.rows.map((row) => jsonBody(options, row)));
+      return httpTransport(
+        options,
+        options.samples.rows.map((row) => jsonBody(options, row)),
+      );
     case 'http-multipart':
       return httpTransport(options, await Promise.all(options.samples.rows.map((row) => multipartBody(options, row))));
     case 'ws-base64':
@@ -167,7 +170,9 @@ function readReply(body: unknown, status: number | null | undefined): PredictRep
   const { data, errors } = (body ?? {}) as { data?: { predict?: { timing?: PredictReply } } | null; errors?: { message: string }[] };
   const timing = data?.predict?.timing;
   if (errors?.length || !timing) {
-    throw new Error(`predict failed${status ? ` (HTTP ${status})` : ''}: ${errors?.map((error) => error.message).join('; ') ?? JSON.stringify(body)}`);
+    throw new Error(
+      `predict failed${status ? ` (HTTP ${status})` : ''}: ${errors?.map((error) => error.message).join('; ') ?? JSON.stringify(body)}`,
+    );
   }
   return timing;
 }

@@ -143,8 +143,22 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env:
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new Error(`invalid configuration: ${z.prettifyError(parsed.error)}`);
-  const { port, host, modelRepository, workers, maxTensorBytes, graphiql, watch, watchDebounceMs, lazyLoad, memoryBudget, maxStreams, maxTokens, maxBufferedEvents, ...batching } =
-    parsed.data;
+  const {
+    port,
+    host,
+    modelRepository,
+    workers,
+    maxTensorBytes,
+    graphiql,
+    watch,
+    watchDebounceMs,
+    lazyLoad,
+    memoryBudget,
+    maxStreams,
+    maxTokens,
+    maxBufferedEvents,
+    ...batching
+  } = parsed.data;
   return {
     port,
     host,
@@ -163,8 +177,16 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env:
 
 /** A complete config for tests and embedding: the defaults, with `overrides` on top. */
 export function defineConfig(
-  overrides: Partial<Omit<Config, 'batching' | 'generation'>> & { batching?: Partial<BatchingDefaults>; generation?: Partial<Config['generation']> } = {},
+  overrides: Partial<Omit<Config, 'batching' | 'generation'>> & {
+    batching?: Partial<BatchingDefaults>;
+    generation?: Partial<Config['generation']>;
+  } = {},
 ): Config {
   const base = loadConfig([], {});
-  return { ...base, ...overrides, batching: { ...base.batching, ...overrides.batching }, generation: { ...base.generation, ...overrides.generation } };
+  return {
+    ...base,
+    ...overrides,
+    batching: { ...base.batching, ...overrides.batching },
+    generation: { ...base.generation, ...overrides.generation },
+  };
 }

@@ -3,8 +3,8 @@
  * Frontends would use their GraphQL client of choice with the same typed documents.
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { print, type ExecutionResult } from 'graphql';
-import { createClient, type Client } from 'graphql-ws';
+import { type ExecutionResult, print } from 'graphql';
+import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
 export class GraphQLRequestError extends Error {

@@ -73,9 +73,7 @@ async function buildModel(dir: string, recipe: ModelRecipe, sourcesHash: string,
 
 async function hashGeneratorSources(): Promise<string> {
   const hash = createHash('sha256');
-  const files = (await readdir(GENERATOR_DIR, { recursive: true }))
-    .filter((file) => file.endsWith('.ts') || file.endsWith('.txt'))
-    .sort();
+  const files = (await readdir(GENERATOR_DIR, { recursive: true })).filter((file) => file.endsWith('.ts') || file.endsWith('.txt')).sort();
   for (const file of files) hash.update(file).update(await readFile(join(GENERATOR_DIR, file)));
   return hash.digest('hex');
 }
@@ -110,5 +108,8 @@ async function readTextOrNull(path: string): Promise<string | null> {
 }
 
 async function isNonEmptyFile(path: string): Promise<boolean> {
-  return stat(path).then((stats) => stats.isFile() && stats.size > 0, () => false);
+  return stat(path).then(
+    (stats) => stats.isFile() && stats.size > 0,
+    () => false,
+  );
 }

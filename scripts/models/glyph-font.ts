@@ -19,6 +19,6 @@ const DIGITS = [
 export const GLYPH_LABELS: readonly string[] = DIGITS.map((_, digit) => String(digit));
 
 /** Ink of each glyph as 0/1, row-major GLYPH_HEIGHT × GLYPH_WIDTH. */
-export const GLYPH_BITMAPS: readonly Float32Array[] = DIGITS.map(
-  (rows) => Float32Array.from(rows.join(''), (cell) => (cell === '#' ? 1 : 0)),
+export const GLYPH_BITMAPS: readonly Float32Array[] = DIGITS.map((rows) =>
+  Float32Array.from(rows.join(''), (cell) => (cell === '#' ? 1 : 0)),
 );

@@ -5,7 +5,7 @@
 import ort from 'onnxruntime-node';
 import { denseToOnnx } from './dense-onnx.ts';
 import { GLYPH_LABELS } from './glyph-font.ts';
-import { GLYPH_PIXELS, generateGlyphs, type Glyphs } from './glyphs.ts';
+import { GLYPH_PIXELS, type Glyphs, generateGlyphs } from './glyphs.ts';
 import { accuracy, argmax, createMlp } from './mlp.ts';
 import type { ModelRecipe } from './model-recipe.ts';
 import { createRandom } from './prng.ts';
@@ -51,7 +51,9 @@ export const glyphs: ModelRecipe = {
     const started = performance.now();
     trainMlp(trained, { inputs: train.pixels, labels: train.labels, random, epochs: EPOCHS, learningRate: LEARNING_RATE });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    log(`trained ${shape(trained)} on ${TRAIN_COUNT} samples in ${seconds} s: ${percent(accuracy(trained, test.pixels, test.labels))} held-out accuracy`);
+    log(
+      `trained ${shape(trained)} on ${TRAIN_COUNT} samples in ${seconds} s: ${percent(accuracy(trained, test.pixels, test.labels))} held-out accuracy`,
+    );
 
     const served = widenMlp(trained, SERVED_HIDDEN);
     const bytes = denseToOnnx({

@@ -2,7 +2,7 @@
  * Minibatch Adam on softmax cross-entropy, in plain JavaScript: no native training library is
  * installed, and a net of ~40k weights trains on one core in seconds.
  */
-import { createActivations, forward, type DenseLayer } from './mlp.ts';
+import { createActivations, type DenseLayer, forward } from './mlp.ts';
 import type { Random } from './prng.ts';
 import { axpy } from './vector.ts';
 

@@ -18,7 +18,7 @@ import { InferError, toInferError } from '../errors.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import type { RunResult } from '../runtime/worker-protocol.ts';
 import { concatAlong, splitAlong } from './concat.ts';
-import { groupByShape, type BatchAxes } from './shape-groups.ts';
+import { type BatchAxes, groupByShape } from './shape-groups.ts';
 
 /** Where batches run: the worker pool, bound to one model version. */
 export interface BatchRunner {
@@ -100,7 +100,15 @@ interface Pending extends BatchRequest {
   dispatched: boolean;
 }
 
-export function createBatcher({ label, runner, maxBatchSize, maxQueueDelayMs, maxQueueSize, pipelineDepth = 1, batchAxes = {} }: BatcherOptions): Batcher {
+export function createBatcher({
+  label,
+  runner,
+  maxBatchSize,
+  maxQueueDelayMs,
+  maxQueueSize,
+  pipelineDepth = 1,
+  batchAxes = {},
+}: BatcherOptions): Batcher {
   const stats = emptyStats();
   const axisOf = (name: string): number | null => (name in batchAxes ? batchAxes[name]! : 0);
   let ownRuns = 0;
@@ -184,7 +192,15 @@ export function createBatcher({ label, runner, maxBatchSize, maxQueueDelayMs, ma
         : Object.fromEntries(
             Object.entries(first.inputs).map(([name, tensor]) => {
               const axis = axisOf(name);
-              return [name, axis === null ? tensor : concatAlong(chunk.map((request) => request.inputs[name]!), axis)];
+              return [
+                name,
+                axis === null
+                  ? tensor
+                  : concatAlong(
+                      chunk.map((request) => request.inputs[name]!),
+                      axis,
+                    ),
+              ];
             }),
           );
     ownRuns++;

@@ -1,6 +1,6 @@
 import { InferError } from '../errors.ts';
 import { decodeBytes, decodeJson, fromBase64 } from '../runtime/codec.ts';
-import { BYTES_PER_ELEMENT, elementCount, formatShape, type DataType, type Tensor } from '../runtime/tensor.ts';
+import { BYTES_PER_ELEMENT, type DataType, elementCount, formatShape, type Tensor } from '../runtime/tensor.ts';
 import type { ModelSignature, TensorSpec } from '../runtime/tensor-spec.ts';
 
 /** A tensor as a client sent it, before it is checked against the model. Exactly one payload is set. */
@@ -50,7 +50,10 @@ export function decodeInputs(
     if (!spec) throw invalid(`${label} has no input "${input.name}" (inputs: ${names(signature.inputs)})`, input.name);
     if (input.name in inputs) throw invalid(`input "${input.name}" of ${label} is given twice`, input.name);
     if (carried.has(input.name)) {
-      throw invalid(`input "${input.name}" of ${label} is sequence state, which the server carries from call to call; leave it out`, input.name);
+      throw invalid(
+        `input "${input.name}" of ${label} is sequence state, which the server carries from call to call; leave it out`,
+        input.name,
+      );
     }
     try {
       inputs[input.name] = decodeInput(`input "${input.name}" of ${label}`, spec, input, maxTensorBytes);
@@ -107,7 +110,10 @@ function decodeInput(context: string, spec: TensorSpec, input: TensorInput, maxT
   const count = elementCount(shape);
   const bytes = dataType === 'STRING' ? count : count * BYTES_PER_ELEMENT[dataType];
   if (bytes > maxTensorBytes) {
-    throw new InferError('INVALID_TENSOR', `${context}: shape ${formatShape(shape)} is ${bytes} bytes, over the limit of ${maxTensorBytes}`);
+    throw new InferError(
+      'INVALID_TENSOR',
+      `${context}: shape ${formatShape(shape)} is ${bytes} bytes, over the limit of ${maxTensorBytes}`,
+    );
   }
 
   if (input.tensor) return input.tensor;
@@ -139,7 +145,10 @@ function batchRows({ label, batchAxes, maxBatchSize }: ServedVersion, inputs: Re
   const [count = 1] = rows;
   if (count > maxBatchSize) {
     const [[name]] = batched as [[string, Tensor]];
-    throw invalid(`input "${name}" of ${label}: a batch of ${count} rows is over the model's maxBatchSize of ${maxBatchSize}`, name ?? null);
+    throw invalid(
+      `input "${name}" of ${label}: a batch of ${count} rows is over the model's maxBatchSize of ${maxBatchSize}`,
+      name ?? null,
+    );
   }
   return count;
 }

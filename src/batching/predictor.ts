@@ -4,7 +4,7 @@ import type { SequenceConfig } from '../repository/model-config.ts';
 import { formatShape, type Tensor } from '../runtime/tensor.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
-import { createBatcher, type Batcher, type BatcherStats, type BatchResponse } from './batcher.ts';
+import { type Batcher, type BatcherStats, type BatchResponse, createBatcher } from './batcher.ts';
 import { checkOutputs, decodeInputs, decodeTensorInput, type ServedVersion, type TensorInput } from './decode-inputs.ts';
 import { cutFrames } from './frames.ts';
 import { createSequenceStore, type SequenceStep, type SequenceStore } from './sequence-store.ts';
@@ -164,12 +164,19 @@ export function createPredictor({ pool, maxTensorBytes }: PredictorOptions): Pre
       if (!sequence) {
         if (config) {
           const state = Object.keys(config.state).join('", "');
-          throw new InferError('INVALID_ARGUMENT', `${label} keeps state ("${state}") from call to call: send each call with a sequence { id, start, end }`);
+          throw new InferError(
+            'INVALID_ARGUMENT',
+            `${label} keeps state ("${state}") from call to call: send each call with a sequence { id, start, end }`,
+          );
         }
         const decoded = decodeInputs(served, inputs, maxTensorBytes);
         return answer(await submit(decoded.inputs, decoded.rows, requested));
       }
-      if (!config) throw new InferError('INVALID_ARGUMENT', `${label} keeps no state between calls (its model.json has no "sequence"); leave sequence out`);
+      if (!config)
+        throw new InferError(
+          'INVALID_ARGUMENT',
+          `${label} keeps no state between calls (its model.json has no "sequence"); leave sequence out`,
+        );
       const carried = new Set(Object.keys(config.state));
       const decoded = decodeInputs(served, inputs, maxTensorBytes, carried);
       if (decoded.rows !== 1) throw new InferError('INVALID_TENSOR', `${label}: a sequence call takes one row, got ${decoded.rows}`);
@@ -196,7 +203,10 @@ export function createPredictor({ pool, maxTensorBytes }: PredictorOptions): Pre
       const whole = decodeTensorInput({ label, signature, ...settings }, framed, maxTensorBytes);
       const axis = frame.axis ?? whole.shape.length - 1;
       if (!Number.isInteger(axis) || axis < 0 || axis >= whole.shape.length) {
-        throw new InferError('INVALID_ARGUMENT', `${label}: frame.axis ${axis} is not a dim of input "${frame.input}" ${formatShape(whole.shape)}`);
+        throw new InferError(
+          'INVALID_ARGUMENT',
+          `${label}: frame.axis ${axis} is not a dim of input "${frame.input}" ${formatShape(whole.shape)}`,
+        );
       }
       if (!(frame.size >= 1)) throw new InferError('INVALID_ARGUMENT', `${label}: frame.size must be 1 or more, got ${frame.size}`);
       const frames = cutFrames(whole, axis, frame.size);

@@ -44,10 +44,13 @@ interface Sequence {
 
 export function createSequenceStore({ label, stateInputs, batchAxes, idleTimeoutMs, maxSequences }: SequenceStoreOptions): SequenceStore {
   const sequences = new Map<string, Sequence>();
-  const sweeper = setInterval(() => {
-    const oldest = performance.now() - idleTimeoutMs;
-    for (const [id, sequence] of sequences) if (sequence.lastUsed < oldest) sequences.delete(id);
-  }, Math.max(10, idleTimeoutMs / 2));
+  const sweeper = setInterval(
+    () => {
+      const oldest = performance.now() - idleTimeoutMs;
+      for (const [id, sequence] of sequences) if (sequence.lastUsed < oldest) sequences.delete(id);
+    },
+    Math.max(10, idleTimeoutMs / 2),
+  );
   sweeper.unref();
 
   function zeroState(): Record<string, Tensor> {
@@ -67,11 +70,17 @@ export function createSequenceStore({ label, stateInputs, batchAxes, idleTimeout
     async step({ id, start, end }, call) {
       let sequence = sequences.get(id);
       if (!sequence && !start) {
-        throw new InferError('INVALID_ARGUMENT', `sequence "${id}" of ${label} is not running: start it with start: true (it may have ended or idled out after ${idleTimeoutMs} ms)`);
+        throw new InferError(
+          'INVALID_ARGUMENT',
+          `sequence "${id}" of ${label} is not running: start it with start: true (it may have ended or idled out after ${idleTimeoutMs} ms)`,
+        );
       }
       if (!sequence) {
         if (sequences.size >= maxSequences) {
-          throw new InferError('OVERLOADED', `${label} holds ${sequences.size} sequences (maxSequences ${maxSequences}); end some or retry later`);
+          throw new InferError(
+            'OVERLOADED',
+            `${label} holds ${sequences.size} sequences (maxSequences ${maxSequences}); end some or retry later`,
+          );
         }
         sequence = { state: zeroState(), lastUsed: performance.now(), tail: Promise.resolve() };
         sequences.set(id, sequence);
@@ -81,7 +90,9 @@ export function createSequenceStore({ label, stateInputs, batchAxes, idleTimeout
         if (start) current.state = zeroState();
         current.lastUsed = performance.now();
         // Copies: the run transfers its inputs to a worker, and a failed run must leave the state whole.
-        const copies = Object.fromEntries(Object.entries(current.state).map(([name, tensor]) => [name, { ...tensor, data: tensor.data.slice() }]));
+        const copies = Object.fromEntries(
+          Object.entries(current.state).map(([name, tensor]) => [name, { ...tensor, data: tensor.data.slice() }]),
+        );
         const { result, state } = await call(copies as Record<string, Tensor>);
         current.state = state;
         current.lastUsed = performance.now();

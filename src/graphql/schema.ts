@@ -1,12 +1,12 @@
-import { printSchema, type GraphQLSchema } from 'graphql';
+import { type GraphQLSchema, printSchema } from 'graphql';
 import { createBuilder } from './builder.ts';
 import { addEventSubscriptions } from './types/events.ts';
 import { addGenerate } from './types/generate.ts';
 import { addHealth } from './types/health.ts';
 import { addLifecycle } from './types/lifecycle.ts';
-import { addPredictStream } from './types/predict-stream.ts';
 import { addModelTypes } from './types/model.ts';
 import { addPredict } from './types/predict.ts';
+import { addPredictStream } from './types/predict-stream.ts';
 import { addTensorTypes } from './types/tensor.ts';
 
 /** The whole GraphQL API, built code-first; `schema/schema.graphql` is its printed form. */

@@ -13,14 +13,14 @@ import { stat } from 'node:fs/promises';
 import type { BatchingDefaults } from '../config.ts';
 import { InferError } from '../errors.ts';
 import type { SequenceConfig } from '../repository/model-config.ts';
-import { scanModel, scanRepository, type ModelEntry } from '../repository/scan-repository.ts';
+import { type ModelEntry, scanModel, scanRepository } from '../repository/scan-repository.ts';
 import { allocate, decodeJson } from '../runtime/codec.ts';
 import { elementCount, formatShape } from '../runtime/tensor.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
-import { aliasTargetOf, persistAliases, pickWeighted, type AliasTarget } from './aliases.ts';
+import { type AliasTarget, aliasTargetOf, persistAliases, pickWeighted } from './aliases.ts';
 import type { ModelEventListener } from './model-events.ts';
-import { inferBatchAxes, versionKey, type Model, type ModelState, type ModelVersion } from './model-version.ts';
+import { inferBatchAxes, type Model, type ModelState, type ModelVersion, versionKey } from './model-version.ts';
 import { DEFAULT_POLICY, describePolicy, selectVersions } from './version-policy.ts';
 
 export interface ModelRegistryOptions {
@@ -81,7 +81,16 @@ export interface ModelRegistry extends AsyncDisposable {
 }
 
 export function createModelRegistry(options: ModelRegistryOptions): ModelRegistry {
-  const { root, pool, defaults, drain = async () => {}, random = Math.random, isBusy = () => false, lazy = false, memoryBudget = 0 } = options;
+  const {
+    root,
+    pool,
+    defaults,
+    drain = async () => {},
+    random = Math.random,
+    isBusy = () => false,
+    lazy = false,
+    memoryBudget = 0,
+  } = options;
   const models = new Map<string, Model>();
   const listeners = new Set<ModelEventListener>();
   /** Loads under way, so that concurrent first requests share one. */
@@ -114,9 +123,13 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     if (!version) {
       const known = model.versions.map((candidate) => candidate.version).join(', ') || 'none';
       const aliases = [...model.aliases.keys()].join(', ') || 'none';
-      throw new InferError('MODEL_NOT_FOUND', `model "${model.name}" has no version or alias "${requested}" (versions: ${known}; aliases: ${aliases})`, {
-        details: { model: model.name, version: requested },
-      });
+      throw new InferError(
+        'MODEL_NOT_FOUND',
+        `model "${model.name}" has no version or alias "${requested}" (versions: ${known}; aliases: ${aliases})`,
+        {
+          details: { model: model.name, version: requested },
+        },
+      );
     }
     return version;
   }
@@ -199,7 +212,12 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   }
 
   /** Runs the warm-up inputs through every instance; resolves with the time it took. */
-  async function warmUp(key: string, signature: ModelSignature, warmup: NonNullable<ModelEntry['config']['warmup']>, instances: number): Promise<number> {
+  async function warmUp(
+    key: string,
+    signature: ModelSignature,
+    warmup: NonNullable<ModelEntry['config']['warmup']>,
+    instances: number,
+  ): Promise<number> {
     const started = performance.now();
     const feeds = () =>
       Object.fromEntries(
@@ -259,7 +277,8 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   async function unloadVersion(version: ModelVersion, reason: string): Promise<void> {
     if (version.state !== 'READY') {
       // A version already unloaded for the same reason stays quiet; any other is marked as let go.
-      if (version.state !== 'UNLOADING' && (version.state !== 'UNAVAILABLE' || version.stateReason !== reason)) transition(version, 'UNAVAILABLE', reason);
+      if (version.state !== 'UNLOADING' && (version.state !== 'UNAVAILABLE' || version.stateReason !== reason))
+        transition(version, 'UNAVAILABLE', reason);
       return;
     }
     transition(version, 'UNLOADING');
@@ -290,10 +309,15 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
    * longer selects: in that order, so that a new version serves before the old one goes.
    */
   async function applyPolicy(model: Model, reloading = false): Promise<void> {
-    const selected = selectVersions(model.policy, model.versions.map((version) => version.version));
+    const selected = selectVersions(
+      model.policy,
+      model.versions.map((version) => version.version),
+    );
     const [kept, dropped] = partition(model.versions, (version) => selected.has(version.version));
     await Promise.all(kept.map((version) => (reloading ? reloadVersion(model, version) : loadVersion(model, version))));
-    await Promise.all(dropped.map((version) => unloadVersion(version, `not selected by the version policy (${describePolicy(model.policy)})`)));
+    await Promise.all(
+      dropped.map((version) => unloadVersion(version, `not selected by the version policy (${describePolicy(model.policy)})`)),
+    );
   }
 
   /** Writes of model.json, one at a time per model, each with the aliases as they are when it runs. */
@@ -317,7 +341,10 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     if (requested !== undefined && requested !== null) return versionOf(model, requested);
     if (lazy) {
       // Not loaded yet is no reason to pass over the version a request would get.
-      const selected = selectVersions(model.policy, model.versions.map((version) => version.version));
+      const selected = selectVersions(
+        model.policy,
+        model.versions.map((version) => version.version),
+      );
       const newestSelected = [...model.versions].reverse().find((version) => selected.has(version.version));
       return [...model.versions].reverse().find((version) => version.state === 'READY') ?? newestSelected;
     }
@@ -343,9 +370,16 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       if (lazy) {
         for (const entry of entries) {
           const model = register(entry);
-          const selected = selectVersions(model.policy, model.versions.map((version) => version.version));
+          const selected = selectVersions(
+            model.policy,
+            model.versions.map((version) => version.version),
+          );
           for (const version of model.versions) {
-            transition(version, 'UNAVAILABLE', selected.has(version.version) ? LAZY_REASON : `not selected by the version policy (${describePolicy(model.policy)})`);
+            transition(
+              version,
+              'UNAVAILABLE',
+              selected.has(version.version) ? LAZY_REASON : `not selected by the version policy (${describePolicy(model.policy)})`,
+            );
           }
         }
       } else {
@@ -396,7 +430,9 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       const model = modelOf(name);
       const version = pick(name, requested);
       if (!version) {
-        throw new InferError('MODEL_NOT_FOUND', `model "${name}" has no version (${model.error ?? 'no version folder'})`, { details: { model: name } });
+        throw new InferError('MODEL_NOT_FOUND', `model "${name}" has no version (${model.error ?? 'no version folder'})`, {
+          details: { model: name },
+        });
       }
       if (version.state !== 'READY') {
         const reason = version.stateReason ?? model.error;
@@ -429,11 +465,16 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
 
     async setAlias(name, alias, target) {
       const model = modelOf(name);
-      if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(alias)) throw new InferError('INVALID_ARGUMENT', `alias "${alias}" must start with a letter and hold only letters, digits, _ and -`);
+      if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(alias))
+        throw new InferError('INVALID_ARGUMENT', `alias "${alias}" must start with a letter and hold only letters, digits, _ and -`);
       if (target.length === 0) throw new InferError('INVALID_ARGUMENT', `alias "${alias}" of model "${name}" needs at least one version`);
       for (const { version, weight } of target) {
         versionOf(model, String(version));
-        if (!(weight > 0)) throw new InferError('INVALID_ARGUMENT', `alias "${alias}" of model "${name}": the weight of version ${version} must be positive, got ${weight}`);
+        if (!(weight > 0))
+          throw new InferError(
+            'INVALID_ARGUMENT',
+            `alias "${alias}" of model "${name}": the weight of version ${version} must be positive, got ${weight}`,
+          );
       }
       const previous = model.aliases.get(alias);
       if (previous) model.aliasHistory.set(alias, [...(model.aliasHistory.get(alias) ?? []), previous]);
@@ -514,7 +555,9 @@ function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[
 function settingsOf(entry: ModelEntry, defaults: BatchingDefaults): ModelVersion['settings'] {
   const { maxBatchSize, maxQueueDelayMs, maxQueueSize, instances, intraOpNumThreads } = entry.config;
   const overrides = Object.fromEntries(
-    Object.entries({ maxBatchSize, maxQueueDelayMs, maxQueueSize, instances, intraOpNumThreads }).filter(([, value]) => value !== undefined),
+    Object.entries({ maxBatchSize, maxQueueDelayMs, maxQueueSize, instances, intraOpNumThreads }).filter(
+      ([, value]) => value !== undefined,
+    ),
   );
   return {
     ...defaults,
@@ -534,7 +577,9 @@ function checkSequence(sequence: SequenceConfig | null, { inputs, outputs }: Mod
     if (!to) throw new Error(`model.json "sequence.state" names input "${input}", which the model does not have`);
     if (!from) throw new Error(`model.json "sequence.state" names output "${output}", which the model does not have`);
     if (from.dataType !== to.dataType || from.shape.length !== to.shape.length) {
-      throw new Error(`model.json "sequence.state": output "${output}" (${from.dataType} ${formatShape(from.shape)}) cannot feed input "${input}" (${to.dataType} ${formatShape(to.shape)})`);
+      throw new Error(
+        `model.json "sequence.state": output "${output}" (${from.dataType} ${formatShape(from.shape)}) cannot feed input "${input}" (${to.dataType} ${formatShape(to.shape)})`,
+      );
     }
   }
 }

@@ -1,8 +1,8 @@
 import type { BatchingDefaults } from '../config.ts';
 import type { ModelConfig, SequenceConfig, VersionPolicy } from '../repository/model-config.ts';
 import type { ModelEntry, TokenizerFiles } from '../repository/scan-repository.ts';
-import type { AliasTarget } from './aliases.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
+import type { AliasTarget } from './aliases.ts';
 
 export const MODEL_STATES = ['UNAVAILABLE', 'LOADING', 'READY', 'UNLOADING', 'FAILED'] as const;
 export type ModelState = (typeof MODEL_STATES)[number];

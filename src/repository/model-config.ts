@@ -52,7 +52,10 @@ export const modelConfigSchema = z.strictObject({
       fill: z.enum(['zeros', 'random']).optional(),
       /** Inputs given outright: a shape and its elements as a flat JSON list, as predict takes them. */
       inputs: z
-        .record(z.string(), z.strictObject({ shape: z.array(z.int().min(0)), data: z.array(z.union([z.number(), z.string(), z.boolean()])) }))
+        .record(
+          z.string(),
+          z.strictObject({ shape: z.array(z.int().min(0)), data: z.array(z.union([z.number(), z.string(), z.boolean()])) }),
+        )
         .optional(),
     })
     .optional(),

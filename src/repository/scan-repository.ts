@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { modelConfigSchema, type ModelConfig } from './model-config.ts';
+import { type ModelConfig, modelConfigSchema } from './model-config.ts';
 
 export interface VersionEntry {
   version: number;

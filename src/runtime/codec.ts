@@ -83,8 +83,7 @@ function mapIntRanges(): Record<IntDataType, string> {
 
 /** Zeroed storage for `count` elements ('' for STRING). */
 export function allocate<T extends DataType>(dataType: T, count: number): ElementArrays[T] {
-  const elements =
-    dataType === 'STRING' ? new Array<string>(count).fill('') : new ARRAY_CLASS[dataType as NumericDataType](count);
+  const elements = dataType === 'STRING' ? new Array<string>(count).fill('') : new ARRAY_CLASS[dataType as NumericDataType](count);
   return elements as ElementArrays[T];
 }
 
@@ -120,12 +119,7 @@ function decodeBools(values: readonly unknown[], context: string): Uint8Array {
   return out;
 }
 
-function decodeInts<A extends ElementArrays[IntDataType]>(
-  out: A,
-  values: readonly unknown[],
-  dataType: IntDataType,
-  context: string,
-): A {
+function decodeInts<A extends ElementArrays[IntDataType]>(out: A, values: readonly unknown[], dataType: IntDataType, context: string): A {
   const [min, max] = INT_RANGE[dataType];
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
@@ -170,12 +164,7 @@ function decodeFloats<A extends Float32Array | Float64Array>(
   return out;
 }
 
-function decodeHalves(
-  values: readonly unknown[],
-  toBits: (x: number) => number,
-  dataType: FloatDataType,
-  context: string,
-): Uint16Array {
+function decodeHalves(values: readonly unknown[], toBits: (x: number) => number, dataType: FloatDataType, context: string): Uint16Array {
   const out = new Uint16Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
@@ -259,9 +248,7 @@ export function decodeBytes(
   if (dataType === 'STRING') return decodeStringBytes(bytes, expectedCount, context);
   const expectedBytes = expectedCount * BYTES_PER_ELEMENT[dataType];
   if (bytes.byteLength !== expectedBytes) {
-    throw invalid(
-      `${context}: expected ${expectedBytes} bytes for ${expectedCount} ${dataType} elements, got ${bytes.byteLength}`,
-    );
+    throw invalid(`${context}: expected ${expectedBytes} bytes for ${expectedCount} ${dataType} elements, got ${bytes.byteLength}`);
   }
   // A typed array needs an offset aligned to its element size; a Buffer may sit anywhere in Node's pool.
   const inPlace = owned && bytes.byteOffset % BYTES_PER_ELEMENT[dataType] === 0;
@@ -345,11 +332,8 @@ export function fromBase64(text: string, context: string): Uint8Array {
   const padded = text.endsWith('=');
   if (!BASE64.test(text) || (padded ? text.length % 4 !== 0 : text.length % 4 === 1)) {
     const bad = text.search(/[^A-Za-z0-9+/=]/);
-    const reason =
-      bad === -1 ? `its length or "=" padding is wrong` : `character ${bad} is ${JSON.stringify(text[bad])}`;
-    throw invalid(
-      `${context}: the data is not valid base64 (${reason}), expected only A-Z, a-z, 0-9, + and / with optional "=" padding`,
-    );
+    const reason = bad === -1 ? `its length or "=" padding is wrong` : `character ${bad} is ${JSON.stringify(text[bad])}`;
+    throw invalid(`${context}: the data is not valid base64 (${reason}), expected only A-Z, a-z, 0-9, + and / with optional "=" padding`);
   }
   throw invalid(`${context}: the data is not valid base64, expected only A-Z, a-z, 0-9, + and / with optional "=" padding`);
 }

@@ -25,9 +25,7 @@ function halfFormat(exponentBits: number, mantissaBits: number): HalfFormat {
   const bias = 2 ** (exponentBits - 1) - 1;
   const exponentMask = 2 ** exponentBits - 1;
   const infinityBits = exponentMask << mantissaBits;
-  const unitAt = Float64Array.from({ length: exponentMask + 1 }, (_, field) =>
-    2 ** (Math.max(field, 1) - bias - mantissaBits),
-  );
+  const unitAt = Float64Array.from({ length: exponentMask + 1 }, (_, field) => 2 ** (Math.max(field, 1) - bias - mantissaBits));
   return {
     mantissaBits,
     bias,

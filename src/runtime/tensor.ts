@@ -67,9 +67,7 @@ export const ORT_TYPE: Record<Exclude<DataType, 'BF16'>, string> = {
   STRING: 'string',
 };
 
-const FROM_ORT_TYPE = new Map<string, DataType>(
-  Object.entries(ORT_TYPE).map(([dataType, ortType]) => [ortType, dataType as DataType]),
-);
+const FROM_ORT_TYPE = new Map<string, DataType>(Object.entries(ORT_TYPE).map(([dataType, ortType]) => [ortType, dataType as DataType]));
 FROM_ORT_TYPE.set('bfloat16', 'BF16');
 
 /** The data type for an onnxruntime type name, or undefined for one infergraph does not serve. */

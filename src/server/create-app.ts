@@ -98,7 +98,9 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
         debounceMs: config.watchDebounceMs,
         onChange: (names) => {
           logger.info('model repository changed', { models: [...names] });
-          void loaded.then(() => registry.refresh(names)).catch((error: unknown) => logger.error('cannot pick up a repository change', { error: String(error) }));
+          void loaded
+            .then(() => registry.refresh(names))
+            .catch((error: unknown) => logger.error('cannot pick up a repository change', { error: String(error) }));
         },
       })
     : null;

@@ -13,7 +13,9 @@ export interface EventBus<Topics extends Record<string, unknown>> {
 
 export function createEventBus<Topics extends Record<string, unknown>>({
   eventTarget,
-}: { eventTarget?: PubSubEventTarget<{ [Topic in keyof Topics & string]: [Topics[Topic]] }> } = {}): EventBus<Topics> {
+}: {
+  eventTarget?: PubSubEventTarget<{ [Topic in keyof Topics & string]: [Topics[Topic]] }>;
+} = {}): EventBus<Topics> {
   const pubSub = createPubSub<{ [Topic in keyof Topics & string]: [Topics[Topic]] }>(eventTarget ? { eventTarget } : {});
   return {
     publish: (topic, event) => pubSub.publish(topic, ...([event] as [Topics[typeof topic]] as never)),

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createBatcher, type BatchRequest, type BatchRunner } from '../../src/batching/batcher.ts';
+import { type BatchRequest, type BatchRunner, createBatcher } from '../../src/batching/batcher.ts';
 import type { Tensor } from '../../src/runtime/tensor.ts';
 import type { RunResult } from '../../src/runtime/worker-protocol.ts';
 
@@ -15,12 +15,18 @@ function createManualRunner() {
         runs.push({
           feeds,
           finish: () => {
-            runs.splice(runs.findIndex((run) => run.feeds === feeds), 1);
+            runs.splice(
+              runs.findIndex((run) => run.feeds === feeds),
+              1,
+            );
             resolve({ outputs: { y: feeds.x! }, computeMs: 1 });
             queueMicrotask(settle);
           },
           fail: (error) => {
-            runs.splice(runs.findIndex((run) => run.feeds === feeds), 1);
+            runs.splice(
+              runs.findIndex((run) => run.feeds === feeds),
+              1,
+            );
             reject(error);
             queueMicrotask(settle);
           },
@@ -72,7 +78,11 @@ describe('batcher', () => {
     expect(runs[0]!.feeds.x!.shape).toEqual([3, 2]);
     runs[0]!.finish();
     const responses = await Promise.all(answers);
-    expect(responses.map((response) => [...(response.outputs.y!.data as Float32Array)])).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(responses.map((response) => [...(response.outputs.y!.data as Float32Array)])).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     expect(responses.map((response) => response.batchSize)).toEqual([3, 3, 3]);
   });
 
@@ -83,7 +93,15 @@ describe('batcher', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(runs).toHaveLength(1);
 
-    const later = [batcher.submit(rowsOf([[1, 1]])), batcher.submit(rowsOf([[2, 2], [3, 3]]))];
+    const later = [
+      batcher.submit(rowsOf([[1, 1]])),
+      batcher.submit(
+        rowsOf([
+          [2, 2],
+          [3, 3],
+        ]),
+      ),
+    ];
     // Far past maxQueueDelayMs: the model's own run is still going, so the batch keeps waiting.
     await vi.advanceTimersByTimeAsync(100);
     expect(runs).toHaveLength(1);
@@ -135,11 +153,7 @@ describe('batcher', () => {
   it('should cut a batch into runs of at most maxBatchSize rows', async () => {
     const { runner, runs } = createManualRunner();
     const batcher = createBatcher({ ...options, maxBatchSize: 4, runner });
-    const answers = [
-      batcher.submit(rowsOf([[1], [1], [1]])),
-      batcher.submit(rowsOf([[2], [2]])),
-      batcher.submit(rowsOf([[3], [3]])),
-    ];
+    const answers = [batcher.submit(rowsOf([[1], [1], [1]])), batcher.submit(rowsOf([[2], [2]])), batcher.submit(rowsOf([[3], [3]]))];
     await vi.advanceTimersByTimeAsync(0);
     expect(runs.map((run) => run.feeds.x!.shape[0])).toEqual([3, 4]);
     runs.slice().forEach((run) => run.finish());
@@ -151,10 +165,17 @@ describe('batcher', () => {
     const batcher = createBatcher({ ...options, runner });
     const answers = [batcher.submit(rowsOf([[1, 2]])), batcher.submit(rowsOf([[1, 2, 3]])), batcher.submit(rowsOf([[4, 5]]))];
     await vi.advanceTimersByTimeAsync(0);
-    expect(runs.map((run) => run.feeds.x!.shape)).toEqual([[2, 2], [1, 3]]);
+    expect(runs.map((run) => run.feeds.x!.shape)).toEqual([
+      [2, 2],
+      [1, 3],
+    ]);
     runs.slice().forEach((run) => run.finish());
     const responses = await Promise.all(answers);
-    expect(responses.map((response) => [...(response.outputs.y!.data as Float32Array)])).toEqual([[1, 2], [1, 2, 3], [4, 5]]);
+    expect(responses.map((response) => [...(response.outputs.y!.data as Float32Array)])).toEqual([
+      [1, 2],
+      [1, 2, 3],
+      [4, 5],
+    ]);
   });
 
   it('should refuse a request with OVERLOADED once maxQueueSize requests wait', async () => {
@@ -163,7 +184,10 @@ describe('batcher', () => {
     const running = batcher.submit(rowsOf([[0]]));
     await vi.advanceTimersByTimeAsync(0);
     const queued = [batcher.submit(rowsOf([[1]])), batcher.submit(rowsOf([[2]]))];
-    await expect(batcher.submit(rowsOf([[3]]))).rejects.toMatchObject({ code: 'OVERLOADED', message: expect.stringContaining('maxQueueSize 2') });
+    await expect(batcher.submit(rowsOf([[3]]))).rejects.toMatchObject({
+      code: 'OVERLOADED',
+      message: expect.stringContaining('maxQueueSize 2'),
+    });
     runs[0]!.finish();
     await running;
     await vi.advanceTimersByTimeAsync(0);

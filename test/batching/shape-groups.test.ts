@@ -71,6 +71,9 @@ describe('concatAlong and splitAlong', () => {
 
   it('should keep zero-row pieces in place', () => {
     const joined = concatAlong([fp32([0, 2], []), fp32([1, 2], [7, 8])]);
-    expect(splitAlong(joined, [0, 1]).map((piece) => piece.shape)).toEqual([[0, 2], [1, 2]]);
+    expect(splitAlong(joined, [0, 1]).map((piece) => piece.shape)).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
   });
 });

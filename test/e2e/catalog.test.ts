@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateGlyphs, GLYPH_PIXELS } from '../../scripts/models/glyphs.ts';
+import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
 import { PREDICT, type PredictData } from '../fixtures/operations.ts';
 import { createTempRepository, EXAMPLE_MODELS, type TempRepository } from '../fixtures/repository.ts';
 import { startServer, type TestServer } from '../fixtures/server.ts';
@@ -134,7 +134,10 @@ beforeAll(async () => {
   await repository.copyExample('glyphs', 'bad-config');
   await repository.write('bad-config/model.json', JSON.stringify({ maxBatchSize: 0 }));
   await repository.write('missing-onnx/1/README.md', 'the model file was never copied here\n');
-  await repository.write('corrupt/1/model.onnx', new Uint8Array(4096).map((_, index) => (index * 131 + 7) % 251));
+  await repository.write(
+    'corrupt/1/model.onnx',
+    new Uint8Array(4096).map((_, index) => (index * 131 + 7) % 251),
+  );
   await repository.write('no-version/labels.txt', 'cat\ndog\n');
   // A second version that is broken does not take the first one down.
   await repository.copyExample('glyphs', 'two-versions');
@@ -253,9 +256,7 @@ describe('broken models in the repository', () => {
 
   it('should fail a version folder that holds no model.onnx, naming the missing file', async () => {
     const missing = await model('missing-onnx');
-    expect(missing!.versions).toEqual([
-      expect.objectContaining({ version: '1', state: 'FAILED', inputs: [], outputs: [] }),
-    ]);
+    expect(missing!.versions).toEqual([expect.objectContaining({ version: '1', state: 'FAILED', inputs: [], outputs: [] })]);
     expect(missing!.versions[0]!.stateReason).toContain(join('missing-onnx', '1', 'model.onnx'));
     expect(missing!.versions[0]!.stateReason).toContain('missing');
   });
@@ -290,7 +291,8 @@ describe('broken models in the repository', () => {
 describe('health', () => {
   function expectBrokenModelsUnready(models: ModelHealth[]) {
     const byName = new Map(models.map((entry) => [entry.name, entry]));
-    for (const name of ['glyphs', 'ocr-direction', 'two-versions']) expect(byName.get(name)).toMatchObject({ name, ready: true, reason: null });
+    for (const name of ['glyphs', 'ocr-direction', 'two-versions'])
+      expect(byName.get(name)).toMatchObject({ name, ready: true, reason: null });
     const reasons: Record<string, string> = {
       'bad-json': join('bad-json', 'model.json'),
       'bad-config': join('bad-config', 'model.json'),
@@ -304,7 +306,7 @@ describe('health', () => {
     }
   }
 
-  it('should answer Query.health with live, ready and each model\'s readiness', async () => {
+  it("should answer Query.health with live, ready and each model's readiness", async () => {
     const { data, errors } = await server.graphql<{ health: Health }>(HEALTH);
     expect(errors).toBeUndefined();
     expect(data!.health.live).toBe(true);

@@ -72,7 +72,10 @@ describe('data types over the wire', () => {
       '{ model(name: "identity-bf16") { versions { state stateReason } } }',
     );
     expect(response.data?.model.versions).toEqual([
-      { state: 'FAILED', stateReason: expect.stringMatching(/identity-bf16\/1\/model\.onnx cannot be loaded: .*BF16, which onnxruntime-node cannot pass/) },
+      {
+        state: 'FAILED',
+        stateReason: expect.stringMatching(/identity-bf16\/1\/model\.onnx cannot be loaded: .*BF16, which onnxruntime-node cannot pass/),
+      },
     ]);
   });
 
@@ -96,7 +99,9 @@ describe('models of unusual shape', () => {
   it('should fail only the request whose run fails and answer the others sent with it', async () => {
     const indices = [1, 2, 99, 3, 4, 5, 6, 7];
     const responses = await Promise.all(
-      indices.map((index) => server.graphql(PREDICT, { input: { model: 'lookup', inputs: [{ name: 'index', shape: [1], data: [index] }] } })),
+      indices.map((index) =>
+        server.graphql(PREDICT, { input: { model: 'lookup', inputs: [{ name: 'index', shape: [1], data: [index] }] } }),
+      ),
     );
     responses.forEach((response, position) => {
       const index = indices[position]!;

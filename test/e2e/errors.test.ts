@@ -2,11 +2,11 @@ import { Buffer } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { generateGlyphs, GLYPH_PIXELS } from '../../scripts/models/glyphs.ts';
+import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
 import { statsOf, waitForStats } from '../fixtures/model-stats.ts';
 import { PREDICT, type PredictData } from '../fixtures/operations.ts';
 import { createTempRepository, EXAMPLE_MODELS, type TempRepository } from '../fixtures/repository.ts';
-import { startServer, type GraphQLResponse, type TestServer } from '../fixtures/server.ts';
+import { type GraphQLResponse, startServer, type TestServer } from '../fixtures/server.ts';
 import { float32ToBase64, ocrImages } from '../fixtures/tensors.ts';
 
 let repository: TempRepository;
@@ -105,7 +105,7 @@ describe('INVALID_TENSOR', () => {
     await expectInvalidTensor({ model: 'glyphs', inputs: [] }, 'model "glyphs" v1', '"pixels" FP32 [N,256]', 'does not give');
   });
 
-  it('should refuse a data type other than the input\'s', async () => {
+  it("should refuse a data type other than the input's", async () => {
     await expectInvalidTensor(
       { model: 'glyphs', inputs: [{ ...GOOD_PIXELS, dataType: 'INT32', data: new Array(GLYPH_PIXELS).fill(0) }] },
       'input "pixels" of model "glyphs" v1',
@@ -173,16 +173,22 @@ describe('INVALID_TENSOR', () => {
 
   it('should refuse BF16, which onnxruntime-node cannot pass', async () => {
     await expectInvalidTensor(
-      { model: 'glyphs', inputs: [{ name: 'pixels', dataType: 'BF16', shape: [1, GLYPH_PIXELS], base64: Buffer.alloc(2 * GLYPH_PIXELS).toString('base64') }] },
+      {
+        model: 'glyphs',
+        inputs: [{ name: 'pixels', dataType: 'BF16', shape: [1, GLYPH_PIXELS], base64: Buffer.alloc(2 * GLYPH_PIXELS).toString('base64') }],
+      },
       'input "pixels" of model "glyphs" v1',
       'BF16 is not supported',
     );
   });
 
-  it('should refuse a batch larger than the model\'s maxBatchSize, naming the input, the limit and the size', async () => {
+  it("should refuse a batch larger than the model's maxBatchSize, naming the input, the limit and the size", async () => {
     const rows = 65;
     await expectInvalidTensor(
-      { model: 'glyphs', inputs: [{ name: 'pixels', shape: [rows, GLYPH_PIXELS], base64: float32ToBase64(new Float32Array(rows * GLYPH_PIXELS)) }] },
+      {
+        model: 'glyphs',
+        inputs: [{ name: 'pixels', shape: [rows, GLYPH_PIXELS], base64: float32ToBase64(new Float32Array(rows * GLYPH_PIXELS)) }],
+      },
       'model "glyphs" v1',
       '"pixels"',
       'maxBatchSize of 64',

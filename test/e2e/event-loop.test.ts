@@ -34,7 +34,9 @@ describe('the event loop while workers are busy', () => {
     const inputs = images.map((image) => ({ name: 'x', shape: [1, 3, 48, width], base64: float32ToBase64(image) }));
     let burstSettled = false;
     const burst = Promise.all(
-      Array.from({ length: 16 }, (_, n) => server.graphql<PredictData>(PREDICT, { input: { model: 'ocr-direction', inputs: [inputs[n % 2]] } })),
+      Array.from({ length: 16 }, (_, n) =>
+        server.graphql<PredictData>(PREDICT, { input: { model: 'ocr-direction', inputs: [inputs[n % 2]] } }),
+      ),
     ).finally(() => {
       burstSettled = true;
     });
@@ -53,7 +55,9 @@ describe('the event loop while workers are busy', () => {
     expect(answeredWhileBusy).toEqual([true, true, true, true, true, true]);
 
     const results = await burst;
-    const expected = await Promise.all(images.map(async (image) => (await ocrReference.run({ x: { shape: [1, 3, 48, width], data: image } }))['softmax_0.tmp_0']!));
+    const expected = await Promise.all(
+      images.map(async (image) => (await ocrReference.run({ x: { shape: [1, 3, 48, width], data: image } }))['softmax_0.tmp_0']!),
+    );
     results.forEach((result, n) => {
       expect(result.errors).toBeUndefined();
       expectClose(result.data!.predict.outputs[0]!.data, expected[n % 2]!);

@@ -154,7 +154,9 @@ describe('health', () => {
     const [first, second] = (await take(health, 2)).map((data) => data.health);
     expect(first).toEqual({ live: true, ready: true, models: [idle('glyphs'), idle('tiny-lm')] });
     expect(second).toEqual(first);
-    const { data } = await server.graphql<{ health: Health }>('{ health { live ready models { name ready reason queued inFlight streams } } }');
+    const { data } = await server.graphql<{ health: Health }>(
+      '{ health { live ready models { name ready reason queued inFlight streams } } }',
+    );
     expect(data!.health).toEqual(first);
   });
 

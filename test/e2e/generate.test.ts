@@ -2,11 +2,17 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTinyLm, tinyLmTokenizerFiles } from '../../scripts/models/tiny-lm/tiny-lm.ts';
-import { GENERATE, generationOf, refusalOf, type GenerateData, type GenerateEvent, type Generation } from '../fixtures/generation.ts';
+import { GENERATE, type GenerateData, type GenerateEvent, type Generation, generationOf, refusalOf } from '../fixtures/generation.ts';
 import { createTempRepository, type TempRepository } from '../fixtures/repository.ts';
 import { startServer, type TestServer } from '../fixtures/server.ts';
 import { collectSse, collectWs, subscribeSse } from '../fixtures/subscriptions.ts';
-import { createGreedyReference, loadTinyLmTokenizer, TINY_LM_DIR, type GreedyReference, type TinyLmTokenizer } from '../fixtures/tiny-lm-reference.ts';
+import {
+  createGreedyReference,
+  type GreedyReference,
+  loadTinyLmTokenizer,
+  TINY_LM_DIR,
+  type TinyLmTokenizer,
+} from '../fixtures/tiny-lm-reference.ts';
 import { figuresOf, waitForFigures } from '../fixtures/version-figures.ts';
 import { createWsClient, type TestWsClient } from '../fixtures/ws-client.ts';
 
@@ -166,7 +172,11 @@ describe('cancelling a stream', () => {
     expect(final).toEqual(alone.final);
     expect(firstEvents.map((event) => event.index)).toEqual([0, 1, 2]);
 
-    const after = await waitForFigures(server, 'tiny-lm', ({ generation }) => generation!.activeStreams === 0 && generation!.waitingStreams === 0);
+    const after = await waitForFigures(
+      server,
+      'tiny-lm',
+      ({ generation }) => generation!.activeStreams === 0 && generation!.waitingStreams === 0,
+    );
     // The cancelled stream stopped far short of its 1000 tokens.
     const cancelledTokens = after.generation!.tokens - before.tokens - 200;
     expect(cancelledTokens).toBeGreaterThanOrEqual(4);
@@ -214,10 +224,25 @@ describe('generate errors', () => {
   const cases: [string, Record<string, unknown>, string, RegExp][] = [
     ['an unknown model', { model: 'nope', prompt: 'The ' }, 'MODEL_NOT_FOUND', /model "nope" is not in the repository/],
     ['maxTokens 0', { model: 'tiny-lm', prompt: 'The ', maxTokens: 0 }, 'INVALID_ARGUMENT', /maxTokens must be from 1 to 1024, got 0/],
-    ['maxTokens above the cap', { model: 'tiny-lm', prompt: 'The ', maxTokens: 1025 }, 'INVALID_ARGUMENT', /maxTokens must be from 1 to 1024, got 1025/],
+    [
+      'maxTokens above the cap',
+      { model: 'tiny-lm', prompt: 'The ', maxTokens: 1025 },
+      'INVALID_ARGUMENT',
+      /maxTokens must be from 1 to 1024, got 1025/,
+    ],
     ['an empty prompt', { model: 'tiny-lm', prompt: '' }, 'INVALID_ARGUMENT', /the prompt is empty/],
-    ['both prompt and promptTokenIds', { model: 'tiny-lm', prompt: 'The ', promptTokenIds: [3, 4] }, 'INVALID_ARGUMENT', /exactly one of prompt and promptTokenIds/],
-    ['a model that is no decoder', { model: 'glyphs', prompt: 'The ' }, 'INVALID_ARGUMENT', /model "glyphs" v1 cannot generate text: it has no INT64 input "input_ids"/],
+    [
+      'both prompt and promptTokenIds',
+      { model: 'tiny-lm', prompt: 'The ', promptTokenIds: [3, 4] },
+      'INVALID_ARGUMENT',
+      /exactly one of prompt and promptTokenIds/,
+    ],
+    [
+      'a model that is no decoder',
+      { model: 'glyphs', prompt: 'The ' },
+      'INVALID_ARGUMENT',
+      /model "glyphs" v1 cannot generate text: it has no INT64 input "input_ids"/,
+    ],
   ];
 
   it.each(cases)('should refuse %s', async (_what, input, code, message) => {
@@ -255,7 +280,11 @@ describe('generate over SSE', () => {
     // Cancels the response body, as a browser closing its EventSource does.
     await results.return(undefined);
 
-    const after = await waitForFigures(server, 'tiny-lm', ({ generation }) => generation!.activeStreams === 0 && generation!.waitingStreams === 0);
+    const after = await waitForFigures(
+      server,
+      'tiny-lm',
+      ({ generation }) => generation!.activeStreams === 0 && generation!.waitingStreams === 0,
+    );
     expect(after.generation!.tokens - before.tokens).toBeLessThan(1000);
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GLYPH_PIXELS } from '../../scripts/models/glyphs.ts';
 import { addGlyphs, addVersion, readModelJson } from '../fixtures/model-versions.ts';
 import { createTempRepository, type TempRepository } from '../fixtures/repository.ts';
-import { startServer, type GraphQLResponse, type TestServer } from '../fixtures/server.ts';
+import { type GraphQLResponse, startServer, type TestServer } from '../fixtures/server.ts';
 import { float32ToBase64 } from '../fixtures/tensors.ts';
 import { createWsClient } from '../fixtures/ws-client.ts';
 
@@ -329,7 +329,14 @@ describe('aliases', () => {
     expect(await servedBy(server, 'pointed', 'stable')).toBe('2');
     expect(await readModelJson(repository, 'pointed')).toEqual({ ...before, aliases: { stable: 2 } });
 
-    await modelFrom(server, SET_ALIAS, { model: 'pointed', alias: 'split', versions: [{ version: '1', weight: 3 }, { version: '2', weight: 1 }] });
+    await modelFrom(server, SET_ALIAS, {
+      model: 'pointed',
+      alias: 'split',
+      versions: [
+        { version: '1', weight: 3 },
+        { version: '2', weight: 1 },
+      ],
+    });
     expect((await readModelJson(repository, 'pointed')).aliases).toEqual({ stable: 2, split: { '1': 3, '2': 1 } });
     const shown = await modelFrom(server, MODEL, { name: 'pointed' });
     expect(shown.aliases.find((alias) => alias.name === 'split')).toEqual({
@@ -343,14 +350,20 @@ describe('aliases', () => {
 
     // Back to where it was, on disk too, and the version serving it follows.
     const rolledBack = await modelFrom(server, ROLLBACK_ALIAS, { model: 'pointed', alias: 'stable' });
-    expect(rolledBack.aliases.find((alias) => alias.name === 'stable')).toEqual({ name: 'stable', versions: [{ version: '1', weight: 1 }], history: [] });
+    expect(rolledBack.aliases.find((alias) => alias.name === 'stable')).toEqual({
+      name: 'stable',
+      versions: [{ version: '1', weight: 1 }],
+      history: [],
+    });
     expect(await servedBy(server, 'pointed', 'stable')).toBe('1');
     expect((await readModelJson(repository, 'pointed')).aliases).toEqual({ stable: 1, split: { '1': 3, '2': 1 } });
   });
 
   it('should persist every alias of concurrent setAlias calls on one model, leaving model.json valid', async () => {
     const names = Array.from({ length: 8 }, (_, index) => `lane${index}`);
-    const responses = await Promise.all(names.map((alias) => server.graphql(SET_ALIAS, { model: 'concurrent', alias, versions: [{ version: '2' }] })));
+    const responses = await Promise.all(
+      names.map((alias) => server.graphql(SET_ALIAS, { model: 'concurrent', alias, versions: [{ version: '2' }] })),
+    );
     expect.soft(responses.map((response) => response.errors?.[0]?.message ?? null)).toEqual(names.map(() => null));
     const onDisk = await readModelJson(repository, 'concurrent');
     expect(onDisk.aliases).toEqual(Object.fromEntries(names.map((alias) => [alias, 2])));
@@ -499,7 +512,11 @@ describe('reloadModel', () => {
     const failures = await loops.stop();
     expect(failures.map((response) => response.errors ?? response.status)).toEqual([]);
     expect(loops.answered).toBeGreaterThanOrEqual(48);
-    expect(versionOf(await modelFrom(server, MODEL, { name: 'glyphs' }), '1')).toEqual({ version: '1', state: 'READY', stateReason: 'reloaded' });
+    expect(versionOf(await modelFrom(server, MODEL, { name: 'glyphs' }), '1')).toEqual({
+      version: '1',
+      state: 'READY',
+      stateReason: 'reloaded',
+    });
   });
 
   it('should keep serving the previous load when the new one fails', async () => {

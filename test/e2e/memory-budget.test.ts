@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateGlyphs, GLYPH_PIXELS } from '../../scripts/models/glyphs.ts';
+import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
 import { PREDICT } from '../fixtures/operations.ts';
 import { createTempRepository, EXAMPLE_MODELS } from '../fixtures/repository.ts';
 import { startServer, type TestServer } from '../fixtures/server.ts';
@@ -29,9 +29,16 @@ describe('lazy loading under a memory budget', () => {
     await using repository = await createTempRepository();
     await repository.copyExample('glyphs');
     await using server = await startServer({ modelRepository: repository.root, lazyLoad: true });
-    expect((await catalog(server)).get('glyphs')).toMatchObject({ state: 'UNAVAILABLE', stateReason: 'loads on its first request', memoryBytes: null });
+    expect((await catalog(server)).get('glyphs')).toMatchObject({
+      state: 'UNAVAILABLE',
+      stateReason: 'loads on its first request',
+      memoryBytes: null,
+    });
 
-    const answers = await Promise.all([server.graphql(PREDICT, { input: input('glyphs') }), server.graphql(PREDICT, { input: input('glyphs') })]);
+    const answers = await Promise.all([
+      server.graphql(PREDICT, { input: input('glyphs') }),
+      server.graphql(PREDICT, { input: input('glyphs') }),
+    ]);
     for (const answer of answers) expect(answer.errors).toBeUndefined();
     const loaded = (await catalog(server)).get('glyphs')!;
     const file = (await stat(join(repository.root, 'glyphs/1/model.onnx'))).size;
@@ -81,11 +88,20 @@ describe('warm-up', () => {
     await repository.copyExample('glyphs', 'given');
     await repository.copyExample('glyphs', 'random');
     const config = JSON.parse(await readFile(join(EXAMPLE_MODELS, 'glyphs', 'model.json'), 'utf8')) as object;
-    await repository.write('given/model.json', JSON.stringify({ ...config, warmup: { inputs: { pixels: { shape: [2, GLYPH_PIXELS], data: new Array(2 * GLYPH_PIXELS).fill(1) } } } }));
+    await repository.write(
+      'given/model.json',
+      JSON.stringify({
+        ...config,
+        warmup: { inputs: { pixels: { shape: [2, GLYPH_PIXELS], data: new Array(2 * GLYPH_PIXELS).fill(1) } } },
+      }),
+    );
     await repository.write('random/model.json', JSON.stringify({ ...config, warmup: { fill: 'random', runs: 3 } }));
     await repository.copyExample('glyphs', 'wrong');
     // 3 elements for a [1,256] shape: the warm-up cannot decode them, so the version fails, saying why.
-    await repository.write('wrong/model.json', JSON.stringify({ ...config, warmup: { inputs: { pixels: { shape: [1, GLYPH_PIXELS], data: ['x'] } } } }));
+    await repository.write(
+      'wrong/model.json',
+      JSON.stringify({ ...config, warmup: { inputs: { pixels: { shape: [1, GLYPH_PIXELS], data: ['x'] } } } }),
+    );
     await using server = await startServer({ modelRepository: repository.root });
     const versions = await catalog(server);
     expect(versions.get('given')).toMatchObject({ state: 'READY' });

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateGlyphs, GLYPH_PIXELS } from '../../scripts/models/glyphs.ts';
-import { postMultipart } from '../fixtures/multipart.ts';
+import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
 import { statsOf, waitForStats } from '../fixtures/model-stats.ts';
+import { postMultipart } from '../fixtures/multipart.ts';
 import { PREDICT, PREDICT_BASE64, type PredictBase64Data, type PredictData } from '../fixtures/operations.ts';
 import { createReferenceSession, type ReferenceSession } from '../fixtures/reference-session.ts';
 import { createTempRepository, EXAMPLE_MODELS, type TempRepository } from '../fixtures/repository.ts';
@@ -91,14 +91,20 @@ describe('predict with JSON data', () => {
 describe('predict with base64 bytes', () => {
   it('should classify glyphs from base64 as onnxruntime does', async () => {
     const { pixels } = generateGlyphs({ count: 3, seed: 103 });
-    const result = await predict({ model: 'glyphs', inputs: [{ name: 'pixels', shape: [3, GLYPH_PIXELS], base64: float32ToBase64(pixels) }] });
+    const result = await predict({
+      model: 'glyphs',
+      inputs: [{ name: 'pixels', shape: [3, GLYPH_PIXELS], base64: float32ToBase64(pixels) }],
+    });
     expect(result.outputs[0]!.shape).toEqual([3, 10]);
     expectClose(result.outputs[0]!.data, await glyphsExpected(pixels, 3));
   });
 
   it('should classify text line direction from base64 as onnxruntime does', async () => {
     const images = ocrImages(3, 192, 104);
-    const result = await predict({ model: 'ocr-direction', inputs: [{ name: 'x', shape: [3, 3, 48, 192], base64: float32ToBase64(images) }] });
+    const result = await predict({
+      model: 'ocr-direction',
+      inputs: [{ name: 'x', shape: [3, 3, 48, 192], base64: float32ToBase64(images) }],
+    });
     expect(result.outputs[0]!.shape).toEqual([3, 2]);
     expectClose(result.outputs[0]!.data, await ocrExpected(images, 3, 192));
   });
@@ -106,7 +112,10 @@ describe('predict with base64 bytes', () => {
   it('should give the same numbers for the same tensor sent as data and as base64', async () => {
     const { pixels } = generateGlyphs({ count: 2, seed: 105 });
     const fromData = await predict({ model: 'glyphs', inputs: [{ name: 'pixels', shape: [2, GLYPH_PIXELS], data: Array.from(pixels) }] });
-    const fromBase64 = await predict({ model: 'glyphs', inputs: [{ name: 'pixels', shape: [2, GLYPH_PIXELS], base64: float32ToBase64(pixels) }] });
+    const fromBase64 = await predict({
+      model: 'glyphs',
+      inputs: [{ name: 'pixels', shape: [2, GLYPH_PIXELS], base64: float32ToBase64(pixels) }],
+    });
     expect(fromBase64.outputs).toEqual(fromData.outputs);
   });
 });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateGlyphs, GLYPH_PIXELS } from '../../scripts/models/glyphs.ts';
+import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
 import { PREDICT, type PredictData } from '../fixtures/operations.ts';
 import { createTempRepository, type TempRepository } from '../fixtures/repository.ts';
 import { startServer, type TestServer } from '../fixtures/server.ts';
-import { createVadReference, syntheticAudio, VAD_FRAME, VAD_SAMPLE_RATE, vadFrames, type VadReference } from '../fixtures/silero-vad.ts';
+import { createVadReference, syntheticAudio, VAD_FRAME, VAD_SAMPLE_RATE, type VadReference, vadFrames } from '../fixtures/silero-vad.ts';
 import { collectSse, collectWs, type SubscriptionResult } from '../fixtures/subscriptions.ts';
 import { expectClose, float32ToBase64 } from '../fixtures/tensors.ts';
 import { figuresOf, waitForFigures } from '../fixtures/version-figures.ts';
@@ -26,7 +26,13 @@ const PREDICT_STREAM = /* GraphQL */ `
 `;
 
 interface PredictStreamData {
-  predictStream: { model: string; version: string; index: number; count: number; outputs: { name: string; shape: number[]; data: number[] }[] };
+  predictStream: {
+    model: string;
+    version: string;
+    index: number;
+    count: number;
+    outputs: { name: string; shape: number[]; data: number[] }[];
+  };
 }
 
 let repository: TempRepository;
@@ -107,7 +113,11 @@ describe('a sequence through predict', () => {
     const frames = vadFrames(syntheticAudio(8 * VAD_FRAME, 9));
     const expected = await reference.probabilities(frames);
     const answers = await Promise.all(
-      frames.map((frame, index) => ws.graphql<PredictData>(PREDICT, { input: frameCall(frame, { id: 'burst', start: index === 0, end: index === frames.length - 1 }) })),
+      frames.map((frame, index) =>
+        ws.graphql<PredictData>(PREDICT, {
+          input: frameCall(frame, { id: 'burst', start: index === 0, end: index === frames.length - 1 }),
+        }),
+      ),
     );
     expectClose(answers.map(probabilityOf), expected, 1e-5);
   });
@@ -125,7 +135,9 @@ describe('a sequence through predict', () => {
     for (let index = 0; index < count; index++) {
       // Frame i of both at once, over one socket.
       const answers = await Promise.all(
-        sequences.map(({ id, frames }) => ws.graphql<PredictData>(PREDICT, { input: frameCall(frames[index]!, { id, start: index === 0, end: index === count - 1 }) })),
+        sequences.map(({ id, frames }) =>
+          ws.graphql<PredictData>(PREDICT, { input: frameCall(frames[index]!, { id, start: index === 0, end: index === count - 1 }) }),
+        ),
       );
       answers.forEach((answer, sequence) => served[sequence]!.push(probabilityOf(answer)));
       open.push((await figuresOf(server, 'silero-vad')).stats.sequences);
@@ -145,17 +157,34 @@ describe('sequence errors', () => {
   const frame = vadFrames(syntheticAudio(VAD_FRAME, 5))[0]!;
   const { pixels } = generateGlyphs({ count: 1, seed: 6 });
   const cases: [string, Record<string, unknown>, string, RegExp][] = [
-    ['a call to silero-vad without a sequence', { ...frameCall(frame, { id: 'x' }), sequence: null }, 'INVALID_ARGUMENT', /send each call with a sequence/],
+    [
+      'a call to silero-vad without a sequence',
+      { ...frameCall(frame, { id: 'x' }), sequence: null },
+      'INVALID_ARGUMENT',
+      /send each call with a sequence/,
+    ],
     [
       'a sequence on a model that keeps no state',
-      { model: 'glyphs', inputs: [{ name: 'pixels', shape: [1, GLYPH_PIXELS], data: Array.from(pixels) }], sequence: { id: 'x', start: true } },
+      {
+        model: 'glyphs',
+        inputs: [{ name: 'pixels', shape: [1, GLYPH_PIXELS], data: Array.from(pixels) }],
+        sequence: { id: 'x', start: true },
+      },
       'INVALID_ARGUMENT',
       /model "glyphs" v1 keeps no state between calls/,
     ],
-    ['an unknown sequence without start', frameCall(frame, { id: 'never-started' }), 'INVALID_ARGUMENT', /sequence "never-started" of model "silero-vad" v1 is not running/],
+    [
+      'an unknown sequence without start',
+      frameCall(frame, { id: 'never-started' }),
+      'INVALID_ARGUMENT',
+      /sequence "never-started" of model "silero-vad" v1 is not running/,
+    ],
     [
       'the state input h',
-      { ...frameCall(frame, { id: 'x', start: true }), inputs: [...frameCall(frame, { id: 'x' }).inputs, { name: 'h', shape: [2, 1, 64], data: new Array<number>(128).fill(0) }] },
+      {
+        ...frameCall(frame, { id: 'x', start: true }),
+        inputs: [...frameCall(frame, { id: 'x' }).inputs, { name: 'h', shape: [2, 1, 64], data: new Array<number>(128).fill(0) }],
+      },
       'INVALID_TENSOR',
       /input "h" of model "silero-vad" v1 is sequence state/,
     ],
@@ -203,8 +232,15 @@ describe('predictStream', () => {
 
   it('should refuse a model that keeps no state, over graphql-ws and SSE', async () => {
     const { pixels } = generateGlyphs({ count: 1, seed: 10 });
-    const input = { model: 'glyphs', inputs: [{ name: 'pixels', shape: [1, GLYPH_PIXELS], data: Array.from(pixels) }], frame: { input: 'pixels', size: 16 } };
-    for (const results of [await collectWs(ws.client, PREDICT_STREAM, { input }), await collectSse(server.url, PREDICT_STREAM, { input })]) {
+    const input = {
+      model: 'glyphs',
+      inputs: [{ name: 'pixels', shape: [1, GLYPH_PIXELS], data: Array.from(pixels) }],
+      frame: { input: 'pixels', size: 16 },
+    };
+    for (const results of [
+      await collectWs(ws.client, PREDICT_STREAM, { input }),
+      await collectSse(server.url, PREDICT_STREAM, { input }),
+    ]) {
       expect(results).toHaveLength(1);
       expect(results[0]!.errors).toHaveLength(1);
       expect(results[0]!.errors![0]).toMatchObject({
@@ -217,13 +253,20 @@ describe('predictStream', () => {
   it('should stop when the client completes the subscription, and free its sequence', async () => {
     const frames = 1000;
     const before = (await figuresOf(server, 'silero-vad')).stats;
-    const stream = ws.client.iterate<PredictStreamData>({ query: PREDICT_STREAM, variables: { input: streamInput(syntheticAudio(frames * VAD_FRAME, 8)) } });
+    const stream = ws.client.iterate<PredictStreamData>({
+      query: PREDICT_STREAM,
+      variables: { input: streamInput(syntheticAudio(frames * VAD_FRAME, 8)) },
+    });
     const first = await stream.next();
     const second = await stream.next();
     expect([first.value?.data?.predictStream.index, second.value?.data?.predictStream.index]).toEqual([0, 1]);
     await stream.return!();
 
-    const after = await waitForFigures(server, 'silero-vad', ({ stats }) => stats.sequences === 0 && stats.queued === 0 && stats.inFlight === 0);
+    const after = await waitForFigures(
+      server,
+      'silero-vad',
+      ({ stats }) => stats.sequences === 0 && stats.queued === 0 && stats.inFlight === 0,
+    );
     const framesRun = after.stats.requests - before.requests;
     expect(framesRun).toBeGreaterThanOrEqual(2);
     expect(framesRun).toBeLessThan(frames);

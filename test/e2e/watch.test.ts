@@ -16,7 +16,10 @@ interface ModelEvent {
 }
 
 /** Reads events until one matches, returning all read: a wait on the server's own word, not the clock. */
-async function until(events: AsyncIterator<{ data?: { modelEvents: ModelEvent } | null | undefined }>, done: (event: ModelEvent) => boolean): Promise<ModelEvent[]> {
+async function until(
+  events: AsyncIterator<{ data?: { modelEvents: ModelEvent } | null | undefined }>,
+  done: (event: ModelEvent) => boolean,
+): Promise<ModelEvent[]> {
   const seen: ModelEvent[] = [];
   for (;;) {
     const next = await events.next();
@@ -67,7 +70,9 @@ describe('watching the repository', () => {
     await repository.copyExample('glyphs');
     await using server = await startServer({ modelRepository: repository.root });
     await repository.write('glyphs/2/model.onnx', await readFile(join(repository.root, 'glyphs/1/model.onnx')));
-    const before = await server.graphql<{ model: { versions: { version: string }[] } }>('{ model(name: "glyphs") { versions { version } } }');
+    const before = await server.graphql<{ model: { versions: { version: string }[] } }>(
+      '{ model(name: "glyphs") { versions { version } } }',
+    );
     expect(before.data?.model.versions.map((version) => version.version)).toEqual(['1']);
     const rescanned = await server.graphql<{ rescanRepository: { name: string; versions: { version: string; state: string }[] }[] }>(
       'mutation { rescanRepository { name versions { version state } } }',

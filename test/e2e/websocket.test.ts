@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateGlyphs, GLYPH_PIXELS } from '../../scripts/models/glyphs.ts';
+import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
 import { waitForStats } from '../fixtures/model-stats.ts';
 import { PREDICT, PREDICT_BASE64, type PredictBase64Data, type PredictData } from '../fixtures/operations.ts';
 import { createReferenceSession, type ReferenceSession } from '../fixtures/reference-session.ts';
@@ -41,7 +41,10 @@ describe('predict over graphql-ws', () => {
   it('should answer a predict with JSON data exactly as HTTP does', async () => {
     const { pixels } = generateGlyphs({ count: 3, seed: 41 });
     const input = { model: 'glyphs', inputs: [{ name: 'pixels', shape: [3, GLYPH_PIXELS], data: Array.from(pixels) }] };
-    const [overWs, overHttp] = await Promise.all([ws.graphql<PredictData>(PREDICT, { input }), server.graphql<PredictData>(PREDICT, { input })]);
+    const [overWs, overHttp] = await Promise.all([
+      ws.graphql<PredictData>(PREDICT, { input }),
+      server.graphql<PredictData>(PREDICT, { input }),
+    ]);
     expect(overWs.errors).toBeUndefined();
     expect(overHttp.errors).toBeUndefined();
     expect(overWs.data!.predict.outputs).toEqual(overHttp.data!.predict.outputs);
@@ -67,7 +70,10 @@ describe('predict over graphql-ws', () => {
     const count = 16;
     const { pixels } = generateGlyphs({ count, seed: 43 });
     const blocker = server.graphql<PredictData>(PREDICT, {
-      input: { model: 'glyphs-wide', inputs: [{ name: 'pixels', shape: [4096, GLYPH_PIXELS], base64: float32ToBase64(new Float32Array(4096 * GLYPH_PIXELS)) }] },
+      input: {
+        model: 'glyphs-wide',
+        inputs: [{ name: 'pixels', shape: [4096, GLYPH_PIXELS], base64: float32ToBase64(new Float32Array(4096 * GLYPH_PIXELS)) }],
+      },
     });
     await waitForStats(server, 'glyphs-wide', (stats) => stats.inFlight > 0);
     const results = await Promise.all(
@@ -75,7 +81,13 @@ describe('predict over graphql-ws', () => {
         ws.graphql<PredictData>(PREDICT, {
           input: {
             model: 'glyphs-wide',
-            inputs: [{ name: 'pixels', shape: [1, GLYPH_PIXELS], base64: float32ToBase64(pixels.subarray(n * GLYPH_PIXELS, (n + 1) * GLYPH_PIXELS)) }],
+            inputs: [
+              {
+                name: 'pixels',
+                shape: [1, GLYPH_PIXELS],
+                base64: float32ToBase64(pixels.subarray(n * GLYPH_PIXELS, (n + 1) * GLYPH_PIXELS)),
+              },
+            ],
           },
         }),
       ),

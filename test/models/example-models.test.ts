@@ -98,7 +98,9 @@ describe('glyphs model', () => {
   it('should give a row the same probabilities alone as inside a batch', async () => {
     const samples = generateGlyphs({ count: 64, seed: 7 });
     const batch = await session.run({ pixels: new ort.Tensor('float32', samples.pixels, [64, GLYPH_PIXELS]) });
-    const single = await session.run({ pixels: new ort.Tensor('float32', samples.pixels.slice(5 * GLYPH_PIXELS, 6 * GLYPH_PIXELS), [1, GLYPH_PIXELS]) });
+    const single = await session.run({
+      pixels: new ort.Tensor('float32', samples.pixels.slice(5 * GLYPH_PIXELS, 6 * GLYPH_PIXELS), [1, GLYPH_PIXELS]),
+    });
     const row = (batch.probabilities!.data as Float32Array).subarray(50, 60);
     Array.from(single.probabilities!.data as Float32Array).forEach((value, i) => expect(value).toBeCloseTo(row[i]!, 5));
   });

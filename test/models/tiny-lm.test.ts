@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRandom } from '../../scripts/models/prng.ts';
 import { buildModelRepository } from '../../scripts/models/build-repository.ts';
-import { tinyLm } from '../../scripts/models/tiny-lm/tiny-lm-recipe.ts';
+import { createRandom } from '../../scripts/models/prng.ts';
 import { readCorpusDocuments } from '../../scripts/models/tiny-lm/corpus.ts';
 import { argmax, generate } from '../../scripts/models/tiny-lm/generate.ts';
 import { createTinyLm } from '../../scripts/models/tiny-lm/tiny-lm.ts';
+import { tinyLm } from '../../scripts/models/tiny-lm/tiny-lm-recipe.ts';
 import { modelConfigSchema } from '../../src/repository/model-config.ts';
 
 /**
@@ -125,7 +125,10 @@ async function complete(prompt: string, maxNewTokens: number, pick?: (logits: Fl
 async function corpusWordShare(text: string): Promise<number> {
   const normalise = (word: string): string => word.toLowerCase().replace(/[^a-z]/g, '');
   const corpus = new Set((await readCorpusDocuments()).join(' ').split(' ').map(normalise));
-  const words = text.split(' ').map(normalise).filter((word) => word !== '');
+  const words = text
+    .split(' ')
+    .map(normalise)
+    .filter((word) => word !== '');
   return words.filter((word) => corpus.has(word)).length / words.length;
 }
 
@@ -206,7 +209,9 @@ describe('tiny-lm decoding', () => {
     const positions = (rows: number[][]): number[][] =>
       rows.map((row) => row.map((bit, i) => (bit === 0 ? 1 : row.slice(0, i + 1).reduce((a, b) => a + b) - 1)));
     let batch = await step(ids, mask, positions(mask), emptyPast(prompts.length));
-    const alone: StepOutput[] = await Promise.all(prompts.map((row) => step([row], [row.map(() => 1)], [row.map((_, i) => i)], emptyPast(1))));
+    const alone: StepOutput[] = await Promise.all(
+      prompts.map((row) => step([row], [row.map(() => 1)], [row.map((_, i) => i)], emptyPast(1))),
+    );
     const expectRowsAlike = (): void => {
       const rows = lastRows(batch.logits);
       alone.forEach(({ logits }, r) => expect(maxDifference(rows[r]!, lastRows(logits)[0]!)).toBeLessThan(1e-4));
@@ -214,7 +219,12 @@ describe('tiny-lm decoding', () => {
     expectRowsAlike();
     for (const token of tokenizer.encode(' by the river').ids) {
       mask.forEach((row) => row.push(1));
-      batch = await step(prompts.map(() => [token]), mask, positions(mask).map((row) => row.slice(-1)), batch.present);
+      batch = await step(
+        prompts.map(() => [token]),
+        mask,
+        positions(mask).map((row) => row.slice(-1)),
+        batch.present,
+      );
       for (const [r, { present }] of alone.entries()) {
         const length = present.key.dims[2]! + 1;
         alone[r] = await step([[token]], [new Array<number>(length).fill(1)], [[length - 1]], present);

@@ -12,8 +12,17 @@ describe('scanRepository', () => {
     await repository.write('good/2/model.onnx', 'x');
     await repository.write('good/notes/readme.txt', 'not a version');
     const [model] = await scanRepository(repository.root);
-    expect(model).toMatchObject({ name: 'good', error: null, labels: ['cat', 'dog'], config: { description: 'd', maxBatchSize: 8, batchDim: null } });
-    expect(model!.versions.map((version) => [version.version, version.error])).toEqual([[1, null], [2, null], [10, null]]);
+    expect(model).toMatchObject({
+      name: 'good',
+      error: null,
+      labels: ['cat', 'dog'],
+      config: { description: 'd', maxBatchSize: 8, batchDim: null },
+    });
+    expect(model!.versions.map((version) => [version.version, version.error])).toEqual([
+      [1, null],
+      [2, null],
+      [10, null],
+    ]);
   });
 
   it('should name the file and the problem for each broken model, and still list the others', async () => {

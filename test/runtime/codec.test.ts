@@ -1,15 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { InferError } from '../../src/errors.ts';
-import {
-  allocate,
-  decodeBytes,
-  decodeJson,
-  encodeBytes,
-  encodeJson,
-  fromBase64,
-  toBase64,
-} from '../../src/runtime/codec.ts';
+import { allocate, decodeBytes, decodeJson, encodeBytes, encodeJson, fromBase64, toBase64 } from '../../src/runtime/codec.ts';
 import { bf16BitsToFloat, floatToBf16Bits, floatToHalfBits, halfBitsOf, halfBitsToFloat } from '../../src/runtime/fp16.ts';
 import { DATA_TYPES, type DataType, type Tensor, type TensorElements } from '../../src/runtime/tensor.ts';
 
@@ -25,7 +17,9 @@ function elements(data: TensorElements): unknown[] {
 }
 
 function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    .toString('hex')
+    .replace(/(..)(?!$)/g, '$1 ');
 }
 
 function fromHex(text: string): Uint8Array {
@@ -157,13 +151,7 @@ describe('integers', () => {
 
   it('should write safe 64-bit values as numbers and the first unsafe ones as strings', () => {
     const data = BigInt64Array.of(9007199254740991n, -9007199254740991n, 9007199254740992n, -9007199254740992n, 0n);
-    expect(encodeJson(tensorOf('INT64', data))).toEqual([
-      9007199254740991,
-      -9007199254740991,
-      '9007199254740992',
-      '-9007199254740992',
-      0,
-    ]);
+    expect(encodeJson(tensorOf('INT64', data))).toEqual([9007199254740991, -9007199254740991, '9007199254740992', '-9007199254740992', 0]);
   });
 
   it('should accept decimal strings for every integer type', () => {

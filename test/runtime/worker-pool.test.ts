@@ -2,8 +2,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { createWorkerPool } from '../../src/runtime/worker-pool.ts';
 import type { Tensor } from '../../src/runtime/tensor.ts';
+import { createWorkerPool } from '../../src/runtime/worker-pool.ts';
 import { createTempRepository } from '../fixtures/repository.ts';
 
 // The package exports only './node'; its assets sit next to it.
@@ -20,7 +20,12 @@ describe('worker pool', () => {
     await using pool = createWorkerPool({ size: 2 });
     const signature = await pool.load('ocr@1', OCR, { instances: 2, intraOpNumThreads: 1 });
     expect(signature.inputs).toEqual([
-      { name: 'x', dataType: 'FP32', shape: [-1, 3, -1, -1], dimNames: ['p2o.DynamicDimension.0', null, 'p2o.DynamicDimension.1', 'p2o.DynamicDimension.2'] },
+      {
+        name: 'x',
+        dataType: 'FP32',
+        shape: [-1, 3, -1, -1],
+        dimNames: ['p2o.DynamicDimension.0', null, 'p2o.DynamicDimension.1', 'p2o.DynamicDimension.2'],
+      },
     ]);
     const input = image(2, 1);
     const reference = await ort.InferenceSession.create(OCR, { intraOpNumThreads: 1 });
@@ -68,7 +73,9 @@ describe('worker pool', () => {
     const corrupt = `${repository.root}/corrupt.onnx`;
     await using pool = createWorkerPool({ size: 2 });
     await pool.load('ocr@1', OCR, { instances: 2, intraOpNumThreads: 1 });
-    await expect(pool.load('corrupt@1', corrupt, { instances: 2, intraOpNumThreads: 1 })).rejects.toThrow(/corrupt\.onnx failed:Protobuf parsing failed/);
+    await expect(pool.load('corrupt@1', corrupt, { instances: 2, intraOpNumThreads: 1 })).rejects.toThrow(
+      /corrupt\.onnx failed:Protobuf parsing failed/,
+    );
     expect(pool.stats().map((worker) => worker.sessions)).toEqual([1, 1]);
     await expect(pool.run('ocr@1', { x: image(1, 4) })).resolves.toHaveProperty('outputs');
     await expect(pool.run('corrupt@1', { x: image(1, 4) })).rejects.toMatchObject({ code: 'MODEL_NOT_READY' });

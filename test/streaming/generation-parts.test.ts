@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { Tensor } from '../../src/runtime/tensor.ts';
+import type { TensorSpec } from '../../src/runtime/tensor-spec.ts';
 import { readDecoderSignature } from '../../src/streaming/generation/decoder-signature.ts';
 import { leftPadded, stackPast, unstackPresent } from '../../src/streaming/generation/kv-cache.ts';
 import { argmax, createSampler } from '../../src/streaming/generation/sampler.ts';
 import { createTextStream } from '../../src/streaming/generation/text-stream.ts';
-import type { Tensor } from '../../src/runtime/tensor.ts';
-import type { TensorSpec } from '../../src/runtime/tensor-spec.ts';
 
 const logits = Float32Array.from([0.1, 2.5, -1, 2.4, 0]);
 
@@ -58,7 +58,9 @@ describe('text stream', () => {
 
   it('should release held text that turned out not to be a stop sequence when generation ends', () => {
     const stream = createTextStream(bytes, ['xyz']);
-    const shown = tokensOf('abxy').map((id) => stream.push(id).delta).join('');
+    const shown = tokensOf('abxy')
+      .map((id) => stream.push(id).delta)
+      .join('');
     expect(shown).toBe('ab');
     expect(stream.flush()).toBe('xy');
   });
@@ -95,13 +97,36 @@ describe('kv cache', () => {
 });
 
 describe('decoder signature', () => {
-  const spec = (name: string, dataType: TensorSpec['dataType'], shape: number[]): TensorSpec => ({ name, dataType, shape, dimNames: shape.map(() => null) });
+  const spec = (name: string, dataType: TensorSpec['dataType'], shape: number[]): TensorSpec => ({
+    name,
+    dataType,
+    shape,
+    dimNames: shape.map(() => null),
+  });
   it('should read the layers and cache shape of an Optimum decoder, and say why another model is none', () => {
     const signature = {
-      inputs: [spec('input_ids', 'INT64', [-1, -1]), spec('attention_mask', 'INT64', [-1, -1]), spec('past_key_values.0.key', 'FP32', [-1, 4, -1, 8]), spec('past_key_values.0.value', 'FP32', [-1, 4, -1, 8])],
-      outputs: [spec('logits', 'FP32', [-1, -1, 50]), spec('present.0.key', 'FP32', [-1, 4, -1, 8]), spec('present.0.value', 'FP32', [-1, 4, -1, 8])],
+      inputs: [
+        spec('input_ids', 'INT64', [-1, -1]),
+        spec('attention_mask', 'INT64', [-1, -1]),
+        spec('past_key_values.0.key', 'FP32', [-1, 4, -1, 8]),
+        spec('past_key_values.0.value', 'FP32', [-1, 4, -1, 8]),
+      ],
+      outputs: [
+        spec('logits', 'FP32', [-1, -1, 50]),
+        spec('present.0.key', 'FP32', [-1, 4, -1, 8]),
+        spec('present.0.value', 'FP32', [-1, 4, -1, 8]),
+      ],
     };
-    expect(readDecoderSignature(signature)).toMatchObject({ attentionMask: true, positionIds: false, heads: 4, headDim: 8, vocabularySize: 50, layers: [{ pastKey: 'past_key_values.0.key', presentValue: 'present.0.value' }] });
-    expect(readDecoderSignature({ inputs: [spec('pixels', 'FP32', [-1, 256])], outputs: [spec('probabilities', 'FP32', [-1, 10])] })).toBe('it has no INT64 input "input_ids"');
+    expect(readDecoderSignature(signature)).toMatchObject({
+      attentionMask: true,
+      positionIds: false,
+      heads: 4,
+      headDim: 8,
+      vocabularySize: 50,
+      layers: [{ pastKey: 'past_key_values.0.key', presentValue: 'present.0.value' }],
+    });
+    expect(readDecoderSignature({ inputs: [spec('pixels', 'FP32', [-1, 256])], outputs: [spec('probabilities', 'FP32', [-1, 10])] })).toBe(
+      'it has no INT64 input "input_ids"',
+    );
   });
 });

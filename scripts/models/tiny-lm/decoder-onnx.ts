@@ -61,7 +61,9 @@ export function decoderToOnnx(weights: DecoderWeights, { kvCache, docString }: D
 
   // [B, S, H·D] → [B, H, S, D]
   const heads = (projection: string): string => g.node('Transpose', [g.node('Reshape', [projection, splitHeads])], { perm: [0, 2, 1, 3] });
-  const query = heads(g.node('Add', [g.node('MatMul', [x, tensor('attn.q.weight', weights.query)]), tensor('attn.q.bias', weights.queryBias)]));
+  const query = heads(
+    g.node('Add', [g.node('MatMul', [x, tensor('attn.q.weight', weights.query)]), tensor('attn.q.bias', weights.queryBias)]),
+  );
   const newKey = heads(g.node('MatMul', [x, tensor('attn.k.weight', weights.key)]));
   const newValue = heads(g.node('MatMul', [x, tensor('attn.v.weight', weights.value)]));
   const key = kvCache ? g.node('Concat', ['past_key_values.0.key', newKey], { axis: 2 }, 'present.0.key') : newKey;
@@ -85,13 +87,31 @@ export function decoderToOnnx(weights: DecoderWeights, { kvCache, docString }: D
   // over [sink, keys], then drop the sink's column.
   const sink = g.node('Gather', [query, g.ints('sink_feature', [1], [weights.sinkFeature])], { axis: 3 });
   const probabilities = g.node('Softmax', [g.node('Concat', [sink, masked], { axis: 3 })], { axis: 3 });
-  const keyProbabilities = g.node('Slice', [probabilities, g.ints('slice_start', [1], [1]), g.ints('slice_end', [1], [Number.MAX_SAFE_INTEGER]), g.ints('slice_axis', [1], [3])]);
-  const attended = g.node('Reshape', [g.node('Transpose', [g.node('MatMul', [keyProbabilities, value])], { perm: [0, 2, 1, 3] }), mergeHeads]);
+  const keyProbabilities = g.node('Slice', [
+    probabilities,
+    g.ints('slice_start', [1], [1]),
+    g.ints('slice_end', [1], [Number.MAX_SAFE_INTEGER]),
+    g.ints('slice_axis', [1], [3]),
+  ]);
+  const attended = g.node('Reshape', [
+    g.node('Transpose', [g.node('MatMul', [keyProbabilities, value])], { perm: [0, 2, 1, 3] }),
+    mergeHeads,
+  ]);
   // The heads write dimensions of their own, so adding them to the residual stream is appending.
   const residual = g.node('Concat', [x, attended], { axis: 2 });
 
-  const hidden = g.node('Relu', [g.node('Add', [g.node('MatMul', [residual, tensor('mlp.in.weight', weights.mlpIn)]), tensor('mlp.in.bias', weights.mlpInBias)])]);
-  g.node('Add', [g.node('MatMul', [residual, tensor('lm_head.weight', weights.lmHead)]), g.node('MatMul', [hidden, tensor('mlp.out.weight', weights.mlpOut)])], {}, 'logits');
+  const hidden = g.node('Relu', [
+    g.node('Add', [g.node('MatMul', [residual, tensor('mlp.in.weight', weights.mlpIn)]), tensor('mlp.in.bias', weights.mlpInBias)]),
+  ]);
+  g.node(
+    'Add',
+    [
+      g.node('MatMul', [residual, tensor('lm_head.weight', weights.lmHead)]),
+      g.node('MatMul', [hidden, tensor('mlp.out.weight', weights.mlpOut)]),
+    ],
+    {},
+    'logits',
+  );
 
   return g.encode({ name: kvCache ? 'tiny_lm_with_past' : 'tiny_lm', docString });
 }

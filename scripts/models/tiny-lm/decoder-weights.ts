@@ -73,7 +73,10 @@ export function decoderWeights(ngrams: NgramModel, shape: DecoderShape): Decoder
   /** Where the one-hot of the token `back` positions back has its `token` coordinate. */
   const oneHot = (back: number, token: number): number => (back === 0 ? token : embeddingDim + (back - 1) * headDim + token);
 
-  const frequencies = Array.from({ length: K }, (_, k) => HIGHEST_FREQUENCY * (Math.PI / maxPositions / HIGHEST_FREQUENCY) ** (k / (K - 1)));
+  const frequencies = Array.from(
+    { length: K },
+    (_, k) => HIGHEST_FREQUENCY * (Math.PI / maxPositions / HIGHEST_FREQUENCY) ** (k / (K - 1)),
+  );
   const gap = smallestScoreGap(frequencies, maxPositions + H);
   const scale = (2 * shape.attentionMargin) / gap;
 
@@ -146,7 +149,10 @@ const HIGHEST_FREQUENCY = 2.5;
 function smallestScoreGap(frequencies: readonly number[], span: number): number {
   let smallest = Infinity;
   for (let delta = 1; delta <= span; delta++) {
-    smallest = Math.min(smallest, frequencies.reduce((sum, frequency) => sum + 1 - Math.cos(frequency * delta), 0));
+    smallest = Math.min(
+      smallest,
+      frequencies.reduce((sum, frequency) => sum + 1 - Math.cos(frequency * delta), 0),
+    );
   }
   if (smallest < 0.5) throw new Error(`position features alias: score gap ${smallest.toFixed(3)} within ${span} positions`);
   return smallest;

@@ -14,12 +14,16 @@ export interface GenerateOptions {
   pick?: (logits: Float32Array) => number;
 }
 
-export async function generate(session: ort.InferenceSession, { prompt, maxNewTokens, eosId, pick = argmax }: GenerateOptions): Promise<number[]> {
+export async function generate(
+  session: ort.InferenceSession,
+  { prompt, maxNewTokens, eosId, pick = argmax }: GenerateOptions,
+): Promise<number[]> {
   const [numHeads, headDim] = cacheDims(session);
   const layers = session.inputNames.filter((name) => /^past_key_values\.\d+\.key$/.test(name)).length;
   let past: Record<string, ort.Tensor> = {};
   for (let layer = 0; layer < layers; layer++) {
-    for (const part of ['key', 'value']) past[`past_key_values.${layer}.${part}`] = new ort.Tensor('float32', new Float32Array(0), [1, numHeads, 0, headDim]);
+    for (const part of ['key', 'value'])
+      past[`past_key_values.${layer}.${part}`] = new ort.Tensor('float32', new Float32Array(0), [1, numHeads, 0, headDim]);
   }
   const generated: number[] = [];
   let fresh = [...prompt];
@@ -53,6 +57,7 @@ export function argmax(values: Float32Array): number {
 function cacheDims(session: ort.InferenceSession): [number, number] {
   const metadata = session.inputMetadata.find((input) => input.name === 'past_key_values.0.key');
   const [, heads, , dim] = metadata?.isTensor ? metadata.shape : [];
-  if (typeof heads !== 'number' || typeof dim !== 'number') throw new Error('the model has no past_key_values.0.key [batch, heads, past, dim] input');
+  if (typeof heads !== 'number' || typeof dim !== 'number')
+    throw new Error('the model has no past_key_values.0.key [batch, heads, past, dim] input');
   return [heads, dim];
 }

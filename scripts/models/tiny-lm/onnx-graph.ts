@@ -39,7 +39,9 @@ export function createGraphBuilder(): GraphBuilder {
 
   const valueInfo = (name: string, elemType: number, dims: readonly Dim[]): onnxProto.onnx.IValueInfoProto => ({
     name,
-    type: { tensorType: { elemType, shape: { dim: dims.map((dim) => (typeof dim === 'number' ? { dimValue: dim } : { dimParam: dim })) } } },
+    type: {
+      tensorType: { elemType, shape: { dim: dims.map((dim) => (typeof dim === 'number' ? { dimValue: dim } : { dimParam: dim })) } },
+    },
   });
 
   return {

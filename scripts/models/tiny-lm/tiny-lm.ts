@@ -6,7 +6,7 @@
 import type { ModelConfig } from '../model-recipe.ts';
 import { readCorpusDocuments } from './corpus.ts';
 import { decoderToOnnx } from './decoder-onnx.ts';
-import { decoderWeights, type DecoderShape } from './decoder-weights.ts';
+import { type DecoderShape, decoderWeights } from './decoder-weights.ts';
 import { countNgramModel } from './ngram-model.ts';
 import { tokenizerFiles } from './tokenizer-files.ts';
 import { createVocabulary } from './vocabulary.ts';

@@ -1,15 +1,17 @@
-import type { ModelEvent } from '../../registry/model-events.ts';
-import { withTicks } from '../../streaming/with-ticks.ts';
 import type { EnumRef } from '@pothos/core';
+import type { ModelEvent } from '../../registry/model-events.ts';
 import type { ModelState } from '../../registry/model-version.ts';
+import { withTicks } from '../../streaming/with-ticks.ts';
 import type { Builder, SchemaTypes } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
-import { readHealth, type HealthRefs } from './health.ts';
+import { type HealthRefs, readHealth } from './health.ts';
 
 const MIN_INTERVAL_MS = 100;
 
-export function addEventSubscriptions(builder: Builder, { HealthRef, ModelStateRef }: HealthRefs & { ModelStateRef: EnumRef<SchemaTypes, ModelState> }) {
-
+export function addEventSubscriptions(
+  builder: Builder,
+  { HealthRef, ModelStateRef }: HealthRefs & { ModelStateRef: EnumRef<SchemaTypes, ModelState> },
+) {
   const ModelEventRef = builder.objectRef<ModelEvent>('ModelEvent').implement({
     description: 'A model version changed state.',
     fields: (t) => ({
@@ -24,7 +26,8 @@ export function addEventSubscriptions(builder: Builder, { HealthRef, ModelStateR
   builder.subscriptionField('modelEvents', (t) =>
     t.field({
       type: ModelEventRef,
-      description: 'Every state change of every version (LOADING, READY, FAILED with its reason, UNLOADING...) as it happens; of one model when `model` is given.',
+      description:
+        'Every state change of every version (LOADING, READY, FAILED with its reason, UNLOADING...) as it happens; of one model when `model` is given.',
       args: { model: t.arg.string() },
       subscribe: (_root, { model }, { bus }) => onlyOf(bus.subscribe('model-events'), model ?? null),
       resolve: (event) => event,

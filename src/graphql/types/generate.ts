@@ -6,13 +6,16 @@ type GenerateEvent = GenerationEvent & { model: string; version: string };
 export function addGenerate(builder: Builder) {
   const FinishReason = builder.enumType('FinishReason', {
     values: FINISH_REASONS,
-    description: 'LENGTH: maxTokens or the model’s length; STOP: a stop sequence; EOS: the model ended the text; CANCELLED: the server shut down; ERROR: a run failed.',
+    description:
+      'LENGTH: maxTokens or the model’s length; STOP: a stop sequence; EOS: the model ended the text; CANCELLED: the server shut down; ERROR: a run failed.',
   });
 
   const GenerateInput = builder.inputType('GenerateInput', {
     fields: (t) => ({
       model: t.string({ required: true }),
-      version: t.string({ description: "A version number or an alias; without it, the alias default if the model has one, else its highest READY version." }),
+      version: t.string({
+        description: 'A version number or an alias; without it, the alias default if the model has one, else its highest READY version.',
+      }),
       prompt: t.string({ description: 'Text to continue; or give promptTokenIds.' }),
       promptTokenIds: t.intList({ description: 'Token ids to continue; or give prompt.' }),
       maxTokens: t.int({ description: 'Tokens to generate at most (default 64, capped by the model).' }),
@@ -72,7 +75,10 @@ export function addGenerate(builder: Builder) {
   );
 }
 
-async function* labelled(events: AsyncIterableIterator<GenerationEvent>, label: { model: string; version: string }): AsyncGenerator<GenerateEvent> {
+async function* labelled(
+  events: AsyncIterableIterator<GenerationEvent>,
+  label: { model: string; version: string },
+): AsyncGenerator<GenerateEvent> {
   try {
     for await (const event of events) yield { ...event, ...label };
   } finally {

@@ -45,11 +45,21 @@ function modelHealth(model: Model, { predictor, generator }: HealthSources): Mod
     inFlight += work.inFlight;
     streams += work.streams;
   }
-  return { name: model.name, ready, reason: ready ? null : (model.error ?? failed?.stateReason ?? 'no version is READY'), queued, inFlight, streams };
+  return {
+    name: model.name,
+    ready,
+    reason: ready ? null : (model.error ?? failed?.stateReason ?? 'no version is READY'),
+    queued,
+    inFlight,
+    streams,
+  };
 }
 
 /** The work under one session key now: requests (and streams) waiting, requests running, streams open. */
-export function workOf(key: string, { predictor, generator }: Pick<GraphQLContext, 'predictor' | 'generator'>): Pick<ModelHealth, 'queued' | 'inFlight' | 'streams'> {
+export function workOf(
+  key: string,
+  { predictor, generator }: Pick<GraphQLContext, 'predictor' | 'generator'>,
+): Pick<ModelHealth, 'queued' | 'inFlight' | 'streams'> {
   const stats = predictor.stats(key);
   const generation = generator.stats(key);
   const waitingStreams = generation?.waitingStreams ?? 0;

@@ -37,7 +37,10 @@ export function addLifecycle(builder: Builder, { ModelRef }: { ModelRef: ObjectR
   });
 
   builder.objectFields(ModelRef, (t) => ({
-    versionPolicy: t.string({ description: 'Which versions load: latest N, all, or specific ones.', resolve: (model) => describePolicy(model.policy) }),
+    versionPolicy: t.string({
+      description: 'Which versions load: latest N, all, or specific ones.',
+      resolve: (model) => describePolicy(model.policy),
+    }),
     aliases: t.field({
       type: [AliasRef],
       resolve: (model) => [...model.aliases].map(([name, target]) => ({ name, target, history: model.aliasHistory.get(name) ?? [] })),
@@ -55,13 +58,19 @@ export function addLifecycle(builder: Builder, { ModelRef }: { ModelRef: ObjectR
     loadModel: t.field({
       type: ModelRef,
       description: "Loads a model's versions as its policy says, or one version whatever the policy.",
-      args: { model: t.arg.string({ required: true }), version: t.arg.string({ description: 'A version number or an alias (its versions); all versions when absent.' }) },
+      args: {
+        model: t.arg.string({ required: true }),
+        version: t.arg.string({ description: 'A version number or an alias (its versions); all versions when absent.' }),
+      },
       resolve: (_root, { model, version }, { registry }) => registry.load(model, version),
     }),
     unloadModel: t.field({
       type: ModelRef,
       description: "Unloads a model's versions, or one, once their work in flight is done.",
-      args: { model: t.arg.string({ required: true }), version: t.arg.string({ description: 'A version number or an alias (its versions); all versions when absent.' }) },
+      args: {
+        model: t.arg.string({ required: true }),
+        version: t.arg.string({ description: 'A version number or an alias (its versions); all versions when absent.' }),
+      },
       resolve: (_root, { model, version }, { registry }) => registry.unload(model, version),
     }),
     reloadModel: t.field({
@@ -69,7 +78,10 @@ export function addLifecycle(builder: Builder, { ModelRef }: { ModelRef: ObjectR
       description:
         "Re-reads the model's folder and loads it again without downtime: the new load is made next to the serving one, " +
         'requests switch to it, and the old one is drained, then released. A load that fails leaves the serving one untouched.',
-      args: { model: t.arg.string({ required: true }), version: t.arg.string({ description: 'A version number or an alias (its versions); all versions when absent.' }) },
+      args: {
+        model: t.arg.string({ required: true }),
+        version: t.arg.string({ description: 'A version number or an alias (its versions); all versions when absent.' }),
+      },
       resolve: (_root, { model, version }, { registry }) => registry.reload(model, version),
     }),
     setAlias: t.field({
@@ -81,7 +93,11 @@ export function addLifecycle(builder: Builder, { ModelRef }: { ModelRef: ObjectR
         versions: t.arg({ type: [WeightedVersionInput], required: true }),
       },
       resolve: (_root, { model, alias, versions }, { registry }) =>
-        registry.setAlias(model, alias, versions.map(({ version, weight }) => ({ version: Number(version), weight: weight ?? 1 }))),
+        registry.setAlias(
+          model,
+          alias,
+          versions.map(({ version, weight }) => ({ version: Number(version), weight: weight ?? 1 })),
+        ),
     }),
     rollbackAlias: t.field({
       type: ModelRef,

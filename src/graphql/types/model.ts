@@ -1,11 +1,11 @@
+import type { ObjectRef } from '@pothos/core';
 import { emptyStats } from '../../batching/batcher.ts';
 import type { PredictorStats } from '../../batching/predictor.ts';
 import type { LatencyWindow } from '../../observability/latency-window.ts';
-import type { GenerationStats } from '../../streaming/generation/generator.ts';
 import { MODEL_STATES, type Model, type ModelVersion } from '../../registry/model-version.ts';
-import type { ObjectRef } from '@pothos/core';
-import type { Builder, SchemaTypes } from '../builder.ts';
 import type { TensorSpec } from '../../runtime/tensor-spec.ts';
+import type { GenerationStats } from '../../streaming/generation/generator.ts';
+import type { Builder, SchemaTypes } from '../builder.ts';
 
 export function addModelTypes(builder: Builder, { TensorSpecRef }: { TensorSpecRef: ObjectRef<SchemaTypes, TensorSpec> }) {
   const ModelState = builder.enumType('ModelState', { values: MODEL_STATES });
@@ -61,14 +61,25 @@ export function addModelTypes(builder: Builder, { TensorSpecRef }: { TensorSpecR
       maxQueueDelayMs: t.float({ resolve: (version) => version.settings.maxQueueDelayMs }),
       maxQueueSize: t.int({ resolve: (version) => version.settings.maxQueueSize }),
       instances: t.int({ description: 'Workers holding a session of this version.', resolve: (version) => version.settings.instances }),
-      loadMs: t.float({ nullable: true, description: 'How long the last load took, warm-up included.', resolve: (version) => version.loadMs }),
-      warmupMs: t.float({ nullable: true, description: 'How long the warm-up runs took; null without warm-up.', resolve: (version) => version.warmupMs }),
+      loadMs: t.float({
+        nullable: true,
+        description: 'How long the last load took, warm-up included.',
+        resolve: (version) => version.loadMs,
+      }),
+      warmupMs: t.float({
+        nullable: true,
+        description: 'How long the warm-up runs took; null without warm-up.',
+        resolve: (version) => version.warmupMs,
+      }),
       memoryBytes: t.float({
         nullable: true,
         description: 'Estimated bytes it takes when loaded: the model file once per instance (the weights dominate).',
         resolve: (version) => version.memoryBytes,
       }),
-      stats: t.field({ type: ModelStats, resolve: (version, _args, { predictor }) => predictor.stats(version.key) ?? { ...emptyStats(), sequences: 0 } }),
+      stats: t.field({
+        type: ModelStats,
+        resolve: (version, _args, { predictor }) => predictor.stats(version.key) ?? { ...emptyStats(), sequences: 0 },
+      }),
       generation: t.field({
         type: GenerationStatsRef,
         nullable: true,
@@ -93,7 +104,8 @@ export function addModelTypes(builder: Builder, { TensorSpecRef }: { TensorSpecR
       defaultVersion: t.field({
         type: ModelVersionRef,
         nullable: true,
-        description: "The version a request that names none is served by: the heaviest version of the alias 'default' when there is one, else the highest READY version, else the highest.",
+        description:
+          "The version a request that names none is served by: the heaviest version of the alias 'default' when there is one, else the highest READY version, else the highest.",
         resolve: (model, _args, { registry }) => registry.defaultVersion(model) ?? null,
       }),
     }),

@@ -1,7 +1,7 @@
 import type { ObjectRef } from '@pothos/core';
 import type { FrameResponse } from '../../batching/predictor.ts';
 import type { Builder, SchemaTypes } from '../builder.ts';
-import { tensorInputs, type addPredict } from './predict.ts';
+import { type addPredict, tensorInputs } from './predict.ts';
 import type { OutputTensor } from './tensor.ts';
 
 interface FrameEvent extends FrameResponse {
@@ -26,7 +26,11 @@ export function addPredictStream(
     fields: (t) => ({
       model: t.string({ required: true }),
       version: t.string(),
-      inputs: t.field({ type: [TensorInputRef], required: true, description: 'The whole buffer, and any other inputs, given with every frame.' }),
+      inputs: t.field({
+        type: [TensorInputRef],
+        required: true,
+        description: 'The whole buffer, and any other inputs, given with every frame.',
+      }),
       frame: t.field({ type: FrameInput, required: true }),
       outputs: t.stringList({ description: 'Outputs to send per frame; all but the state when absent.' }),
     }),

@@ -40,7 +40,9 @@ export function addPredict(
   const PredictInput = builder.inputType('PredictInput', {
     fields: (t) => ({
       model: t.string({ required: true }),
-      version: t.string({ description: "A version number or an alias; without it, the alias default if the model has one, else its highest READY version." }),
+      version: t.string({
+        description: 'A version number or an alias; without it, the alias default if the model has one, else its highest READY version.',
+      }),
       inputs: t.field({ type: [TensorInputRef], required: true }),
       outputs: t.stringList({ description: 'Outputs to compute; all of them when absent.' }),
       timeoutMs: t.int({ description: 'Deadline from arrival, counting time in the queue: past it, DEADLINE_EXCEEDED.' }),
@@ -93,6 +95,10 @@ export function addPredict(
 }
 
 /** The wire tensors of a request, with uploaded parts read into bytes. */
-export function tensorInputs(inputs: readonly (Omit<TensorInput, 'bytes' | 'tensor'> & { file?: File | null | undefined })[]): Promise<TensorInput[]> {
-  return Promise.all(inputs.map(async ({ file, ...tensor }) => ({ ...tensor, bytes: file ? new Uint8Array(await file.arrayBuffer()) : null })));
+export function tensorInputs(
+  inputs: readonly (Omit<TensorInput, 'bytes' | 'tensor'> & { file?: File | null | undefined })[],
+): Promise<TensorInput[]> {
+  return Promise.all(
+    inputs.map(async ({ file, ...tensor }) => ({ ...tensor, bytes: file ? new Uint8Array(await file.arrayBuffer()) : null })),
+  );
 }

@@ -1,5 +1,5 @@
-import { encodeBytes, encodeJson, toBase64 } from '../../runtime/codec.ts';
 import type { EnumRef } from '@pothos/core';
+import { encodeBytes, encodeJson, toBase64 } from '../../runtime/codec.ts';
 import { DATA_TYPES, type DataType as DataTypeName, type Tensor } from '../../runtime/tensor.ts';
 import type { TensorSpec } from '../../runtime/tensor-spec.ts';
 import type { Builder, SchemaTypes } from '../builder.ts';

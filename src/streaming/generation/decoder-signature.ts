@@ -46,7 +46,8 @@ export function readDecoderSignature({ inputs, outputs }: ModelSignature): Decod
       presentValue: `present.${index}.value`,
     };
     if (!input.has(layer.pastKey) || !input.has(layer.pastValue)) return `its past_key_values inputs skip layer ${index}`;
-    if (!output.has(layer.presentKey) || !output.has(layer.presentValue)) return `it has no output "${layer.presentKey}"/"${layer.presentValue}"`;
+    if (!output.has(layer.presentKey) || !output.has(layer.presentValue))
+      return `it has no output "${layer.presentKey}"/"${layer.presentValue}"`;
     layers.push(layer);
   }
   const cache = layers[0] ? input.get(layers[0].pastKey)! : null;

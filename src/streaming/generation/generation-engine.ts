@@ -16,7 +16,7 @@
 import { InferError, toInferError } from '../../errors.ts';
 import type { Tensor } from '../../runtime/tensor.ts';
 import type { RunResult } from '../../runtime/worker-protocol.ts';
-import { createChannel, type Channel } from '../channel.ts';
+import { type Channel, createChannel } from '../channel.ts';
 import type { DecoderSignature } from './decoder-signature.ts';
 import { leftPadded, stackPast, unstackPresent } from './kv-cache.ts';
 import { createSampler, type SamplingOptions } from './sampler.ts';
@@ -186,7 +186,13 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
     if (decoding && !reuse) releaseLastStep();
     for (const layer of decoder.layers) {
       for (const name of [layer.pastKey, layer.pastValue]) {
-        feeds[name] = reuse ? lastStep!.present.get(name)! : stackPast(batch.map((stream) => stream.past.get(name) ?? null), padded.maxPast, cacheShape);
+        feeds[name] = reuse
+          ? lastStep!.present.get(name)!
+          : stackPast(
+              batch.map((stream) => stream.past.get(name) ?? null),
+              padded.maxPast,
+              cacheShape,
+            );
       }
     }
     // The reused present is sent to the worker (its buffers move there), so it is no past of anyone's now.
@@ -205,10 +211,13 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
     try {
       // Per cache input, the output that holds its next value.
       const present = new Map(
-        decoder.layers.flatMap((layer) => [
-          [layer.pastKey, result.outputs[layer.presentKey]!],
-          [layer.pastValue, result.outputs[layer.presentValue]!],
-        ] as const),
+        decoder.layers.flatMap(
+          (layer) =>
+            [
+              [layer.pastKey, result.outputs[layer.presentKey]!],
+              [layer.pastValue, result.outputs[layer.presentValue]!],
+            ] as const,
+        ),
       );
       if (decoding) lastStep = { streams: batch, present, lengths: ownLengths };
       else givePast(batch, present, ownLengths);
@@ -276,7 +285,10 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
       }
       if (promptIds.length === 0) throw new InferError('INVALID_ARGUMENT', `${label}: the prompt is empty`);
       if (promptIds.length >= maxSequenceLength) {
-        throw new InferError('INVALID_ARGUMENT', `${label}: the prompt has ${promptIds.length} tokens, the model takes fewer than ${maxSequenceLength}`);
+        throw new InferError(
+          'INVALID_ARGUMENT',
+          `${label}: the prompt has ${promptIds.length} tokens, the model takes fewer than ${maxSequenceLength}`,
+        );
       }
       const now = performance.now();
       const stream: Stream = {

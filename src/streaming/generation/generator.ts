@@ -55,7 +55,13 @@ const DEFAULT_MAX_TOKENS = 64;
 export function createGenerator({ pool, limits }: { pool: WorkerPool; limits: GenerationLimits }): Generator {
   const engines = new Map<
     string,
-    { engine: GenerationEngine; tokenizer: TextTokenizer; vocabularySize: number | null; timeToFirstToken: LatencyWindow; interToken: LatencyWindow }
+    {
+      engine: GenerationEngine;
+      tokenizer: TextTokenizer;
+      vocabularySize: number | null;
+      timeToFirstToken: LatencyWindow;
+      interToken: LatencyWindow;
+    }
   >();
 
   function engineOf(version: GeneratableVersion, label: string) {
@@ -64,7 +70,8 @@ export function createGenerator({ pool, limits }: { pool: WorkerPool; limits: Ge
     if (!version.signature) throw new InferError('MODEL_NOT_READY', `${label} is not loaded`);
     const decoder = readDecoderSignature(version.signature);
     if (typeof decoder === 'string') throw new InferError('INVALID_ARGUMENT', `${label} cannot generate text: ${decoder}`);
-    if (!version.tokenizerFiles) throw new InferError('INVALID_ARGUMENT', `${label} cannot generate text: its folder has no tokenizer.json`);
+    if (!version.tokenizerFiles)
+      throw new InferError('INVALID_ARGUMENT', `${label} cannot generate text: its folder has no tokenizer.json`);
     const tokenizer = loadTokenizer(version.tokenizerFiles.tokenizer, version.tokenizerFiles.config);
     const configured = version.tokenizerFiles.config?.model_max_length;
     const timeToFirstToken = createLatencyWindow();
@@ -75,7 +82,8 @@ export function createGenerator({ pool, limits }: { pool: WorkerPool; limits: Ge
       tokenizer,
       runner: { run: (feeds, outputs) => pool.run(version.key, feeds, outputs ?? undefined) },
       maxStreams: version.settings.generation.maxStreams ?? limits.maxStreams,
-      maxSequenceLength: version.settings.generation.maxSequenceLength ?? (typeof configured === 'number' && configured > 0 ? configured : 2048),
+      maxSequenceLength:
+        version.settings.generation.maxSequenceLength ?? (typeof configured === 'number' && configured > 0 ? configured : 2048),
       maxBufferedEvents: limits.maxBufferedEvents,
       onTiming: (kind, ms) => (kind === 'timeToFirstToken' ? timeToFirstToken : interToken).record(ms),
     });
@@ -91,9 +99,11 @@ export function createGenerator({ pool, limits }: { pool: WorkerPool; limits: Ge
       const cap = version.settings.generation.maxTokens ?? limits.maxTokens;
       const maxTokens = request.maxTokens ?? Math.min(DEFAULT_MAX_TOKENS, cap);
       const invalid = (message: string) => new InferError('INVALID_ARGUMENT', `${label}: ${message}`);
-      if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > cap) throw invalid(`maxTokens must be from 1 to ${cap}, got ${maxTokens}`);
+      if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > cap)
+        throw invalid(`maxTokens must be from 1 to ${cap}, got ${maxTokens}`);
       const { temperature = 1, topK = 0, topP = 1, seed, stop } = request;
-      if (temperature !== null && (temperature < 0 || !Number.isFinite(temperature))) throw invalid(`temperature must be 0 or more, got ${temperature}`);
+      if (temperature !== null && (temperature < 0 || !Number.isFinite(temperature)))
+        throw invalid(`temperature must be 0 or more, got ${temperature}`);
       if (topK !== null && topK < 0) throw invalid(`topK must be 0 (all) or more, got ${topK}`);
       if (topP !== null && !(topP > 0 && topP <= 1)) throw invalid(`topP must be in (0, 1], got ${topP}`);
       const hasPrompt = typeof request.prompt === 'string';
