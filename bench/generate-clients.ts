@@ -141,8 +141,7 @@ function sseClient(url: string): StreamClient {
             response.on('data', (chunk: string) => {
               const at = performance.now();
               buffered += chunk;
-              let end: number;
-              while ((end = buffered.indexOf('\n\n')) >= 0) {
+              for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
                 const message = buffered.slice(0, end);
                 buffered = buffered.slice(end + 2);
                 const data = message

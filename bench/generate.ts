@@ -89,7 +89,7 @@ const variables = (stream: number, iteration: number): GenerateVariables => ({
 
 const startedAt = new Date();
 console.log(
-  [
+  `${[
     `infergraph generation bench, ${quick ? 'quick' : 'full'} mode (${timing.warmupMs} ms warm-up, ${rounds} x ${timing.durationMs} ms measured per row), ${startedAt.toISOString()}`,
     `machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), node ${process.version}`,
     `model: ${MODEL} (its model.json: maxBatchSize 16, instances 1, intraOpNumThreads 1); every generation maxTokens ${MAX_TOKENS}, temperature ${TEMPERATURE},`,
@@ -97,7 +97,7 @@ console.log(
     `server: a child process (node --import tsx src/main.ts), WORKERS=${WORKERS}. Clients in this process, one graphql-ws socket per stream`,
     `        (SSE: one request per generation); token events timed on arrival. raw: one worker_thread of this process, the server's`,
     `        session options, scripts/models/tiny-lm/generate.ts with the server's sampler and stream 0's prompts and seeds.`,
-  ].join('\n') + '\n',
+  ].join('\n')}\n`,
 );
 
 // Raw first, while no server is running.

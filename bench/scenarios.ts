@@ -41,8 +41,12 @@ export async function runRawScenario({
     warmupMs,
     durationMs,
     send: (index) => pool.run(input, shape, batches[index % batches.length]!),
-    onWindowStart: async () => void (meter = await startCpuMeter(null)),
-    onWindowEnd: async () => void (cpu = await meter!.stop()),
+    onWindowStart: async () => {
+      meter = await startCpuMeter(null);
+    },
+    onWindowEnd: async () => {
+      cpu = await meter!.stop();
+    },
   });
   const summary = summarize(load, rowsPerRequest);
   return {

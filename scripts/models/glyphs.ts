@@ -6,9 +6,9 @@
 import { GLYPH_BITMAPS, GLYPH_HEIGHT, GLYPH_LABELS, GLYPH_WIDTH } from './glyph-font.ts';
 import { createRandom, type Random } from './prng.ts';
 
-export const GLYPH_SIZE = 16;
+const GLYPH_SIZE = 16;
 export const GLYPH_PIXELS = GLYPH_SIZE * GLYPH_SIZE;
-export const GLYPH_CLASSES = GLYPH_LABELS.length;
+const GLYPH_CLASSES = GLYPH_LABELS.length;
 
 export interface GlyphOptions {
   count: number;
@@ -87,5 +87,5 @@ function cell(bitmap: Float32Array, u: number, v: number): number {
 }
 
 function clamp01(value: number): number {
-  return value < 0 ? 0 : value > 1 ? 1 : value;
+  return value < 0 ? 0 : Math.min(value, 1);
 }

@@ -116,8 +116,10 @@ function adamStep(params: Float32Array, slot: Slot, rate: number, step: number):
   const size = (rate * Math.sqrt(1 - BETA2 ** step)) / (1 - BETA1 ** step);
   for (let i = 0; i < params.length; i++) {
     const g = gradient[i]!;
-    const m = (mean[i] = BETA1 * mean[i]! + (1 - BETA1) * g);
-    const v = (variance[i] = BETA2 * variance[i]! + (1 - BETA2) * g * g);
+    const m = BETA1 * mean[i]! + (1 - BETA1) * g;
+    const v = BETA2 * variance[i]! + (1 - BETA2) * g * g;
+    mean[i] = m;
+    variance[i] = v;
     params[i]! -= (size * m) / (Math.sqrt(v) + EPSILON);
   }
   gradient.fill(0);

@@ -115,7 +115,7 @@ export function createBatcher({
   const waiting: (() => void)[] = [];
   const drainWaiters: (() => void)[] = [];
   const notifyIfDrained = () => {
-    if (stats.queued === 0 && stats.inFlight === 0) drainWaiters.splice(0).forEach((resolve) => resolve());
+    if (stats.queued === 0 && stats.inFlight === 0) for (const resolve of drainWaiters.splice(0)) resolve();
   };
 
   function schedule(dispatch: () => void): void {
@@ -171,7 +171,7 @@ export function createBatcher({
   async function runChunk(chunk: Pending[], dispatchedAt: number, results: Map<Pending, BatchResponse | Error>): Promise<void> {
     try {
       const answers = await runTogether(chunk, dispatchedAt);
-      chunk.forEach((request, index) => results.set(request, answers[index]!));
+      for (const [index, request] of chunk.entries()) results.set(request, answers[index]!);
     } catch (error) {
       if (chunk.length === 1) {
         results.set(chunk[0]!, toInferError(error));

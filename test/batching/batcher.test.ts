@@ -8,7 +8,9 @@ function createManualRunner() {
   const runs: { feeds: Record<string, Tensor>; finish(): void; fail(error: Error): void }[] = [];
   const listeners = new Set<() => void>();
   let busyElsewhere = false;
-  const settle = () => listeners.forEach((listener) => listener());
+  const settle = () => {
+    for (const listener of listeners) listener();
+  };
   const runner: BatchRunner = {
     run: (feeds) =>
       new Promise<RunResult>((resolve, reject) => {
@@ -133,7 +135,7 @@ describe('batcher', () => {
     await first;
     await vi.advanceTimersByTimeAsync(0);
     expect(runs.map((run) => run.feeds.x!.shape[0])).toEqual([2, 1]);
-    runs.slice().forEach((run) => run.finish());
+    for (const run of runs.slice()) run.finish();
     await Promise.all([...second, third]);
   });
 
@@ -156,7 +158,7 @@ describe('batcher', () => {
     const answers = [batcher.submit(rowsOf([[1], [1], [1]])), batcher.submit(rowsOf([[2], [2]])), batcher.submit(rowsOf([[3], [3]]))];
     await vi.advanceTimersByTimeAsync(0);
     expect(runs.map((run) => run.feeds.x!.shape[0])).toEqual([3, 4]);
-    runs.slice().forEach((run) => run.finish());
+    for (const run of runs.slice()) run.finish();
     expect((await Promise.all(answers)).map((response) => response.batchSize)).toEqual([3, 4, 4]);
   });
 
@@ -169,7 +171,7 @@ describe('batcher', () => {
       [2, 2],
       [1, 3],
     ]);
-    runs.slice().forEach((run) => run.finish());
+    for (const run of runs.slice()) run.finish();
     const responses = await Promise.all(answers);
     expect(responses.map((response) => [...(response.outputs.y!.data as Float32Array)])).toEqual([
       [1, 2],

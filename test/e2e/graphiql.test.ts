@@ -40,7 +40,7 @@ describe('GraphiQL', () => {
     await page.getByRole('button', { name: /Execute query/ }).click();
     const response = page.locator('.graphiql-response');
     await response.getByText('"ocr-direction"').first().waitFor({ timeout: 20_000 });
-    const text = await response.innerText();
+    const text = await response.textContent();
     expect(text).toContain('"glyphs"');
     expect(text).toContain('"READY"');
     expect(offline).toEqual([]);

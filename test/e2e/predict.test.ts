@@ -303,7 +303,7 @@ describe('dynamic batching', () => {
     await waitForStats(server, 'glyphs-wide', (stats) => stats.inFlight > 0);
     const results = await Promise.all(Array.from({ length: count }, (_, n) => predict(glyphRow('glyphs-wide', pixels, n))));
     expect((await blocker).timing.batchSize).toBe(4096);
-    results.forEach((result, n) => expectClose(result.outputs[0]!.data, expected.subarray(n * 10, (n + 1) * 10)));
+    for (const [n, result] of results.entries()) expectClose(result.outputs[0]!.data, expected.subarray(n * 10, (n + 1) * 10));
     expect(results.some((result) => result.timing.batchSize > 1)).toBe(true);
 
     const after = await statsOf(server, 'glyphs-wide');

@@ -139,7 +139,7 @@ describe('a sequence through predict', () => {
           ws.graphql<PredictData>(PREDICT, { input: frameCall(frames[index]!, { id, start: index === 0, end: index === count - 1 }) }),
         ),
       );
-      answers.forEach((answer, sequence) => served[sequence]!.push(probabilityOf(answer)));
+      for (const [sequence, answer] of answers.entries()) served[sequence]!.push(probabilityOf(answer));
       open.push((await figuresOf(server, 'silero-vad')).stats.sequences);
     }
     expectClose(served[0]!, expected[0]!, 1e-5);

@@ -102,7 +102,7 @@ describe('glyphs model', () => {
       pixels: new ort.Tensor('float32', samples.pixels.slice(5 * GLYPH_PIXELS, 6 * GLYPH_PIXELS), [1, GLYPH_PIXELS]),
     });
     const row = (batch.probabilities!.data as Float32Array).subarray(50, 60);
-    Array.from(single.probabilities!.data as Float32Array).forEach((value, i) => expect(value).toBeCloseTo(row[i]!, 5));
+    for (const [i, value] of (single.probabilities!.data as Float32Array).entries()) expect(value).toBeCloseTo(row[i]!, 5);
   });
 
   it('should ask the server for batches of 64 on two instances', async () => {
@@ -162,7 +162,7 @@ describe('ocr-direction model', () => {
     const labels = await readLabels('ocr-direction');
     const lines = ['20241124', '31415926'].flatMap((digits) => [textLine(digits, false), textLine(digits, true)]);
     const batch = new Float32Array(lines.length * 3 * height * width);
-    lines.forEach((line, n) => batch.set(line, n * line.length));
+    for (const [n, line] of lines.entries()) batch.set(line, n * line.length);
     const { 'softmax_0.tmp_0': output } = await session.run({ x: new ort.Tensor('float32', batch, [lines.length, 3, height, width]) });
     const data = output!.data as Float32Array;
     const predicted = lines.map((_, n) => labels[argmax(data.subarray(n * 2, n * 2 + 2))]);

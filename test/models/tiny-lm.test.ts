@@ -214,11 +214,11 @@ describe('tiny-lm decoding', () => {
     );
     const expectRowsAlike = (): void => {
       const rows = lastRows(batch.logits);
-      alone.forEach(({ logits }, r) => expect(maxDifference(rows[r]!, lastRows(logits)[0]!)).toBeLessThan(1e-4));
+      for (const [r, { logits }] of alone.entries()) expect(maxDifference(rows[r]!, lastRows(logits)[0]!)).toBeLessThan(1e-4);
     };
     expectRowsAlike();
     for (const token of tokenizer.encode(' by the river').ids) {
-      mask.forEach((row) => row.push(1));
+      for (const row of mask) row.push(1);
       batch = await step(
         prompts.map(() => [token]),
         mask,
@@ -250,7 +250,10 @@ describe('tiny-lm decoding', () => {
     const sample = (logits: Float32Array): number => {
       const weights = Array.from(logits, (logit) => Math.exp(logit));
       let u = random.next() * weights.reduce((a, b) => a + b);
-      return weights.findIndex((weight) => (u -= weight) < 0);
+      return weights.findIndex((weight) => {
+        u -= weight;
+        return u < 0;
+      });
     };
     const texts = await Promise.all(Array.from({ length: 8 }, () => complete('The ', 300, sample)));
     expect(await corpusWordShare(texts.join(' '))).toBeGreaterThanOrEqual(0.5);

@@ -420,13 +420,13 @@ describe('base64', () => {
   it('should reject text Buffer would silently skip or misread', () => {
     for (const text of ['QUJD!', 'QU JD', 'QUJD\n', 'Q', 'QUJDQ', 'QQ=', 'Q===', 'QQ==QQ==', '-_8=', '==']) {
       const message = invalidTensorMessage(() => fromBase64(text, CONTEXT));
-      expect(message).toMatch(new RegExp(`^${escape(CONTEXT)}: the data is not valid base64 \\(.+\\), expected only A-Z`));
+      expect(message).toMatch(new RegExp(`^${escapeRegExp(CONTEXT)}: the data is not valid base64 \\(.+\\), expected only A-Z`));
     }
     expect(invalidTensorMessage(() => fromBase64('QU JD', CONTEXT))).toContain('(character 2 is " ")');
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
@@ -454,7 +454,7 @@ describe('errors', () => {
     ];
     for (const [dataType, value] of wrong) {
       const message = invalidTensorMessage(() => decodeJson(dataType, [value], CONTEXT));
-      expect(message).toMatch(new RegExp(`^${escape(CONTEXT)}: element 0 is .+, expected an? ${dataType} \\(`));
+      expect(message).toMatch(new RegExp(`^${escapeRegExp(CONTEXT)}: element 0 is .+, expected an? ${dataType} \\(`));
     }
   });
 

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
-export const CORPUS_PATH = fileURLToPath(new URL('corpus.txt', import.meta.url));
+const CORPUS_PATH = fileURLToPath(new URL('corpus.txt', import.meta.url));
 
 /**
  * The corpus's paragraphs, each on one line with single spaces. Each is a document the model

@@ -116,7 +116,7 @@ export function decoderWeights(ngrams: NgramModel, shape: DecoderShape): Decoder
   const mlpInBias = zeros(M);
   const mlpOut = zeros(M, V);
   ngrams.contexts.forEach(({ tokens, correction }, unit) => {
-    tokens.forEach((token, i) => set(mlpIn, oneHot(tokens.length - 1 - i, token), unit, 2));
+    for (const [i, token] of tokens.entries()) set(mlpIn, oneHot(tokens.length - 1 - i, token), unit, 2);
     mlpInBias.data[unit] = 1 - 2 * tokens.length;
     mlpOut.data.set(correction, unit * V);
   });

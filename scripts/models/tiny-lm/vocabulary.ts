@@ -5,9 +5,9 @@
  */
 
 /** End of text, as GPT-2 spells it; also what a generation may be started from. */
-export const EOS_TOKEN = '<|endoftext|>';
+const EOS_TOKEN = '<|endoftext|>';
 /** Stands for any character outside the vocabulary. */
-export const UNK_TOKEN = '<unk>';
+const UNK_TOKEN = '<unk>';
 
 export interface Vocabulary {
   /** Token strings in id order: the two special tokens first, then the characters. */

@@ -34,7 +34,7 @@ export function readDecoderSignature({ inputs, outputs }: ModelSignature): Decod
   const output = new Map(outputs.map((spec) => [spec.name, spec]));
   if (input.get('input_ids')?.dataType !== 'INT64') return 'it has no INT64 input "input_ids"';
   const logits = output.get('logits');
-  if (!logits || logits.shape.length !== 3) return 'it has no output "logits" of shape [batch, sequence, vocabulary]';
+  if (logits?.shape.length !== 3) return 'it has no output "logits" of shape [batch, sequence, vocabulary]';
 
   const layerCount = inputs.filter((spec) => PAST.test(spec.name)).length / 2;
   const layers: CacheLayer[] = [];

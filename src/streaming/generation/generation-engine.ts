@@ -129,7 +129,7 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
   function givePast(rows: Stream[], present: ReadonlyMap<string, Tensor>, lengths: number[]): void {
     for (const [pastName, tensor] of present) {
       const pieces = unstackPresent(tensor, lengths);
-      rows.forEach((stream, row) => stream.past.set(pastName, pieces[row]!));
+      for (const [row, stream] of rows.entries()) stream.past.set(pastName, pieces[row]!);
     }
   }
 
@@ -251,12 +251,18 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
     }
     stream.lastTokenAt = now;
     stats.tokens++;
-    if (tokenizer.eosIds.includes(tokenId)) return finish(stream, 'EOS');
+    if (tokenizer.eosIds.includes(tokenId)) {
+      finish(stream, 'EOS');
+      return;
+    }
     stream.ids.push(tokenId);
     const index = stream.generated++;
     const { delta, stopped } = stream.text.push(tokenId);
     stream.channel.push({ kind: 'token', index, tokenId, text: delta });
-    if (stopped) return finish(stream, 'STOP');
+    if (stopped) {
+      finish(stream, 'STOP');
+      return;
+    }
     if (stream.generated >= stream.maxTokens || stream.ids.length >= maxSequenceLength) finish(stream, 'LENGTH');
   }
 
@@ -332,7 +338,7 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
     },
 
     async drained() {
-      while (streams.size > 0 || looping) await (looping ?? Promise.resolve());
+      while (streams.size > 0 || looping !== null) await (looping ?? Promise.resolve());
     },
 
     async close() {

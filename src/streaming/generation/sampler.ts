@@ -65,7 +65,7 @@ export function argmax(logits: Float32Array): number {
 }
 
 /** A small, fast, seedable PRNG (Mulberry32): floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
+function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
