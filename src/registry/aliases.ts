@@ -10,7 +10,7 @@ export function aliasTargetOf(config: AliasConfig): AliasTarget {
   return Object.entries(config).map(([version, weight]) => ({ version: Number(version), weight }));
 }
 
-export function aliasConfigOf(target: AliasTarget): AliasConfig {
+function aliasConfigOf(target: AliasTarget): AliasConfig {
   const [only] = target;
   if (target.length === 1 && only) return only.version;
   return Object.fromEntries(target.map(({ version, weight }) => [String(version), weight]));
