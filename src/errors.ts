@@ -1,47 +1,27 @@
 /**
- * The one error vocabulary of infergraph. Every failure a client can see carries one of
- * these codes as `extensions.code`; everything else is INTERNAL and its details stay in
- * the server's log.
+ * The one error vocabulary of infergraph: the codes a client sees as `extensions.code`, the
+ * error class that carries one, and the function that turns anything thrown into it.
+ */
+
+/**
+ * Every code a client can see, with when it is used and what the client should do. Anything
+ * not listed here reaches a client as INTERNAL, its details only in the server's log.
  */
 export const ERROR_CODES = {
-  MODEL_NOT_FOUND: 'MODEL_NOT_FOUND',
-  MODEL_NOT_READY: 'MODEL_NOT_READY',
-  INVALID_TENSOR: 'INVALID_TENSOR',
-  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
-  OVERLOADED: 'OVERLOADED',
-  DEADLINE_EXCEEDED: 'DEADLINE_EXCEEDED',
-  UNAUTHENTICATED: 'UNAUTHENTICATED',
-  FORBIDDEN: 'FORBIDDEN',
-  INTERNAL: 'INTERNAL',
+  MODEL_NOT_FOUND: 'No model, version or alias of that name. Check the name against Query.models; retrying will not help.',
+  MODEL_NOT_READY:
+    'The model exists but the version that would serve is not READY (loading, unloading, failed or unloaded); the message says which and why. Retry after it loads.',
+  INVALID_TENSOR:
+    'A tensor does not fit the model: unknown name, data type, shape, element count or encoding; the message names the tensor, what was expected and what came. Fix the request.',
+  INVALID_ARGUMENT: 'An argument other than a tensor is wrong (a malformed operation, an unknown alias, a bad limit). Fix the request.',
+  OVERLOADED: "The model's queue or stream limit is full. Retry later, with backoff.",
+  DEADLINE_EXCEEDED: "The request's timeoutMs passed before it was answered. Retry with a longer deadline or when the server is less busy.",
+  UNAUTHENTICATED: 'No credential, or one that is not valid. Send a valid credential.',
+  FORBIDDEN: 'The credential is valid but may not do this. Use a credential with the scope it needs.',
+  INTERNAL: "A fault of the server itself, not of the request. The server's log has the details; report it.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
-
-/** The HTTP status a request failing only with this code is answered with. */
-export const HTTP_STATUS: Record<ErrorCode, number> = {
-  MODEL_NOT_FOUND: 404,
-  MODEL_NOT_READY: 503,
-  INVALID_TENSOR: 400,
-  INVALID_ARGUMENT: 400,
-  OVERLOADED: 429,
-  DEADLINE_EXCEEDED: 504,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  INTERNAL: 500,
-};
-
-/** The WebSocket close code for a connection that must end with this code. */
-export const WS_CLOSE_CODE: Record<ErrorCode, number> = {
-  MODEL_NOT_FOUND: 4404,
-  MODEL_NOT_READY: 4503,
-  INVALID_TENSOR: 4400,
-  INVALID_ARGUMENT: 4400,
-  OVERLOADED: 4429,
-  DEADLINE_EXCEEDED: 4504,
-  UNAUTHENTICATED: 4401,
-  FORBIDDEN: 4403,
-  INTERNAL: 1011,
-};
 
 export interface InferErrorOptions {
   cause?: unknown;
@@ -62,10 +42,6 @@ export class InferError extends Error {
   }
 }
 
-export function isInferError(error: unknown): error is InferError {
-  return error instanceof InferError;
-}
-
 /**
  * Turns anything thrown into an InferError at a boundary. An unknown error becomes
  * INTERNAL with a generic message; the original is kept as `cause` for the log only.
@@ -75,18 +51,33 @@ export function toInferError(error: unknown): InferError {
   return new InferError('INTERNAL', 'internal server error', { cause: error });
 }
 
-/** The plain data an InferError becomes when it crosses a thread boundary. */
+/** An error for the server's log: every stack down the cause chain. Never for a client. */
+export function describeError(error: unknown): string {
+  const text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  return error instanceof Error && error.cause !== undefined ? `${text}\ncaused by: ${describeError(error.cause)}` : text;
+}
+
+/** The plain data an error becomes when it crosses a thread boundary. */
 export interface SerializedError {
   code: ErrorCode;
   message: string;
   details?: Record<string, unknown>;
+  /** The stack on the thread that threw, for the log. */
+  stack?: string;
 }
 
 export function serializeError(error: unknown): SerializedError {
-  if (error instanceof InferError) return { code: error.code, message: error.message, details: error.details };
-  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+  const stack = error instanceof Error ? describeError(error) : undefined;
+  const base = error instanceof InferError ? { code: error.code, message: error.message, details: error.details } : undefined;
+  return {
+    ...(base ?? { code: 'INTERNAL' as const, message: error instanceof Error ? error.message : String(error) }),
+    ...(stack ? { stack } : {}),
+  };
 }
 
-export function deserializeError({ code, message, details }: SerializedError): InferError {
-  return new InferError(code, message, details === undefined ? {} : { details });
+export function deserializeError({ code, message, details, stack }: SerializedError): InferError {
+  const error = new InferError(code, message, details === undefined ? {} : { details });
+  // The stack that matters is the worker's; keep it beside this thread's own.
+  if (stack !== undefined) error.stack = `${error.stack}\non the worker thread: ${stack}`;
+  return error;
 }

@@ -1,5 +1,6 @@
 /** The command line: the only place that touches the process (arguments, signals, exit). */
-import { loadConfig, USAGE } from './config.ts';
+import { type Config, loadConfig, USAGE } from './config.ts';
+import { describeError } from './errors.ts';
 import { createJsonLogger } from './observability/logger.ts';
 import { createApp } from './server/create-app.ts';
 
@@ -10,7 +11,7 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.exit(0);
 }
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (error) {
@@ -31,7 +32,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     app.dispose().then(
       () => process.exit(0),
       (error: unknown) => {
-        logger.error('unclean shutdown', { error: String(error) });
+        logger.error('unclean shutdown', { error: describeError(error) });
         process.exit(1);
       },
     );

@@ -5,6 +5,7 @@ import { createYoga } from 'graphql-yoga';
 import type { WebSocket } from 'ws';
 import { createPredictor, type Predictor } from '../batching/predictor.ts';
 import type { Config } from '../config.ts';
+import { describeError } from '../errors.ts';
 import type { GraphQLContext, ServerEvents } from '../graphql/context.ts';
 import { createSchema } from '../graphql/schema.ts';
 import { readHealth, workOf } from '../graphql/types/health.ts';
@@ -19,7 +20,7 @@ import { attachGraphQLWs } from './graphql-ws.ts';
 import { useHealthEndpoints } from './health-plugin.ts';
 import { createMaskError } from './mask-error.ts';
 
-export const GRAPHQL_PATH = '/graphql';
+const GRAPHQL_PATH = '/graphql';
 
 /** What GraphiQL opens with: the catalog, the first thing a new user wants to see. */
 const GRAPHIQL_QUERY = `# The models this server serves. Try predict next: see the README.
@@ -90,7 +91,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
     bus.publish('model-events', event);
   });
   const loaded = registry.start().catch((error: unknown) => {
-    logger.error('cannot read the model repository', { root: config.modelRepository, error: String(error) });
+    logger.error('cannot read the model repository', { root: config.modelRepository, error: describeError(error) });
   });
   const watcher = config.watch
     ? watchRepository({
@@ -100,7 +101,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
           logger.info('model repository changed', { models: [...names] });
           void loaded
             .then(() => registry.refresh(names))
-            .catch((error: unknown) => logger.error('cannot pick up a repository change', { error: String(error) }));
+            .catch((error: unknown) => logger.error('cannot pick up a repository change', { error: describeError(error) }));
         },
       })
     : null;

@@ -1,7 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
-import { HTTP_STATUS, InferError } from '../errors.ts';
+import { describeError, InferError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
+import { HTTP_STATUS } from './http-status.ts';
 
 /**
  * Yoga's error mask, made to speak infergraph's vocabulary: an InferError keeps its message
@@ -28,7 +29,7 @@ export function createMaskError(logger: Logger) {
         extensions: { ...error.extensions, code: 'INVALID_ARGUMENT', http: { status: HTTP_STATUS.INVALID_ARGUMENT } },
       });
     }
-    logger.error('internal error', { error: describe(original), path: error instanceof GraphQLError ? error.path : undefined });
+    logger.error('internal error', { error: describeError(original), path: error instanceof GraphQLError ? error.path : undefined });
     const masked = yogaMaskError(error, message, false) as GraphQLError;
     return new GraphQLError('internal server error', {
       nodes: masked.nodes ?? null,
@@ -36,9 +37,4 @@ export function createMaskError(logger: Logger) {
       extensions: { code: 'INTERNAL', http: { status: HTTP_STATUS.INTERNAL } },
     });
   };
-}
-
-function describe(error: unknown): string {
-  if (error instanceof InferError && error.cause) return `${error.message}: ${describe(error.cause)}`;
-  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
