@@ -15,7 +15,8 @@ beforeAll(async () => {
   repository = await createTempRepository();
   await repository.copyExample('ocr-direction');
   [server, ocrReference] = await Promise.all([
-    startServer({ modelRepository: repository.root }),
+    // One worker and one request per run: the burst keeps the worker busy for many runs after the first starts.
+    startServer({ modelRepository: repository.root, workers: 1, batching: { maxBatchSize: 1 } }),
     createReferenceSession(join(EXAMPLE_MODELS, 'ocr-direction', '1', 'model.onnx')),
   ]);
 });
@@ -42,15 +43,19 @@ describe('the event loop while workers are busy', () => {
     });
 
     await waitForStats(server, 'ocr-direction', (stats) => stats.inFlight > 0);
+    // All at once: the question is whether the server answers while its worker is busy, not how many round trips fit.
     const answeredWhileBusy: boolean[] = [];
-    for (let check = 0; check < 5; check++) {
+    const probes = Array.from({ length: 5 }, async () => {
       const response = await fetch(`${server.origin}/health/live`);
+      answeredWhileBusy.push(!burstSettled);
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ live: true });
+    });
+    const query = server.graphql<{ health: { ready: boolean } }>('{ health { ready } }').then((response) => {
       answeredWhileBusy.push(!burstSettled);
-    }
-    const { data } = await server.graphql<{ health: { ready: boolean } }>('{ health { ready } }');
-    answeredWhileBusy.push(!burstSettled);
+      return response;
+    });
+    const [{ data }] = await Promise.all([query, ...probes]);
     expect(data!.health.ready).toBe(true);
     expect(answeredWhileBusy).toEqual([true, true, true, true, true, true]);
 
