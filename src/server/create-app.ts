@@ -8,7 +8,7 @@ import type { Config } from '../config.ts';
 import { describeError } from '../errors.ts';
 import type { GraphQLContext, ServerEvents } from '../graphql/context.ts';
 import { createSchema } from '../graphql/schema.ts';
-import { readHealth, workOf } from '../graphql/types/health.ts';
+import { isBusy, readHealth } from '../health/read-health.ts';
 import { createJsonLogger, type Logger } from '../observability/logger.ts';
 import { createModelRegistry, type ModelRegistry } from '../registry/model-registry.ts';
 import { watchRepository } from '../repository/watch-repository.ts';
@@ -17,7 +17,7 @@ import { createEventBus } from '../streaming/event-bus.ts';
 import { createGenerator } from '../streaming/generation/generator.ts';
 import { clientSignalOf } from './client-signal.ts';
 import { attachGraphQLWs } from './graphql-ws.ts';
-import { useHealthEndpoints } from './health-plugin.ts';
+import { answerHealthProbe, LIVE_PATH } from './health-endpoints.ts';
 import { createMaskError } from './mask-error.ts';
 
 const GRAPHQL_PATH = '/graphql';
@@ -73,10 +73,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
     drain: async (key) => {
       await Promise.all([predictor.release(key), generator.release(key)]);
     },
-    isBusy: (key) => {
-      const { queued, inFlight, streams } = workOf(key, { predictor, generator });
-      return queued + inFlight + streams > 0;
-    },
+    isBusy: (key) => isBusy(key, { predictor, generator }),
     lazy: config.lazyLoad,
     memoryBudget: config.memoryBudget,
     ...(random ? { random } : {}),
@@ -116,10 +113,15 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
     logging: false,
     maskedErrors: { maskError: createMaskError(logger) },
     context: (initial) => ({ ...context, clientSignal: clientSignalOf(initial) }),
-    plugins: [useHealthEndpoints(() => readHealth(context))],
+    // The probes are answered before yoga (health-endpoints.ts). yoga's own check cannot be turned
+    // off and answers any URL ending in its endpoint with an empty 200, '/health' by default;
+    // pointing it at the liveness path stops it answering a path we do not serve.
+    healthCheckEndpoint: LIVE_PATH,
   });
 
-  const server = createServer(yoga);
+  const server = createServer((request, response) => {
+    if (!answerHealthProbe(request, response, () => readHealth(context))) void yoga(request, response);
+  });
   const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH);
 
   const app: App = {

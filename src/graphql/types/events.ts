@@ -1,10 +1,11 @@
 import type { EnumRef } from '@pothos/core';
+import { readHealth } from '../../health/read-health.ts';
 import type { ModelEvent } from '../../registry/model-events.ts';
 import type { ModelState } from '../../registry/model-version.ts';
 import { withTicks } from '../../streaming/with-ticks.ts';
 import type { Builder, SchemaTypes } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
-import { type HealthRefs, readHealth } from './health.ts';
+import type { HealthRefs } from './health.ts';
 
 const MIN_INTERVAL_MS = 100;
 
