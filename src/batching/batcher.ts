@@ -55,8 +55,11 @@ export interface BatchRequest {
   outputs: string[] | null;
   /** Rows along the batch dim (1 for a model without one). */
   rows: number;
-  /** `performance.now()` after which the request is dropped unrun, or null for none. */
-  deadline: number | null;
+  /**
+   * Abandons the request: a queued one is dropped unrun, a running one is answered at once (its
+   * run goes on for the others in it). A `TimeoutError` reason, as `AbortSignal.timeout` gives,
+   * means its deadline passed; any other, that its client went away.
+   */
   signal?: AbortSignal;
 }
 
@@ -239,7 +242,7 @@ export function createBatcher({
       stats.queued++;
       const pending: Pending = { ...request, enqueuedAt: performance.now(), abandoned: null, dispatched: false };
       try {
-        return await withDeadline(pending, loader.load(pending));
+        return await abandonable(pending, loader.load(pending));
       } catch (error) {
         stats.failures++;
         throw error;
@@ -255,44 +258,26 @@ export function createBatcher({
     },
   };
 
-  function withDeadline(pending: Pending, answer: Promise<BatchResponse>): Promise<BatchResponse> {
-    const { deadline, signal } = pending;
-    if (deadline === null && !signal) return answer;
+  /** The answer, or the reason the request was abandoned if its signal aborts first. */
+  function abandonable(pending: Pending, answer: Promise<BatchResponse>): Promise<BatchResponse> {
+    const { signal } = pending;
+    if (!signal) return answer;
     return new Promise((resolve, reject) => {
-      const abandon = (error: InferError) => {
+      const onAbort = () => {
+        const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
+        const where = pending.dispatched ? 'while it ran' : 'while it was queued';
+        const error = new InferError(
+          'DEADLINE_EXCEEDED',
+          timedOut ? `${label}: the request's deadline passed ${where}` : `${label}: the request was cancelled by the client`,
+        );
         // A queued request leaves the queue now, so it holds no place under maxQueueSize.
         if (!pending.dispatched) stats.queued--;
         pending.abandoned = error;
         notifyIfDrained();
-        cleanup();
         reject(error);
       };
-      const timer =
-        deadline === null
-          ? undefined
-          : setTimeout(
-              () => {
-                const where = pending.dispatched ? 'while it ran' : 'while it was queued';
-                abandon(new InferError('DEADLINE_EXCEEDED', `${label}: the request's deadline passed ${where}`));
-              },
-              Math.max(0, deadline - performance.now()),
-            );
-      const onAbort = () => abandon(new InferError('DEADLINE_EXCEEDED', `${label}: the request was cancelled by the client`));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const cleanup = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      answer.then(
-        (response) => {
-          cleanup();
-          resolve(response);
-        },
-        (error: unknown) => {
-          cleanup();
-          reject(error);
-        },
-      );
+      signal.addEventListener('abort', onAbort, { once: true });
+      answer.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });
   }
 }

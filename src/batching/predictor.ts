@@ -146,14 +146,15 @@ export function createPredictor({ pool, maxTensorBytes }: PredictorOptions): Pre
         throw new InferError('DEADLINE_EXCEEDED', `${label}: timeoutMs must be positive, got ${timeoutMs}`);
       }
       const served: ServedVersion = { label, signature, ...version.settings };
+      const deadline = timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined;
+      const abandon = signal && deadline ? AbortSignal.any([signal, deadline]) : (signal ?? deadline);
       const requested = checkOutputs(served, outputs);
       const submit = (decodedInputs: Record<string, Tensor>, rows: number, fetch: string[] | null): Promise<BatchResponse> =>
         batcherOf(version, label).submit({
           inputs: decodedInputs,
           rows,
           outputs: fetch,
-          deadline: timeoutMs ? started + timeoutMs : null,
-          ...(signal ? { signal } : {}),
+          ...(abandon ? { signal: abandon } : {}),
         });
       const answer = ({ outputs: tensors, queueMs, computeMs, batchSize }: BatchResponse): PredictResponse => ({
         outputs: tensors,

@@ -56,7 +56,6 @@ function rowsOf(values: number[][]): BatchRequest {
     inputs: { x: { dataType: 'FP32', shape: [values.length, width], data: Float32Array.from(values.flat()) } },
     outputs: null,
     rows: values.length,
-    deadline: null,
   };
 }
 
@@ -202,7 +201,7 @@ describe('batcher', () => {
     const batcher = createBatcher({ ...options, runner });
     const running = batcher.submit(rowsOf([[0]]));
     await vi.advanceTimersByTimeAsync(0);
-    const expiring = batcher.submit({ ...rowsOf([[7]]), deadline: performance.now() + 10 });
+    const expiring = batcher.submit({ ...rowsOf([[7]]), signal: timeoutOnFakeClock(10) });
     const patient = batcher.submit(rowsOf([[8]]));
     const expired = expect(expiring).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED', message: expect.stringContaining('queued') });
     await vi.advanceTimersByTimeAsync(10);
@@ -221,7 +220,7 @@ describe('batcher', () => {
     const batcher = createBatcher({ ...options, maxQueueSize: 1, runner });
     const running = batcher.submit(rowsOf([[0]]));
     await vi.advanceTimersByTimeAsync(0);
-    const expiring = batcher.submit({ ...rowsOf([[1]]), deadline: performance.now() + 10 }).catch((error: { code: string }) => error.code);
+    const expiring = batcher.submit({ ...rowsOf([[1]]), signal: timeoutOnFakeClock(10) }).catch((error: { code: string }) => error.code);
     await expect(batcher.submit(rowsOf([[2]]))).rejects.toMatchObject({ code: 'OVERLOADED' });
     await vi.advanceTimersByTimeAsync(10);
     expect(await expiring).toBe('DEADLINE_EXCEEDED');
@@ -286,3 +285,10 @@ describe('batcher', () => {
     expect(drained).toBe(true);
   });
 });
+
+/** What AbortSignal.timeout gives, on the fake clock (which AbortSignal.timeout's own timer ignores). */
+function timeoutOnFakeClock(ms: number): AbortSignal {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);
+  return controller.signal;
+}
