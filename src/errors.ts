@@ -23,6 +23,11 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** How messages name a model version: `model "resnet" v2`. */
+export function versionLabel({ model, version }: { model: string; version: number }): string {
+  return `model "${model}" v${version}`;
+}
+
 export interface InferErrorOptions {
   cause?: unknown;
   /** Extra fields for `extensions`, e.g. `{ model, tensor }`. Must be safe to show a client. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InferError } from '../errors.ts';
+import { InferError, versionLabel } from '../errors.ts';
 import type { SequenceConfig } from '../repository/model-config.ts';
 import { formatShape, type Tensor } from '../runtime/tensor.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
@@ -139,7 +139,7 @@ export function createPredictor({ pool, maxTensorBytes }: PredictorOptions): Pre
   return {
     async predict(version, { inputs, outputs, timeoutMs, signal, sequence }) {
       const started = performance.now();
-      const label = `model "${version.model}" v${version.version}`;
+      const label = versionLabel(version);
       const { signature } = version;
       if (!signature) throw new InferError('MODEL_NOT_READY', `${label} is not loaded`);
       if (timeoutMs !== undefined && timeoutMs !== null && timeoutMs <= 0) {
@@ -195,7 +195,7 @@ export function createPredictor({ pool, maxTensorBytes }: PredictorOptions): Pre
     },
 
     async *predictFrames(version, { inputs, frame, outputs, signal }) {
-      const label = `model "${version.model}" v${version.version}`;
+      const label = versionLabel(version);
       const { signature, settings } = version;
       if (!signature) throw new InferError('MODEL_NOT_READY', `${label} is not loaded`);
       if (!settings.sequence) throw new InferError('INVALID_ARGUMENT', `${label} keeps no state between calls, so it cannot stream frames`);

@@ -1,4 +1,4 @@
-import { InferError } from '../../errors.ts';
+import { InferError, versionLabel } from '../../errors.ts';
 import { createLatencyWindow, type LatencyWindow } from '../../observability/latency-window.ts';
 import type { ModelSignature } from '../../runtime/tensor-spec.ts';
 import type { WorkerPool } from '../../runtime/worker-pool.ts';
@@ -94,7 +94,7 @@ export function createGenerator({ pool, limits }: { pool: WorkerPool; limits: Ge
 
   return {
     generate(version, request) {
-      const label = `model "${version.model}" v${version.version}`;
+      const label = versionLabel(version);
       const entry = engineOf(version, label);
       const cap = version.settings.generation.maxTokens ?? limits.maxTokens;
       const maxTokens = request.maxTokens ?? Math.min(DEFAULT_MAX_TOKENS, cap);
