@@ -101,3 +101,13 @@ export function elementCount(shape: readonly number[]): number {
 export function formatShape(shape: readonly (number | string)[]): string {
   return `[${shape.join(',')}]`;
 }
+
+/**
+ * The elements in an array that covers its whole buffer: the same array when it does, else a copy.
+ * Only such a buffer can cross to another thread by transfer without sending (or taking from its
+ * owner) bytes it does not cover, like the rest of Node's Buffer pool.
+ */
+export function withOwnBuffer<T extends TypedElements>(data: T): T {
+  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return data;
+  return data.slice() as T;
+}

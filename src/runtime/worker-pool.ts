@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { deserializeError, InferError } from '../errors.ts';
-import type { Tensor } from './tensor.ts';
+import { type Tensor, withOwnBuffer } from './tensor.ts';
 import type { ModelSignature } from './tensor-spec.ts';
 import type { RunResult, SessionOptions, WorkerRequest, WorkerResponse, WorkerResults } from './worker-protocol.ts';
 
@@ -144,9 +144,7 @@ export function createWorkerPool({ size = availableParallelism() }: WorkerPoolOp
           sent[name] = tensor;
           continue;
         }
-        // A view into a larger buffer (Node's Buffer pool, say) is cut out first: postMessage
-        // would otherwise clone the whole buffer, and transferring it would take it from its owner.
-        const owning = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+        const owning = withOwnBuffer(data);
         transfer.push(owning.buffer as ArrayBuffer);
         sent[name] = { ...tensor, data: owning as typeof data };
       }

@@ -8,7 +8,7 @@ import ort from 'onnxruntime-node';
 import { InferError, serializeError } from '../errors.ts';
 import { halfBitsOf } from './fp16.ts';
 import { readSignature } from './signature.ts';
-import { dataTypeFromOrt, ORT_TYPE, type Tensor, type TensorElements } from './tensor.ts';
+import { dataTypeFromOrt, ORT_TYPE, type Tensor, type TensorElements, withOwnBuffer } from './tensor.ts';
 import type { RunResult, WorkerRequest, WorkerResponse, WorkerResults } from './worker-protocol.ts';
 
 if (!parentPort) throw new Error('worker.ts runs only as a worker thread');
@@ -97,14 +97,7 @@ function fromOrt(value: ort.Tensor): Tensor {
   const dataType = dataTypeFromOrt(value.type);
   if (dataType === undefined) throw new InferError('INTERNAL', `output of element type ${value.type} cannot be served`);
   const data = dataType === 'FP16' ? halfBitsOf(value.data as ArrayBufferView) : (value.data as TensorElements);
-  return { dataType, shape: [...value.dims], data: ownBuffer(data) };
-}
-
-/** A typed array that owns its whole buffer, so the buffer can be transferred without sending bytes it does not cover. */
-function ownBuffer(data: TensorElements): TensorElements {
-  if (Array.isArray(data)) return data;
-  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return data;
-  return data.slice() as TensorElements;
+  return { dataType, shape: [...value.dims], data: Array.isArray(data) ? data : withOwnBuffer(data) };
 }
 
 /** onnxruntime-node names a tensor type it cannot bind only by its ONNX number; 16 is bfloat16. */
