@@ -1,3 +1,4 @@
+/** Joining tensors along an axis and cutting them apart again: how requests share one run. */
 import { allocate } from '../runtime/codec.ts';
 import { elementCount, type Tensor, type TensorElements } from '../runtime/tensor.ts';
 
@@ -14,13 +15,7 @@ export function concatAlong(tensors: readonly Tensor[], axis = 0): Tensor {
   for (let block = 0; block < outer; block++) {
     for (const tensor of tensors) {
       const size = tensor.shape[axis]! * inner;
-      const from = block * size;
-      if (Array.isArray(data)) {
-        const source = tensor.data as string[];
-        for (let index = 0; index < size; index++) data[offset + index] = source[from + index]!;
-      } else {
-        (data as Uint8Array).set((tensor.data as Uint8Array).subarray(from, from + size), offset);
-      }
+      copyElements(tensor.data, block * size, data, offset, size);
       offset += size;
     }
   }
@@ -37,17 +32,18 @@ export function splitAlong(tensor: Tensor, sizes: readonly number[], axis = 0): 
     const shape = tensor.shape.map((dim, index) => (index === axis ? size : dim));
     const data = allocate(tensor.dataType, elementCount(shape));
     const count = size * inner;
-    for (let block = 0; block < outer; block++) {
-      const from = (block * total + start) * inner;
-      const to = block * count;
-      if (Array.isArray(data)) {
-        const source = tensor.data as string[];
-        for (let index = 0; index < count; index++) data[to + index] = source[from + index]!;
-      } else {
-        (data as Uint8Array).set((tensor.data as Uint8Array).subarray(from, from + count), to);
-      }
-    }
+    for (let block = 0; block < outer; block++) copyElements(tensor.data, (block * total + start) * inner, data, block * count, count);
     start += size;
-    return { dataType: tensor.dataType, shape, data: data as TensorElements };
+    return { dataType: tensor.dataType, shape, data };
   });
+}
+
+/** Copies `count` elements of one data type: typed arrays as one block, strings one by one. */
+function copyElements(source: TensorElements, from: number, target: TensorElements, to: number, count: number): void {
+  if (Array.isArray(target)) {
+    const strings = source as string[];
+    for (let index = 0; index < count; index++) target[to + index] = strings[from + index]!;
+  } else {
+    (target as Uint8Array).set((source as Uint8Array).subarray(from, from + count), to);
+  }
 }

@@ -1,6 +1,7 @@
+/** Cutting a long input into the fixed-size frames a streaming model takes. */
 import { allocate } from '../runtime/codec.ts';
 import { elementCount, type Tensor } from '../runtime/tensor.ts';
-import { splitAlong } from './concat.ts';
+import { concatAlong, splitAlong } from './concat.ts';
 
 /**
  * Cuts a tensor along `axis` into frames of `size`; the last frame is filled up with zeros,
@@ -9,18 +10,13 @@ import { splitAlong } from './concat.ts';
 export function cutFrames(tensor: Tensor, axis: number, size: number): Tensor[] {
   const length = tensor.shape[axis]!;
   const count = Math.max(1, Math.ceil(length / size));
-  const padded = count * size === length ? tensor : padAlong(tensor, axis, count * size);
+  const missing = count * size - length;
+  const padded = missing === 0 ? tensor : concatAlong([tensor, zerosLike(tensor, axis, missing)], axis);
   return splitAlong(padded, new Array<number>(count).fill(size), axis);
 }
 
-function padAlong(tensor: Tensor, axis: number, length: number): Tensor {
-  const shape = tensor.shape.map((dim, index) => (index === axis ? length : dim));
-  const outer = elementCount(tensor.shape.slice(0, axis));
-  const inner = elementCount(tensor.shape.slice(axis + 1));
-  const have = tensor.shape[axis]! * inner;
-  const data = allocate(tensor.dataType, elementCount(shape)) as Float32Array;
-  for (let block = 0; block < outer; block++) {
-    data.set((tensor.data as Float32Array).subarray(block * have, (block + 1) * have), block * length * inner);
-  }
-  return { dataType: tensor.dataType, shape, data };
+/** Zeros of the tensor's type and shape, but `length` long along `axis`. */
+function zerosLike({ dataType, shape }: Tensor, axis: number, length: number): Tensor {
+  const zeros = shape.map((dim, index) => (index === axis ? length : dim));
+  return { dataType, shape: zeros, data: allocate(dataType, elementCount(zeros)) };
 }
