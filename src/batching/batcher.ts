@@ -15,10 +15,11 @@
  */
 import DataLoader from 'dataloader';
 import { InferError, toInferError } from '../errors.ts';
+import { type BatchAxes, batchAxisOf } from '../runtime/batch-axes.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import type { RunResult } from '../runtime/worker-protocol.ts';
 import { concatAlong, splitAlong } from './concat.ts';
-import { type BatchAxes, groupByShape } from './shape-groups.ts';
+import { groupByShape } from './shape-groups.ts';
 
 /** Where batches run: the worker pool, bound to one model version. */
 export interface BatchRunner {
@@ -113,7 +114,6 @@ export function createBatcher({
   batchAxes = {},
 }: BatcherOptions): Batcher {
   const stats = emptyStats();
-  const axisOf = (name: string): number | null => (name in batchAxes ? batchAxes[name]! : 0);
   let ownRuns = 0;
   const waiting: (() => void)[] = [];
   const drainWaiters: (() => void)[] = [];
@@ -194,7 +194,7 @@ export function createBatcher({
         ? first.inputs
         : Object.fromEntries(
             Object.entries(first.inputs).map(([name, tensor]) => {
-              const axis = axisOf(name);
+              const axis = batchAxisOf(batchAxes, name);
               return [
                 name,
                 axis === null
@@ -218,7 +218,7 @@ export function createBatcher({
     stats.computeMsTotal += result.computeMs;
     const split = Object.entries(result.outputs).map(([name, tensor]) => {
       if (chunk.length === 1) return [name, [tensor]] as const;
-      const axis = axisOf(name);
+      const axis = batchAxisOf(batchAxes, name);
       if (axis === null) return [name, chunk.map(() => tensor)] as const;
       if (tensor.shape[axis] !== batchSize) {
         throw new InferError('INTERNAL', `output "${name}" of ${label} has ${tensor.shape[axis]} rows for a batch of ${batchSize}`);

@@ -1,4 +1,5 @@
 import { InferError } from '../errors.ts';
+import { type BatchAxes, batchAxisOf } from '../runtime/batch-axes.ts';
 import { decodeBytes, decodeJson, fromBase64 } from '../runtime/codec.ts';
 import { BYTES_PER_ELEMENT, type DataType, elementCount, formatShape, type Tensor } from '../runtime/tensor.ts';
 import type { ModelSignature, TensorSpec } from '../runtime/tensor-spec.ts';
@@ -20,7 +21,7 @@ export interface ServedVersion {
   label: string;
   signature: ModelSignature;
   /** Per input and output, the dim that is its batch dim (null for none); null when requests run one at a time. */
-  batchAxes: Record<string, number | null> | null;
+  batchAxes: BatchAxes | null;
   maxBatchSize: number;
 }
 
@@ -134,9 +135,9 @@ function decodeInput(context: string, spec: TensorSpec, input: TensorInput, maxT
 
 function batchRows({ label, batchAxes, maxBatchSize }: ServedVersion, inputs: Record<string, Tensor>): number {
   if (batchAxes === null) return 1;
-  const batched = Object.entries(inputs).filter(([name]) => batchAxes[name] !== null && batchAxes[name] !== undefined);
+  const batched = Object.entries(inputs).filter(([name]) => batchAxisOf(batchAxes, name) !== null);
   if (batched.length === 0) return 1;
-  const rowsOf = ([name, tensor]: [string, Tensor]) => tensor.shape[batchAxes[name]!]!;
+  const rowsOf = ([name, tensor]: [string, Tensor]) => tensor.shape[batchAxisOf(batchAxes, name)!]!;
   const rows = new Set(batched.map(rowsOf));
   if (rows.size > 1) {
     const sizes = batched.map((entry) => `"${entry[0]}" ${rowsOf(entry)}`).join(', ');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InferError, versionLabel } from '../errors.ts';
 import type { SequenceConfig } from '../repository/model-config.ts';
+import type { BatchAxes } from '../runtime/batch-axes.ts';
 import { formatShape, type Tensor } from '../runtime/tensor.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
@@ -16,7 +17,7 @@ export interface ServableVersion {
   version: number;
   signature: ModelSignature | null;
   settings: {
-    batchAxes: Record<string, number | null> | null;
+    batchAxes: BatchAxes | null;
     maxBatchSize: number;
     maxQueueDelayMs: number;
     maxQueueSize: number;

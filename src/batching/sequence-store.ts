@@ -1,4 +1,5 @@
 import { InferError } from '../errors.ts';
+import type { BatchAxes } from '../runtime/batch-axes.ts';
 import { allocate } from '../runtime/codec.ts';
 import { elementCount, type Tensor } from '../runtime/tensor.ts';
 import type { TensorSpec } from '../runtime/tensor-spec.ts';
@@ -16,7 +17,7 @@ export interface SequenceStoreOptions {
   label: string;
   /** The state inputs, in the model's spec, with their batch dims. */
   stateInputs: readonly TensorSpec[];
-  batchAxes: Readonly<Record<string, number | null>>;
+  batchAxes: BatchAxes;
   /** A sequence not called for this long is forgotten. */
   idleTimeoutMs: number;
   /** Sequences held at once; past it a start gets OVERLOADED. */

@@ -1,3 +1,4 @@
+import { type BatchAxes, batchAxisOf } from '../runtime/batch-axes.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 
 export interface Batchable {
@@ -5,9 +6,6 @@ export interface Batchable {
   /** The outputs asked for, or null for all of them. */
   outputs: string[] | null;
 }
-
-/** Per tensor name, its batch dim, or null for a tensor without one; a name not listed has it first. */
-export type BatchAxes = Readonly<Record<string, number | null>>;
 
 /** Inputs without a batch dim share a run only when equal; past this size they are not compared. */
 const COMPARABLE_ELEMENTS = 64;
@@ -34,7 +32,7 @@ function shapeKey({ inputs, outputs }: Batchable, batchAxes: BatchAxes, nextUniq
     .sort()
     .map((name) => {
       const { dataType, shape, data } = inputs[name]!;
-      const axis = name in batchAxes ? batchAxes[name]! : 0;
+      const axis = batchAxisOf(batchAxes, name);
       if (axis !== null) return `${name}:${dataType}:${shape.map((dim, index) => (index === axis ? '*' : dim)).join('x')}`;
       const value = data.length <= COMPARABLE_ELEMENTS ? Array.from(data as ArrayLike<unknown>, String).join(',') : `#${nextUnique()}`;
       return `${name}:${dataType}:${shape.join('x')}=${value}`;
