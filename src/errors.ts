@@ -10,9 +10,11 @@
 export const ERROR_CODES = {
   MODEL_NOT_FOUND: 'No model, version or alias of that name. Check the name against Query.models; retrying will not help.',
   MODEL_NOT_READY:
-    'The model exists but the version that would serve is not READY (loading, unloading, failed or unloaded); the message says which and why. Retry after it loads.',
+    'The model exists but the version that would serve is not READY (loading, unloading, failed or ' +
+    'unloaded); the message says which and why. Retry after it loads.',
   INVALID_TENSOR:
-    'A tensor does not fit the model: unknown name, data type, shape, element count or encoding; the message names the tensor, what was expected and what came. Fix the request.',
+    'A tensor does not fit the model: unknown name, data type, shape, element count or encoding; the message ' +
+    'names the tensor, what was expected and what came. Fix the request.',
   INVALID_ARGUMENT: 'An argument other than a tensor is wrong (a malformed operation, an unknown alias, a bad limit). Fix the request.',
   OVERLOADED: "The model's queue or stream limit is full. Retry later, with backoff.",
   DEADLINE_EXCEEDED: "The request's timeoutMs passed before it was answered. Retry with a longer deadline or when the server is less busy.",

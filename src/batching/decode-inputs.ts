@@ -1,3 +1,4 @@
+/** Checks a request's wire tensors against the model's signature and decodes them, with errors that name the tensor. */
 import { InferError } from '../errors.ts';
 import { type BatchAxes, batchAxisOf } from '../runtime/batch-axes.ts';
 import { decodeBytes, decodeJson, fromBase64 } from '../runtime/codec.ts';

@@ -1,3 +1,4 @@
+/** predict and predictFrames: one batcher (and sequence store) per loaded version, with deadlines and timings. */
 import { randomUUID } from 'node:crypto';
 import { InferError, versionLabel } from '../errors.ts';
 import type { SequenceConfig } from '../repository/model-config.ts';

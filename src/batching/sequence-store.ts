@@ -1,3 +1,4 @@
+/** The state of stateful sequences (id → state tensors), calls of one sequence in order, idle ones swept. */
 import { InferError } from '../errors.ts';
 import type { BatchAxes } from '../runtime/batch-axes.ts';
 import { allocate } from '../runtime/codec.ts';
@@ -73,7 +74,8 @@ export function createSequenceStore({ label, stateInputs, batchAxes, idleTimeout
       if (!sequence && !start) {
         throw new InferError(
           'INVALID_ARGUMENT',
-          `sequence "${id}" of ${label} is not running: start it with start: true (it may have ended or idled out after ${idleTimeoutMs} ms)`,
+          `sequence "${id}" of ${label} is not running: start it with start: true ` +
+            `(it may have ended or idled out after ${idleTimeoutMs} ms)`,
         );
       }
       if (!sequence) {

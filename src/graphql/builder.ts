@@ -1,3 +1,4 @@
+/** The Pothos builder and the scalars every type file shares. */
 import SchemaBuilder from '@pothos/core';
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import type { GraphQLContext } from './context.ts';

@@ -1,3 +1,4 @@
+/** What every resolver is given, and the events the server publishes. */
 import type { Predictor } from '../batching/predictor.ts';
 import type { ModelEvent } from '../registry/model-events.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';

@@ -1,3 +1,4 @@
+/** The whole GraphQL schema, assembled from the type files, and its printed SDL. */
 import { type GraphQLSchema, printSchema } from 'graphql';
 import { createBuilder } from './builder.ts';
 import { addEventSubscriptions } from './types/events.ts';

@@ -1,3 +1,4 @@
+/** model.json: its schema, and the types read from it. */
 import { z } from 'zod';
 
 /**

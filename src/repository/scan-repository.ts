@@ -1,3 +1,4 @@
+/** Reads the model repository folder into entries: config, labels, tokenizer, versions, and what is wrong with each. */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';

@@ -1,3 +1,4 @@
+/** Watches the model repository and reports which models changed, after a quiet time. */
 import { type FSWatcher, watch } from 'node:fs';
 import { sep } from 'node:path';
 

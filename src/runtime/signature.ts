@@ -1,3 +1,4 @@
+/** A loaded session's inputs and outputs as a ModelSignature. */
 import type { InferenceSession } from 'onnxruntime-node';
 import { InferError } from '../errors.ts';
 import { dataTypeFromOrt } from './tensor.ts';

@@ -1,3 +1,4 @@
+/** What a model says of its inputs and outputs. */
 import type { DataType } from './tensor.ts';
 
 /** What a model says of one of its inputs or outputs. Dynamic dims are -1, named in `dimNames`. */

@@ -1,3 +1,4 @@
+/** The shared pool of inference threads: which worker holds which session, runs spread to the least loaded. */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { deserializeError, InferError } from '../errors.ts';

@@ -1,3 +1,4 @@
+/** The messages between the worker pool and its inference threads. */
 import type { SerializedError } from '../errors.ts';
 import type { Tensor } from './tensor.ts';
 import type { ModelSignature } from './tensor-spec.ts';

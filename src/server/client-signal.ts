@@ -1,3 +1,4 @@
+/** A signal that aborts when the client of a request goes away. */
 import { setMaxListeners } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';

@@ -1,3 +1,4 @@
+/** The app: the serving core wired to yoga and graphql-ws on one HTTP server, and its shutdown order. */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';

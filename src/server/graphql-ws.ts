@@ -1,3 +1,4 @@
+/** graphql-ws on the HTTP server's /graphql, through yoga's envelop pipeline. */
 import type { Server as HttpServer } from 'node:http';
 import type { ExecutionArgs } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';

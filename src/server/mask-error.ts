@@ -1,3 +1,4 @@
+/** yoga's error mask in infergraph's vocabulary: codes for clients, details only in the log. */
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
 import { describeError, InferError } from '../errors.ts';

@@ -1,3 +1,4 @@
+/** The event bus subscriptions read from: in-process by default. */
 import { createPubSub, type PubSubEventTarget } from '@graphql-yoga/subscription';
 
 /**

@@ -1,3 +1,4 @@
+/** An async iterator's values as they come, with ticks between them. */
 import { createChannel } from './channel.ts';
 
 /**

@@ -1,3 +1,4 @@
+/** Subscription.modelEvents and Subscription.health. */
 import type { EnumRef } from '@pothos/core';
 import { readHealth } from '../../health/read-health.ts';
 import type { ModelEvent } from '../../registry/model-events.ts';
@@ -28,7 +29,8 @@ export function addEventSubscriptions(
     t.field({
       type: ModelEventRef,
       description:
-        'Every state change of every version (LOADING, READY, FAILED with its reason, UNLOADING...) as it happens; of one model when `model` is given.',
+        'Every state change of every version (LOADING, READY, FAILED with its reason, ' +
+        'UNLOADING...) as it happens; of one model when `model` is given.',
       args: { model: t.arg.string() },
       subscribe: (_root, { model }, { bus }) => onlyOf(bus.subscribe('model-events'), model ?? null),
       resolve: (event) => event,

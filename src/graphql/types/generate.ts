@@ -1,3 +1,4 @@
+/** Subscription.generate: text generation, one event per token, then a final event. */
 import { FINISH_REASONS, type GenerationEvent } from '../../streaming/generation/generation-engine.ts';
 import type { Builder } from '../builder.ts';
 
@@ -7,7 +8,8 @@ export function addGenerate(builder: Builder) {
   const FinishReason = builder.enumType('FinishReason', {
     values: FINISH_REASONS,
     description:
-      'LENGTH: maxTokens or the model’s length; STOP: a stop sequence; EOS: the model ended the text; CANCELLED: the server shut down; ERROR: a run failed.',
+      'LENGTH: maxTokens or the model’s length; STOP: a stop sequence; EOS: the model ended the ' +
+      'text; CANCELLED: the server shut down; ERROR: a run failed.',
   });
 
   const GenerateInput = builder.inputType('GenerateInput', {

@@ -1,3 +1,4 @@
+/** The admin mutations: load, unload, reload, aliases, rescan. */
 import type { ObjectRef } from '@pothos/core';
 import type { AliasTarget } from '../../registry/aliases.ts';
 import type { Model } from '../../registry/model-version.ts';

@@ -1,3 +1,4 @@
+/** The catalog: Query.models, Query.model, Model, ModelVersion and their live figures. */
 import type { ObjectRef } from '@pothos/core';
 import { emptyStats } from '../../batching/batcher.ts';
 import type { PredictorStats } from '../../batching/predictor.ts';
@@ -105,7 +106,8 @@ export function addModelTypes(builder: Builder, { TensorSpecRef }: { TensorSpecR
         type: ModelVersionRef,
         nullable: true,
         description:
-          "The version a request that names none is served by: the heaviest version of the alias 'default' when there is one, else the highest READY version, else the highest.",
+          "The version a request that names none is served by: the heaviest version of the alias 'default' when " +
+          'there is one, else the highest READY version, else the highest.',
         resolve: (model, _args, { registry }) => registry.defaultVersion(model) ?? null,
       }),
     }),

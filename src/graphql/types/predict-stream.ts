@@ -1,3 +1,4 @@
+/** Subscription.predictStream: a whole input in, per-frame outputs out as computed. */
 import type { ObjectRef } from '@pothos/core';
 import type { FrameResponse } from '../../batching/predictor.ts';
 import type { Builder, SchemaTypes } from '../builder.ts';

@@ -1,3 +1,4 @@
+/** Mutation.predict: its input, result and timing types. */
 import type { EnumRef, ObjectRef } from '@pothos/core';
 import type { TensorInput } from '../../batching/decode-inputs.ts';
 import type { PredictTiming } from '../../batching/predictor.ts';

@@ -1,3 +1,4 @@
+/** Tensor types on the wire: DataType, TensorSpec, TensorInput and the output Tensor with data, base64 and topK. */
 import type { EnumRef } from '@pothos/core';
 import { encodeBytes, encodeJson, toBase64 } from '../../runtime/codec.ts';
 import { DATA_TYPES, type DataType as DataTypeName, type Tensor } from '../../runtime/tensor.ts';

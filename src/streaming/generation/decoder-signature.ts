@@ -1,3 +1,4 @@
+/** Whether a model is a decoder generation can drive, and where its cache inputs and outputs are. */
 import type { DataType } from '../../runtime/tensor.ts';
 import type { ModelSignature } from '../../runtime/tensor-spec.ts';
 

@@ -1,3 +1,4 @@
+/** generate: one generation engine per loaded decoder version, with its tokenizer, limits and latency figures. */
 import { InferError, versionLabel } from '../../errors.ts';
 import { createLatencyWindow, type LatencyWindow } from '../../observability/latency-window.ts';
 import type { ModelSignature } from '../../runtime/tensor-spec.ts';

@@ -1,3 +1,4 @@
+/** A Hugging Face tokenizer.json as encode, decode and end-of-sequence ids. */
 import { Tokenizer } from '@huggingface/tokenizers';
 
 /**
