@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -5,7 +6,7 @@ import { z } from 'zod';
 import { readSettings } from '../src/config/load-config.ts';
 import { setting, settingsOf } from '../src/config/setting.ts';
 import { settings } from '../src/config/settings.ts';
-import { usageOf } from '../src/config/usage.ts';
+import { readmeTableOf, usageOf } from '../src/config/usage.ts';
 import { defineConfig, loadConfig, USAGE } from '../src/config.ts';
 
 describe('loadConfig', () => {
@@ -131,5 +132,19 @@ describe('usage', () => {
     expect(USAGE).toContain('--model-repository, --models DIR');
     expect(USAGE).toMatch(/--workers N +inference threads shared by all models +WORKERS +one per core\n/);
     expect(USAGE).toMatch(/--max-tensor-bytes BYTES .* 64 MiB\n/);
+  });
+
+  it('should be what the README shows under "## Configuration"', async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('\n## Configuration\n'),
+      readme.indexOf('\n## ', readme.indexOf('\n## Configuration\n') + 1),
+    );
+    const table = section
+      .split('\n')
+      .filter((line) => line.startsWith('|'))
+      .join('\n');
+    // When this fails, paste the expected table (the one in src/config/settings.ts) into the README.
+    expect(table).toBe(readmeTableOf(settings));
   });
 });

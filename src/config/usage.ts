@@ -1,4 +1,4 @@
-/** How the settings read to people: the `--help` text, one row per setting. */
+/** How the settings read to people: the `--help` text and the README's table, one row per setting. */
 import { type Settings, settingsOf } from './setting.ts';
 import { settings } from './settings.ts';
 
@@ -26,6 +26,15 @@ export function usageOf(table: Settings): string {
     `  ${row.join('   ')}`.trimEnd(),
   );
   return `Usage: infergraph [options]\n\nEach setting is a flag or an environment variable; the flag wins over the variable.\n\n${lines.join('\n')}\n`;
+}
+
+/** The "## Configuration" table of README.md, which a test keeps equal to this. */
+export function readmeTableOf(table: Settings): string {
+  const cells = rowsOf(table).map(([flag, description, variable, fallback]) => [`\`${flag}\``, description, `\`${variable}\``, fallback]);
+  const escaped = [HEADER, ...cells].map((row) => row.map((cell) => cell.replaceAll('|', '\\|')));
+  const [header, ...body] = aligned(escaped);
+  const rule = header!.map((cell) => '-'.repeat(cell.length));
+  return [header!, rule, ...body].map((row) => `| ${row.join(' | ')} |`).join('\n');
 }
 
 export const USAGE = usageOf(settings);
