@@ -1,0 +1,181 @@
+/** Every setting of the server, declared once: the `Config` type, the loader, `--help` and the README table derive from it. */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { type Settings, setting } from './setting.ts';
+import { formatBytes, formatMs, MiB } from './units.ts';
+
+/*
+ * To add a setting, add one entry. The loader, `--help` and the `Config` type follow by themselves; the README
+ * test then fails and prints the new table to paste. Keys are camelCase, flags kebab-case, variables UPPER_SNAKE,
+ * and the key and flag of a byte size or duration name its unit (`maxTensorBytes`, `--watch-debounce-ms`).
+ *
+ *   tlsCert: setting({
+ *     flag: '--tls-cert PATH',
+ *     env: 'TLS_CERT',
+ *     description: 'TLS certificate chain, a PEM file',
+ *     schema: z.string().min(1),
+ *   }),
+ *
+ * - With no `default` a setting is optional: `string | undefined` in the config, "not set" in `--help`.
+ * - `secret: true` for keys and passwords: the value is never printed, in an error or in `--help`.
+ * - A list is one comma-separated text, from a flag or a variable alike:
+ *   `schema: z.string().transform((text) => text.split(',')).pipe(z.array(z.url()))`.
+ * - `format` says how the default reads (`formatBytes`: '64 MiB'); `defaultText` says what a computed one means.
+ * - Settings that belong together nest in a group (`batching: { ... }` is `config.batching.maxBatchSize`). A group
+ *   shapes only the config: flags and variables stay flat and are written out in full, so a grep finds them here.
+ */
+
+const int = z.coerce.number().int();
+
+export const settings = {
+  modelRepository: setting({
+    flag: '--model-repository DIR',
+    aliases: ['--models'],
+    env: 'MODEL_REPOSITORY',
+    description: 'the model repository folder',
+    schema: z
+      .string()
+      .min(1)
+      .transform((path) => resolve(path)),
+    // Resolved at load time, like a given path, against the directory the server starts in.
+    default: () => resolve('./models'),
+    defaultText: './models',
+  }),
+  port: setting({
+    flag: '--port N',
+    env: 'PORT',
+    description: 'port for HTTP and WebSocket',
+    schema: int.min(0).max(65_535),
+    default: 4000,
+  }),
+  host: setting({
+    flag: '--host ADDR',
+    env: 'HOST',
+    description: 'address to listen on',
+    schema: z.string().min(1),
+    default: '0.0.0.0',
+  }),
+  workers: setting({
+    flag: '--workers N',
+    env: 'WORKERS',
+    description: 'inference threads shared by all models',
+    schema: int.min(1).max(256),
+    default: availableParallelism,
+    defaultText: 'one per core',
+  }),
+  /** Batching settings every model gets unless its model.json says otherwise. */
+  batching: {
+    maxBatchSize: setting({
+      flag: '--max-batch-size N',
+      env: 'MAX_BATCH_SIZE',
+      description: 'largest batch, in rows of the batch dim',
+      schema: int.min(1).max(65_536),
+      default: 32,
+    }),
+    maxQueueDelayMs: setting({
+      flag: '--max-queue-delay-ms MS',
+      env: 'MAX_QUEUE_DELAY_MS',
+      description: 'wait for a batch to fill when busy, in ms',
+      schema: z.coerce.number().min(0).max(10_000),
+      default: 2,
+      format: formatMs,
+    }),
+    maxQueueSize: setting({
+      flag: '--max-queue-size N',
+      env: 'MAX_QUEUE_SIZE',
+      description: 'requests queued per version, then OVERLOADED',
+      schema: int.min(1),
+      default: 1024,
+    }),
+    /** Capped at `workers`, the size of the pool. */
+    instances: setting({
+      flag: '--instances N',
+      env: 'INSTANCES',
+      description: 'workers holding a session of each model',
+      schema: int.min(1).max(256),
+      default: availableParallelism,
+      defaultText: 'one per core',
+    }),
+    intraOpNumThreads: setting({
+      flag: '--intra-op-num-threads N',
+      env: 'INTRA_OP_NUM_THREADS',
+      description: 'onnxruntime threads per session',
+      schema: int.min(1).max(64),
+      default: 1,
+    }),
+  },
+  /** In any wire form: `data`, `base64` or a multipart `file`. */
+  maxTensorBytes: setting({
+    flag: '--max-tensor-bytes BYTES',
+    env: 'MAX_TENSOR_BYTES',
+    description: 'largest tensor a client may send, in bytes',
+    schema: int.min(1),
+    default: 64 * MiB,
+    format: formatBytes,
+  }),
+  graphiql: setting({
+    flag: '--graphiql true|false',
+    env: 'GRAPHIQL',
+    description: 'serve GraphiQL at /graphql',
+    schema: z.stringbool(),
+    default: true,
+  }),
+  /** Without it, only the rescanRepository mutation picks up changes. */
+  watch: setting({
+    flag: '--watch true|false',
+    env: 'WATCH',
+    description: 'pick up model repository changes',
+    schema: z.stringbool(),
+    default: false,
+  }),
+  watchDebounceMs: setting({
+    flag: '--watch-debounce-ms MS',
+    env: 'WATCH_DEBOUNCE_MS',
+    description: 'quiet time before a change loads, in ms',
+    schema: int.min(0),
+    default: 1000,
+    format: formatMs,
+  }),
+  lazyLoad: setting({
+    flag: '--lazy-load true|false',
+    env: 'LAZY_LOAD',
+    description: 'load versions on first request',
+    schema: z.stringbool(),
+    default: false,
+  }),
+  /** Estimated as model file size × instances; past it the least recently used idle versions are unloaded. */
+  memoryBudget: setting({
+    flag: '--memory-budget BYTES',
+    env: 'MEMORY_BUDGET',
+    description: 'bytes loaded versions may take together',
+    schema: int.min(0),
+    default: 0,
+    defaultText: '0 (no limit)',
+  }),
+  /** Text generation limits every decoder model gets unless its model.json says otherwise. */
+  generation: {
+    /** Past it, a new stream gets OVERLOADED. */
+    maxStreams: setting({
+      flag: '--max-streams N',
+      env: 'MAX_STREAMS',
+      description: 'generation streams per version at once',
+      schema: int.min(1),
+      default: 64,
+    }),
+    maxTokens: setting({
+      flag: '--max-tokens N',
+      env: 'MAX_TOKENS',
+      description: 'largest maxTokens a request may ask',
+      schema: int.min(1),
+      default: 1024,
+    }),
+    maxBufferedEvents: setting({
+      flag: '--max-buffered-events N',
+      env: 'MAX_BUFFERED_EVENTS',
+      description: 'events held per stream for a slow reader',
+      schema: int.min(1),
+      default: 64,
+    }),
+  },
+} satisfies Settings;
