@@ -16,18 +16,6 @@ function aliasConfigOf(target: AliasTarget): AliasConfig {
   return Object.fromEntries(target.map(({ version, weight }) => [String(version), weight]));
 }
 
-/** Picks a version by weight among those `available` says can serve; null when none can. */
-export function pickWeighted(target: AliasTarget, available: (version: number) => boolean, random: () => number): number | null {
-  const candidates = target.filter(({ version }) => available(version));
-  const total = candidates.reduce((sum, { weight }) => sum + weight, 0);
-  let draw = random() * total;
-  for (const { version, weight } of candidates) {
-    draw -= weight;
-    if (draw < 0) return version;
-  }
-  return candidates.at(-1)?.version ?? null;
-}
-
 /**
  * Writes a model's aliases into its model.json, keeping every other field: the repository stays
  * the one place an operator reads and versions the configuration, and a restart keeps them.

@@ -12,16 +12,18 @@
 import { stat } from 'node:fs/promises';
 import type { BatchingDefaults } from '../config.ts';
 import { InferError } from '../errors.ts';
-import type { SequenceConfig } from '../repository/model-config.ts';
 import { type ModelEntry, scanModel, scanRepository } from '../repository/scan-repository.ts';
 import { allocate, decodeJson } from '../runtime/codec.ts';
-import { elementCount, formatShape } from '../runtime/tensor.ts';
+import { elementCount } from '../runtime/tensor.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
-import { type AliasTarget, aliasTargetOf, persistAliases, pickWeighted } from './aliases.ts';
+import { type AliasTarget, persistAliases } from './aliases.ts';
+import { createCatalog } from './catalog.ts';
 import type { ModelEventListener } from './model-events.ts';
 import { inferBatchAxes, type Model, type ModelState, type ModelVersion, versionKey } from './model-version.ts';
-import { DEFAULT_POLICY, describePolicy, selectVersions } from './version-policy.ts';
+import { defaultVersion, findVersion, namedVersions, type RoutingOptions, requestedVersion, servingVersion } from './routing.ts';
+import { describePolicy, policySelects } from './version-policy.ts';
+import { checkSequence, settingsOf } from './version-settings.ts';
 
 export interface ModelRegistryOptions {
   /** The model repository folder. */
@@ -91,10 +93,12 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     lazy = false,
     memoryBudget = 0,
   } = options;
-  const models = new Map<string, Model>();
+  const catalog = createCatalog({ defaults });
+  const { modelOf } = catalog;
   const listeners = new Set<ModelEventListener>();
   /** Loads under way, so that concurrent first requests share one. */
   const loading = new Map<ModelVersion, Promise<void>>();
+  const routing: RoutingOptions = { random, lazy };
   let started = false;
   let reloads = 0;
   const LAZY_REASON = 'loads on its first request';
@@ -105,86 +109,6 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     version.stateReason = reason;
     const event = { model: version.model, version: version.version, state, reason, at: Date.now() };
     for (const listener of listeners) listener(event);
-  }
-
-  function notFound(name: string): InferError {
-    const known = [...models.keys()].join(', ') || 'none';
-    return new InferError('MODEL_NOT_FOUND', `model "${name}" is not in the repository (models: ${known})`, { details: { model: name } });
-  }
-
-  function modelOf(name: string): Model {
-    const model = models.get(name);
-    if (!model) throw notFound(name);
-    return model;
-  }
-
-  function versionOf(model: Model, requested: string): ModelVersion {
-    const version = model.versions.find((candidate) => String(candidate.version) === requested);
-    if (!version) {
-      const known = model.versions.map((candidate) => candidate.version).join(', ') || 'none';
-      const aliases = [...model.aliases.keys()].join(', ') || 'none';
-      throw new InferError(
-        'MODEL_NOT_FOUND',
-        `model "${model.name}" has no version or alias "${requested}" (versions: ${known}; aliases: ${aliases})`,
-        {
-          details: { model: model.name, version: requested },
-        },
-      );
-    }
-    return version;
-  }
-
-  function newVersion(entry: ModelEntry, version: number, path: string): ModelVersion {
-    return {
-      model: entry.name,
-      version,
-      key: versionKey(entry.name, version),
-      path,
-      state: 'UNAVAILABLE',
-      stateReason: null,
-      signature: null,
-      settings: settingsOf(entry, defaults),
-      labels: entry.labels,
-      tokenizerFiles: entry.tokenizer,
-      loadMs: null,
-      warmupMs: null,
-      memoryBytes: null,
-      lastUsed: 0,
-    };
-  }
-
-  /** Takes what a fresh scan says of a model: its config, and versions added on disk. */
-  function absorb(model: Model, entry: ModelEntry): void {
-    model.description = entry.config.description ?? null;
-    model.task = entry.config.task ?? null;
-    model.labels = entry.labels;
-    model.error = entry.error;
-    model.entry = entry;
-    model.policy = entry.config.versionPolicy ?? DEFAULT_POLICY;
-    model.aliases = new Map(Object.entries(entry.config.aliases ?? {}).map(([alias, config]) => [alias, aliasTargetOf(config)]));
-    for (const { version, path } of entry.versions) {
-      if (!model.versions.some((existing) => existing.version === version)) model.versions.push(newVersion(entry, version, path));
-    }
-    model.versions.sort((a, b) => a.version - b.version);
-  }
-
-  function register(entry: ModelEntry): Model {
-    const model: Model = {
-      name: entry.name,
-      directory: entry.directory,
-      description: null,
-      task: null,
-      labels: null,
-      error: null,
-      entry,
-      policy: DEFAULT_POLICY,
-      aliases: new Map(),
-      aliasHistory: new Map(),
-      versions: [],
-    };
-    absorb(model, entry);
-    models.set(model.name, model);
-    return model;
   }
 
   /** Loads `version` from `entry` under `key`; resolves with what to serve it with, or throws why not. */
@@ -242,18 +166,15 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     return performance.now() - started;
   }
 
-  function loadedVersions(): ModelVersion[] {
-    return [...models.values()].flatMap((model) => model.versions).filter((version) => version.state === 'READY');
-  }
-
   function memoryInUse(): number {
-    return loadedVersions().reduce((sum, version) => sum + (version.memoryBytes ?? 0), 0);
+    return catalog.loadedVersions().reduce((sum, version) => sum + (version.memoryBytes ?? 0), 0);
   }
 
   /** Unloads the least recently used idle versions until `bytes` more fit in the budget (as far as idle ones allow). */
   async function makeRoom(bytes: number, incoming: ModelVersion): Promise<void> {
     if (memoryBudget <= 0) return;
-    const idle = loadedVersions()
+    const idle = catalog
+      .loadedVersions()
       .filter((version) => version !== incoming && !isBusy(version.key))
       .sort((a, b) => a.lastUsed - b.lastUsed);
     for (const version of idle) {
@@ -309,11 +230,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
    * longer selects: in that order, so that a new version serves before the old one goes.
    */
   async function applyPolicy(model: Model, reloading = false): Promise<void> {
-    const selected = selectVersions(
-      model.policy,
-      model.versions.map((version) => version.version),
-    );
-    const [kept, dropped] = partition(model.versions, (version) => selected.has(version.version));
+    const [kept, dropped] = partition(model.versions, policySelects(model));
     await Promise.all(kept.map((version) => (reloading ? reloadVersion(model, version) : loadVersion(model, version))));
     await Promise.all(
       dropped.map((version) => unloadVersion(version, `not selected by the version policy (${describePolicy(model.policy)})`)),
@@ -328,38 +245,6 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     return write;
   }
 
-  /** The version a request names (a number, an alias, or neither), READY or not. */
-  function pick(name: string, requested: string | null | undefined): ModelVersion | undefined {
-    const model = modelOf(name);
-    const ready = (number: number) => model.versions.some((version) => version.version === number && version.state === 'READY');
-    const aliasName = requested ?? (model.aliases.has('default') ? 'default' : null);
-    const alias = aliasName === null || /^[0-9]+$/.test(aliasName) ? undefined : model.aliases.get(aliasName);
-    if (alias) {
-      const picked = pickWeighted(alias, ready, random) ?? alias[0]?.version;
-      return model.versions.find((candidate) => candidate.version === picked);
-    }
-    if (requested !== undefined && requested !== null) return versionOf(model, requested);
-    if (lazy) {
-      // Not loaded yet is no reason to pass over the version a request would get.
-      const selected = selectVersions(
-        model.policy,
-        model.versions.map((version) => version.version),
-      );
-      const newestSelected = [...model.versions].reverse().find((version) => selected.has(version.version));
-      return [...model.versions].reverse().find((version) => version.state === 'READY') ?? newestSelected;
-    }
-    return registry.defaultVersion(model);
-  }
-
-  /** The versions an admin call names: all of them, one by number, or those an alias points at. */
-  function targets(name: string, requested: string | null | undefined): ModelVersion[] {
-    const model = modelOf(name);
-    if (requested === undefined || requested === null) return model.versions;
-    const alias = /^[0-9]+$/.test(requested) ? undefined : model.aliases.get(requested);
-    if (!alias) return [versionOf(model, requested)];
-    return alias.map(({ version }) => versionOf(model, String(version)));
-  }
-
   const registry: ModelRegistry = {
     get started() {
       return started;
@@ -369,23 +254,20 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       const entries = await scanRepository(root);
       if (lazy) {
         for (const entry of entries) {
-          const model = register(entry);
-          const selected = selectVersions(
-            model.policy,
-            model.versions.map((version) => version.version),
-          );
+          const model = catalog.add(entry);
+          const selected = policySelects(model);
           for (const version of model.versions) {
             transition(
               version,
               'UNAVAILABLE',
-              selected.has(version.version) ? LAZY_REASON : `not selected by the version policy (${describePolicy(model.policy)})`,
+              selected(version) ? LAZY_REASON : `not selected by the version policy (${describePolicy(model.policy)})`,
             );
           }
         }
       } else {
         // One after another under a budget, so that each load sees what the others took.
-        if (memoryBudget > 0) for (const entry of entries) await applyPolicy(register(entry));
-        else await Promise.all(entries.map((entry) => applyPolicy(register(entry))));
+        if (memoryBudget > 0) for (const entry of entries) await applyPolicy(catalog.add(entry));
+        else await Promise.all(entries.map((entry) => applyPolicy(catalog.add(entry))));
       }
       started = true;
     },
@@ -395,7 +277,8 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       try {
         version = registry.resolve(name, requested);
       } catch (error) {
-        const waiting = error instanceof InferError && error.code === 'MODEL_NOT_READY' ? pick(name, requested) : undefined;
+        const waiting =
+          error instanceof InferError && error.code === 'MODEL_NOT_READY' ? requestedVersion(modelOf(name), requested, routing) : undefined;
         const loadable = waiting && (loading.has(waiting) || waiting.stateReason === LAZY_REASON || waiting.stateReason === EVICTED_REASON);
         if (!waiting || !loadable) throw error;
         let load = loading.get(waiting);
@@ -412,54 +295,30 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
 
     memoryInUse,
 
-    list: () => [...models.values()],
-    get: (name) => models.get(name),
+    list: catalog.list,
+    get: catalog.get,
 
-    defaultVersion(model) {
-      const alias = model.aliases.get('default');
-      const heaviest = alias ? [...alias].sort((a, b) => b.weight - a.weight)[0] : undefined;
-      const newestFirst = [...model.versions].reverse();
-      return (
-        model.versions.find((version) => version.version === heaviest?.version) ??
-        newestFirst.find((version) => version.state === 'READY') ??
-        newestFirst[0]
-      );
-    },
+    defaultVersion,
 
-    resolve(name, requested) {
-      const model = modelOf(name);
-      const version = pick(name, requested);
-      if (!version) {
-        throw new InferError('MODEL_NOT_FOUND', `model "${name}" has no version (${model.error ?? 'no version folder'})`, {
-          details: { model: name },
-        });
-      }
-      if (version.state !== 'READY') {
-        const reason = version.stateReason ?? model.error;
-        throw new InferError('MODEL_NOT_READY', `model "${name}" v${version.version} is ${version.state}${reason ? `: ${reason}` : ''}`, {
-          details: { model: name, version: String(version.version), state: version.state },
-        });
-      }
-      return version;
-    },
+    resolve: (name, requested) => servingVersion(modelOf(name), requested, routing),
 
     async load(name, requested) {
       const model = modelOf(name);
       if (requested === undefined || requested === null) await applyPolicy(model);
-      else await Promise.all(targets(name, requested).map((version) => loadVersion(model, version)));
+      else await Promise.all(namedVersions(model, requested).map((version) => loadVersion(model, version)));
       return model;
     },
 
     async unload(name, requested) {
-      await Promise.all(targets(name, requested).map((version) => unloadVersion(version, 'unloaded by request')));
+      await Promise.all(namedVersions(modelOf(name), requested).map((version) => unloadVersion(version, 'unloaded by request')));
       return modelOf(name);
     },
 
     async reload(name, requested) {
       const model = modelOf(name);
-      absorb(model, await scanModel(model.name, model.directory));
+      catalog.update(model, await scanModel(model.name, model.directory));
       if (requested === undefined || requested === null) await applyPolicy(model, true);
-      else await Promise.all(targets(name, requested).map((version) => reloadVersion(model, version)));
+      else await Promise.all(namedVersions(model, requested).map((version) => reloadVersion(model, version)));
       return model;
     },
 
@@ -469,7 +328,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
         throw new InferError('INVALID_ARGUMENT', `alias "${alias}" must start with a letter and hold only letters, digits, _ and -`);
       if (target.length === 0) throw new InferError('INVALID_ARGUMENT', `alias "${alias}" of model "${name}" needs at least one version`);
       for (const { version, weight } of target) {
-        versionOf(model, String(version));
+        findVersion(model, String(version));
         if (!(weight > 0))
           throw new InferError(
             'INVALID_ARGUMENT',
@@ -498,10 +357,10 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       const seen = new Set(entries.map((entry) => entry.name));
       await Promise.all(
         entries.map(async (entry) => {
-          const existing = models.get(entry.name);
-          const model = existing ?? register(entry);
+          const existing = catalog.get(entry.name);
+          const model = existing ?? catalog.add(entry);
           if (existing) {
-            absorb(model, entry);
+            catalog.update(model, entry);
             const onDisk = new Set(entry.versions.map((version) => version.version));
             for (const version of model.versions.filter((candidate) => !onDisk.has(candidate.version))) {
               await unloadVersion(version, 'its folder is gone');
@@ -511,15 +370,15 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
           await applyPolicy(model);
         }),
       );
-      for (const model of [...models.values()].filter((candidate) => !seen.has(candidate.name))) {
+      for (const model of catalog.list().filter((candidate) => !seen.has(candidate.name))) {
         await Promise.all(model.versions.map((version) => unloadVersion(version, 'its folder is gone')));
-        models.delete(model.name);
+        catalog.remove(model);
       }
-      return [...models.values()];
+      return catalog.list();
     },
 
     async refresh(names) {
-      const known = [...names].filter((name) => models.has(name));
+      const known = [...names].filter((name) => catalog.get(name));
       if (known.length < names.size) await registry.rescan();
       await Promise.all(known.map((name) => registry.reload(name).catch(() => {})));
     },
@@ -531,7 +390,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
 
     async close() {
       started = false;
-      const loaded = [...models.values()].flatMap((model) => model.versions).filter((version) => version.state === 'READY');
+      const loaded = catalog.loadedVersions();
       await Promise.all(
         loaded.map(async (version) => {
           transition(version, 'UNLOADING');
@@ -550,36 +409,4 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
 
 function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
   return [items.filter(test), items.filter((item) => !test(item))];
-}
-
-function settingsOf(entry: ModelEntry, defaults: BatchingDefaults): ModelVersion['settings'] {
-  const { maxBatchSize, maxQueueDelayMs, maxQueueSize, instances, intraOpNumThreads } = entry.config;
-  const overrides = Object.fromEntries(
-    Object.entries({ maxBatchSize, maxQueueDelayMs, maxQueueSize, instances, intraOpNumThreads }).filter(
-      ([, value]) => value !== undefined,
-    ),
-  );
-  return {
-    ...defaults,
-    ...overrides,
-    batchAxes: null,
-    sequence: entry.config.sequence ?? null,
-    generation: entry.config.generation ?? {},
-  };
-}
-
-/** A sequence's state map must pair inputs and outputs of the model that agree in type and shape. */
-function checkSequence(sequence: SequenceConfig | null, { inputs, outputs }: ModelSignature): void {
-  if (!sequence) return;
-  for (const [input, output] of Object.entries(sequence.state)) {
-    const from = outputs.find((spec) => spec.name === output);
-    const to = inputs.find((spec) => spec.name === input);
-    if (!to) throw new Error(`model.json "sequence.state" names input "${input}", which the model does not have`);
-    if (!from) throw new Error(`model.json "sequence.state" names output "${output}", which the model does not have`);
-    if (from.dataType !== to.dataType || from.shape.length !== to.shape.length) {
-      throw new Error(
-        `model.json "sequence.state": output "${output}" (${from.dataType} ${formatShape(from.shape)}) cannot feed input "${input}" (${to.dataType} ${formatShape(to.shape)})`,
-      );
-    }
-  }
 }
