@@ -9,21 +9,17 @@
  * queued and running work) before its sessions are released. A reload that fails leaves the
  * serving load untouched.
  */
-import { stat } from 'node:fs/promises';
 import type { BatchingDefaults } from '../config.ts';
 import { InferError } from '../errors.ts';
-import { type ModelEntry, scanModel, scanRepository } from '../repository/scan-repository.ts';
-import { allocate, decodeJson } from '../runtime/codec.ts';
-import { elementCount } from '../runtime/tensor.ts';
-import type { ModelSignature } from '../runtime/tensor-spec.ts';
+import { scanModel, scanRepository } from '../repository/scan-repository.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
 import { type AliasTarget, persistAliases } from './aliases.ts';
 import { createCatalog } from './catalog.ts';
 import type { ModelEventListener } from './model-events.ts';
-import { inferBatchAxes, type Model, type ModelState, type ModelVersion, versionKey } from './model-version.ts';
+import { type Model, type ModelState, type ModelVersion, versionKey } from './model-version.ts';
 import { defaultVersion, findVersion, namedVersions, type RoutingOptions, requestedVersion, servingVersion } from './routing.ts';
+import { createSessionLoader } from './session-loader.ts';
 import { describePolicy, policySelects } from './version-policy.ts';
-import { checkSequence, settingsOf } from './version-settings.ts';
 
 export interface ModelRegistryOptions {
   /** The model repository folder. */
@@ -95,6 +91,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   } = options;
   const catalog = createCatalog({ defaults });
   const { modelOf } = catalog;
+  const sessions = createSessionLoader({ pool, defaults, makeRoom });
   const listeners = new Set<ModelEventListener>();
   /** Loads under way, so that concurrent first requests share one. */
   const loading = new Map<ModelVersion, Promise<void>>();
@@ -109,61 +106,6 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     version.stateReason = reason;
     const event = { model: version.model, version: version.version, state, reason, at: Date.now() };
     for (const listener of listeners) listener(event);
-  }
-
-  /** Loads `version` from `entry` under `key`; resolves with what to serve it with, or throws why not. */
-  async function loadSession(entry: ModelEntry, version: ModelVersion, key: string) {
-    const problem = entry.error ?? entry.versions.find((candidate) => candidate.version === version.version)?.error;
-    if (problem) throw new Error(problem);
-    const settings = settingsOf(entry, defaults);
-    const started = performance.now();
-    const memoryBytes = (await stat(version.path)).size * Math.min(settings.instances, pool.size);
-    await makeRoom(memoryBytes, version);
-    const signature = await pool.load(key, version.path, { instances: settings.instances, intraOpNumThreads: settings.intraOpNumThreads });
-    let warmupMs: number | null = null;
-    try {
-      settings.batchAxes = inferBatchAxes(signature, entry.config);
-      if (settings.batchAxes === null) settings.maxBatchSize = 1;
-      checkSequence(settings.sequence, signature);
-      if (entry.config.warmup) warmupMs = await warmUp(key, signature, entry.config.warmup, Math.min(settings.instances, pool.size));
-    } catch (error) {
-      // A model that loaded but is misconfigured (or fails its warm-up) must not keep its sessions.
-      await pool.unload(key);
-      throw error;
-    }
-    const loadMs = performance.now() - started;
-    return { key, signature, settings, labels: entry.labels, tokenizerFiles: entry.tokenizer, loadMs, warmupMs, memoryBytes };
-  }
-
-  /** Runs the warm-up inputs through every instance; resolves with the time it took. */
-  async function warmUp(
-    key: string,
-    signature: ModelSignature,
-    warmup: NonNullable<ModelEntry['config']['warmup']>,
-    instances: number,
-  ): Promise<number> {
-    const started = performance.now();
-    const feeds = () =>
-      Object.fromEntries(
-        signature.inputs.map((spec) => {
-          const given = warmup.inputs?.[spec.name];
-          if (given) {
-            const context = `model.json "warmup.inputs.${spec.name}"`;
-            return [spec.name, { dataType: spec.dataType, shape: given.shape, data: decodeJson(spec.dataType, given.data, context) }];
-          }
-          const shape = warmup.shapes?.[spec.name] ?? spec.shape.map((dim) => (dim === -1 ? 1 : dim));
-          const data = allocate(spec.dataType, elementCount(shape));
-          if (warmup.fill === 'random' && (data instanceof Float32Array || data instanceof Float64Array)) {
-            for (let index = 0; index < data.length; index++) data[index] = Math.random();
-          }
-          return [spec.name, { dataType: spec.dataType, shape, data }];
-        }),
-      );
-    for (let run = 0; run < (warmup.runs ?? 1); run++) {
-      // As many at once as there are instances, so that each session runs (the pool spreads them).
-      await Promise.all(Array.from({ length: instances }, () => pool.run(key, feeds())));
-    }
-    return performance.now() - started;
   }
 
   function memoryInUse(): number {
@@ -187,7 +129,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     if (version.state === 'READY' || version.state === 'LOADING') return;
     transition(version, 'LOADING');
     try {
-      Object.assign(version, await loadSession(model.entry, version, version.key));
+      Object.assign(version, await sessions.load(model.entry, version, version.key));
       transition(version, 'READY');
     } catch (error) {
       const problem = (error as Error).message;
@@ -213,7 +155,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     if (version.state !== 'READY') return loadVersion(model, version);
     const key = `${versionKey(model.name, version.version)}#${++reloads}`;
     try {
-      const loaded = await loadSession(model.entry, version, key);
+      const loaded = await sessions.load(model.entry, version, key);
       const previous = version.key;
       Object.assign(version, loaded);
       transition(version, 'READY', 'reloaded');
