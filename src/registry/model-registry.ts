@@ -15,6 +15,7 @@ import { scanModel, scanRepository } from '../repository/scan-repository.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
 import { type AliasTarget, persistAliases } from './aliases.ts';
 import { createCatalog } from './catalog.ts';
+import { bytesInUse, chooseEvictions } from './eviction.ts';
 import type { ModelEventListener } from './model-events.ts';
 import { type Model, type ModelState, type ModelVersion, versionKey } from './model-version.ts';
 import { defaultVersion, findVersion, namedVersions, type RoutingOptions, requestedVersion, servingVersion } from './routing.ts';
@@ -108,21 +109,11 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     for (const listener of listeners) listener(event);
   }
 
-  function memoryInUse(): number {
-    return catalog.loadedVersions().reduce((sum, version) => sum + (version.memoryBytes ?? 0), 0);
-  }
-
   /** Unloads the least recently used idle versions until `bytes` more fit in the budget (as far as idle ones allow). */
   async function makeRoom(bytes: number, incoming: ModelVersion): Promise<void> {
-    if (memoryBudget <= 0) return;
-    const idle = catalog
-      .loadedVersions()
-      .filter((version) => version !== incoming && !isBusy(version.key))
-      .sort((a, b) => a.lastUsed - b.lastUsed);
-    for (const version of idle) {
-      if (memoryInUse() + bytes <= memoryBudget) return;
-      await unloadVersion(version, EVICTED_REASON);
-    }
+    const loaded = catalog.loadedVersions();
+    const evicted = chooseEvictions({ loaded, incoming, incomingBytes: bytes, budgetBytes: memoryBudget, isBusy });
+    for (const version of evicted) await unloadVersion(version, EVICTED_REASON);
   }
 
   async function loadVersion(model: Model, version: ModelVersion): Promise<void> {
@@ -235,7 +226,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       return version;
     },
 
-    memoryInUse,
+    memoryInUse: () => bytesInUse(catalog.loadedVersions()),
 
     list: catalog.list,
     get: catalog.get,
