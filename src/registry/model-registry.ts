@@ -13,12 +13,12 @@ import type { BatchingDefaults } from '../config.ts';
 import { InferError } from '../errors.ts';
 import { scanModel, scanRepository } from '../repository/scan-repository.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
-import { type AliasTarget, persistAliases } from './aliases.ts';
+import { type AliasTarget, createAliasEditor } from './aliases.ts';
 import { createCatalog } from './catalog.ts';
 import { bytesInUse, chooseEvictions } from './eviction.ts';
 import type { ModelEventListener } from './model-events.ts';
 import { type Model, type ModelState, type ModelVersion, versionKey } from './model-version.ts';
-import { defaultVersion, findVersion, namedVersions, type RoutingOptions, requestedVersion, servingVersion } from './routing.ts';
+import { defaultVersion, namedVersions, type RoutingOptions, requestedVersion, servingVersion } from './routing.ts';
 import { createSessionLoader } from './session-loader.ts';
 import { describePolicy, policySelects } from './version-policy.ts';
 
@@ -93,6 +93,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   const catalog = createCatalog({ defaults });
   const { modelOf } = catalog;
   const sessions = createSessionLoader({ pool, defaults, makeRoom });
+  const aliases = createAliasEditor();
   const listeners = new Set<ModelEventListener>();
   /** Loads under way, so that concurrent first requests share one. */
   const loading = new Map<ModelVersion, Promise<void>>();
@@ -168,14 +169,6 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     await Promise.all(
       dropped.map((version) => unloadVersion(version, `not selected by the version policy (${describePolicy(model.policy)})`)),
     );
-  }
-
-  /** Writes of model.json, one at a time per model, each with the aliases as they are when it runs. */
-  const writes = new Map<Model, Promise<void>>();
-  function persist(model: Model): Promise<void> {
-    const write = (writes.get(model) ?? Promise.resolve()).catch(() => {}).then(() => persistAliases(model.directory, model.aliases));
-    writes.set(model, write);
-    return write;
   }
 
   const registry: ModelRegistry = {
@@ -257,31 +250,13 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
 
     async setAlias(name, alias, target) {
       const model = modelOf(name);
-      if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(alias))
-        throw new InferError('INVALID_ARGUMENT', `alias "${alias}" must start with a letter and hold only letters, digits, _ and -`);
-      if (target.length === 0) throw new InferError('INVALID_ARGUMENT', `alias "${alias}" of model "${name}" needs at least one version`);
-      for (const { version, weight } of target) {
-        findVersion(model, String(version));
-        if (!(weight > 0))
-          throw new InferError(
-            'INVALID_ARGUMENT',
-            `alias "${alias}" of model "${name}": the weight of version ${version} must be positive, got ${weight}`,
-          );
-      }
-      const previous = model.aliases.get(alias);
-      if (previous) model.aliasHistory.set(alias, [...(model.aliasHistory.get(alias) ?? []), previous]);
-      model.aliases.set(alias, target);
-      await persist(model);
+      await aliases.set(model, alias, target);
       return model;
     },
 
     async rollbackAlias(name, alias) {
       const model = modelOf(name);
-      const history = model.aliasHistory.get(alias) ?? [];
-      const previous = history.pop();
-      if (!previous) throw new InferError('INVALID_ARGUMENT', `alias "${alias}" of model "${name}" has no earlier target to roll back to`);
-      model.aliases.set(alias, previous);
-      await persist(model);
+      await aliases.rollback(model, alias);
       return model;
     },
 
