@@ -40,6 +40,7 @@ export function createCatalog({ defaults }: CatalogOptions): Catalog {
       path,
       state: 'UNAVAILABLE',
       stateReason: null,
+      unavailableCause: null,
       signature: null,
       settings: settingsOf(entry, defaults),
       labels: entry.labels,

@@ -20,7 +20,8 @@ import type { ModelEventListener } from './model-events.ts';
 import { type Model, type ModelState, type ModelVersion, versionKey } from './model-version.ts';
 import { defaultVersion, namedVersions, type RoutingOptions, requestedVersion, servingVersion } from './routing.ts';
 import { createSessionLoader } from './session-loader.ts';
-import { describePolicy, policySelects } from './version-policy.ts';
+import { loadsOnRequest, type UnavailableCause, unavailableReason } from './unavailable-cause.ts';
+import { policySelects } from './version-policy.ts';
 
 export interface ModelRegistryOptions {
   /** The model repository folder. */
@@ -100,21 +101,25 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   const routing: RoutingOptions = { random, lazy };
   let started = false;
   let reloads = 0;
-  const LAZY_REASON = 'loads on its first request';
-  const EVICTED_REASON = 'evicted to stay within the memory budget; loads on its next request';
 
-  function transition(version: ModelVersion, state: ModelState, reason: string | null = null): void {
+  function transition(version: ModelVersion, state: ModelState, reason: string | null = null, cause: UnavailableCause | null = null): void {
     version.state = state;
     version.stateReason = reason;
+    version.unavailableCause = cause;
     const event = { model: version.model, version: version.version, state, reason, at: Date.now() };
     for (const listener of listeners) listener(event);
+  }
+
+  /** Makes a version UNAVAILABLE for `cause`, with the reason clients read derived from it. */
+  function release(model: Model, version: ModelVersion, cause: UnavailableCause): void {
+    transition(version, 'UNAVAILABLE', unavailableReason(cause, model.policy), cause);
   }
 
   /** Unloads the least recently used idle versions until `bytes` more fit in the budget (as far as idle ones allow). */
   async function makeRoom(bytes: number, incoming: ModelVersion): Promise<void> {
     const loaded = catalog.loadedVersions();
     const evicted = chooseEvictions({ loaded, incoming, incomingBytes: bytes, budgetBytes: memoryBudget, isBusy });
-    for (const version of evicted) await unloadVersion(version, EVICTED_REASON);
+    for (const version of evicted) await unloadVersion(modelOf(version.model), version, 'evicted');
   }
 
   async function loadVersion(model: Model, version: ModelVersion): Promise<void> {
@@ -129,18 +134,19 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     }
   }
 
-  async function unloadVersion(version: ModelVersion, reason: string): Promise<void> {
+  async function unloadVersion(model: Model, version: ModelVersion, cause: UnavailableCause): Promise<void> {
     if (version.state !== 'READY') {
-      // A version already unloaded for the same reason stays quiet; any other is marked as let go.
-      if (version.state !== 'UNLOADING' && (version.state !== 'UNAVAILABLE' || version.stateReason !== reason))
-        transition(version, 'UNAVAILABLE', reason);
+      // One not loaded is marked as let go, unless that would tell listeners nothing new: it is
+      // already UNAVAILABLE with this reason (the same cause and, for the policy, the same policy).
+      const unchanged = version.state === 'UNAVAILABLE' && version.stateReason === unavailableReason(cause, model.policy);
+      if (version.state !== 'UNLOADING' && !unchanged) release(model, version, cause);
       return;
     }
     transition(version, 'UNLOADING');
     await drain(version.key);
     await pool.unload(version.key);
     version.signature = null;
-    transition(version, 'UNAVAILABLE', reason);
+    release(model, version, cause);
   }
 
   async function reloadVersion(model: Model, version: ModelVersion): Promise<void> {
@@ -166,9 +172,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   async function applyPolicy(model: Model, reloading = false): Promise<void> {
     const [kept, dropped] = partition(model.versions, policySelects(model));
     await Promise.all(kept.map((version) => (reloading ? reloadVersion(model, version) : loadVersion(model, version))));
-    await Promise.all(
-      dropped.map((version) => unloadVersion(version, `not selected by the version policy (${describePolicy(model.policy)})`)),
-    );
+    await Promise.all(dropped.map((version) => unloadVersion(model, version, 'policy')));
   }
 
   const registry: ModelRegistry = {
@@ -182,13 +186,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
         for (const entry of entries) {
           const model = catalog.add(entry);
           const selected = policySelects(model);
-          for (const version of model.versions) {
-            transition(
-              version,
-              'UNAVAILABLE',
-              selected(version) ? LAZY_REASON : `not selected by the version policy (${describePolicy(model.policy)})`,
-            );
-          }
+          for (const version of model.versions) release(model, version, selected(version) ? 'lazy' : 'policy');
         }
       } else {
         // One after another under a budget, so that each load sees what the others took.
@@ -205,7 +203,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       } catch (error) {
         const waiting =
           error instanceof InferError && error.code === 'MODEL_NOT_READY' ? requestedVersion(modelOf(name), requested, routing) : undefined;
-        const loadable = waiting && (loading.has(waiting) || waiting.stateReason === LAZY_REASON || waiting.stateReason === EVICTED_REASON);
+        const loadable = waiting && (loading.has(waiting) || loadsOnRequest(waiting.unavailableCause));
         if (!waiting || !loadable) throw error;
         let load = loading.get(waiting);
         if (!load) {
@@ -236,7 +234,8 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     },
 
     async unload(name, requested) {
-      await Promise.all(namedVersions(modelOf(name), requested).map((version) => unloadVersion(version, 'unloaded by request')));
+      const model = modelOf(name);
+      await Promise.all(namedVersions(model, requested).map((version) => unloadVersion(model, version, 'unloaded')));
       return modelOf(name);
     },
 
@@ -271,7 +270,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
             catalog.update(model, entry);
             const onDisk = new Set(entry.versions.map((version) => version.version));
             for (const version of model.versions.filter((candidate) => !onDisk.has(candidate.version))) {
-              await unloadVersion(version, 'its folder is gone');
+              await unloadVersion(model, version, 'gone');
               model.versions.splice(model.versions.indexOf(version), 1);
             }
           }
@@ -279,7 +278,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
         }),
       );
       for (const model of catalog.list().filter((candidate) => !seen.has(candidate.name))) {
-        await Promise.all(model.versions.map((version) => unloadVersion(version, 'its folder is gone')));
+        await Promise.all(model.versions.map((version) => unloadVersion(model, version, 'gone')));
         catalog.remove(model);
       }
       return catalog.list();
@@ -298,12 +297,11 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
 
     async close() {
       started = false;
-      const loaded = catalog.loadedVersions();
       await Promise.all(
-        loaded.map(async (version) => {
+        catalog.loadedVersions().map(async (version) => {
           transition(version, 'UNLOADING');
           await pool.unload(version.key);
-          transition(version, 'UNAVAILABLE', 'the server is shutting down');
+          release(modelOf(version.model), version, 'shutdown');
         }),
       );
     },
