@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../scripts/models/prng.ts';
-import { InferError } from '../../src/errors.ts';
 import {
   defaultVersion,
   namedVersions,
@@ -13,17 +12,6 @@ import { catalogModel } from '../fixtures/catalog-models.ts';
 
 const EAGER: RoutingOptions = { random: Math.random, lazy: false };
 
-/** The error `route` throws; fails the test when it throws none. */
-function thrownBy(route: () => unknown): InferError {
-  try {
-    route();
-  } catch (error) {
-    if (error instanceof InferError) return error;
-    throw error;
-  }
-  throw new Error('expected an InferError');
-}
-
 describe('routing by version number', () => {
   it('should serve a version number by that version', () => {
     const model = catalogModel('glyphs', { versions: [1, 2, 3], ready: [1, 2, 3] });
@@ -34,23 +22,26 @@ describe('routing by version number', () => {
     const model = catalogModel('glyphs', { versions: [1, 2], ready: [2] });
     model.versions[0]!.stateReason = 'unloaded by request';
     expect(requestedVersion(model, '1', EAGER)?.version).toBe(1);
-    const error = thrownBy(() => servingVersion(model, '1', EAGER));
-    expect(error.code).toBe('MODEL_NOT_READY');
-    expect(error.message).toBe('model "glyphs" v1 is UNAVAILABLE: unloaded by request');
+    expect(() => servingVersion(model, '1', EAGER)).toThrow(
+      expect.objectContaining({ code: 'MODEL_NOT_READY', message: 'model "glyphs" v1 is UNAVAILABLE: unloaded by request' }),
+    );
   });
 
   it('should refuse a version the model lacks with MODEL_NOT_FOUND, naming its versions and aliases', () => {
     const model = catalogModel('glyphs', { versions: [1, 2], ready: [1, 2], config: { aliases: { stable: 1 } } });
-    const error = thrownBy(() => servingVersion(model, '7', EAGER));
-    expect(error.code).toBe('MODEL_NOT_FOUND');
-    expect(error.message).toBe('model "glyphs" has no version or alias "7" (versions: 1, 2; aliases: stable)');
+    expect(() => servingVersion(model, '7', EAGER)).toThrow(
+      expect.objectContaining({
+        code: 'MODEL_NOT_FOUND',
+        message: 'model "glyphs" has no version or alias "7" (versions: 1, 2; aliases: stable)',
+      }),
+    );
   });
 
   it('should refuse a model without versions with MODEL_NOT_FOUND, saying why', () => {
     const model = catalogModel('empty', { versions: [] });
-    const error = thrownBy(() => servingVersion(model, undefined, EAGER));
-    expect(error.code).toBe('MODEL_NOT_FOUND');
-    expect(error.message).toBe('model "empty" has no version (no version folder)');
+    expect(() => servingVersion(model, undefined, EAGER)).toThrow(
+      expect.objectContaining({ code: 'MODEL_NOT_FOUND', message: 'model "empty" has no version (no version folder)' }),
+    );
   });
 });
 
@@ -84,7 +75,7 @@ describe('routing by alias', () => {
   it('should name the first target of an alias none of whose targets is READY, and refuse it as not ready', () => {
     const model = catalogModel('glyphs', { versions: [1, 2], config: { aliases: { split: { '1': 1, '2': 1 } } } });
     expect(requestedVersion(model, 'split', EAGER)?.version).toBe(1);
-    expect(thrownBy(() => servingVersion(model, 'split', EAGER)).code).toBe('MODEL_NOT_READY');
+    expect(() => servingVersion(model, 'split', EAGER)).toThrow(expect.objectContaining({ code: 'MODEL_NOT_READY' }));
   });
 
   it('should draw from the random source to split, a low draw to the first target and a high one to the last', () => {
@@ -110,6 +101,12 @@ describe('routing a request that names no version', () => {
     const model = catalogModel('glyphs', { versions: [1, 2], ready: [1, 2], config: { aliases: { default: 1 } } });
     expect(servingVersion(model, undefined, EAGER).version).toBe(1);
     expect(servingVersion(model, null, EAGER).version).toBe(1);
+  });
+
+  it('should split it by the weights of the alias default', () => {
+    const model = catalogModel('glyphs', { versions: [1, 2, 3], ready: [1, 2, 3], config: { aliases: { default: { '1': 1, '2': 1 } } } });
+    expect(servingVersion(model, undefined, { random: () => 0.25, lazy: false }).version).toBe(1);
+    expect(servingVersion(model, undefined, { random: () => 0.75, lazy: false }).version).toBe(2);
   });
 
   it('should serve it by the highest READY version without the alias default', () => {
@@ -148,6 +145,6 @@ describe('the versions an admin call names', () => {
   });
 
   it('should refuse an unknown version or alias with MODEL_NOT_FOUND', () => {
-    expect(thrownBy(() => numbers('canary')).code).toBe('MODEL_NOT_FOUND');
+    expect(() => numbers('canary')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_FOUND' }));
   });
 });
