@@ -1,13 +1,14 @@
 /**
- * Which models and versions exist, which are loaded, and what a request names: the state
- * machine of model lifecycles, so it runs past the usual file size.
+ * The registry: the state machine of version lifecycles (UNAVAILABLE, LOADING, READY, UNLOADING,
+ * FAILED) and its events, wired to the parts it drives: the catalog (catalog.ts), routing
+ * (routing.ts), the session loader, the eviction choice and the alias editor. A state machine,
+ * so it runs past the usual file size.
  *
  * Versions load as the model's version policy says (latest 1 by default); the others are
- * listed UNAVAILABLE with the reason. Aliases point at versions, with traffic weights. Reload
- * is without downtime: the new load is made next to the serving one under a new session key,
- * requests switch to it at once, and the old key is drained (the `drain` hook waits for its
- * queued and running work) before its sessions are released. A reload that fails leaves the
- * serving load untouched.
+ * listed UNAVAILABLE with their cause. Reload is without downtime: the new load is made next to
+ * the serving one under a new session key, requests switch to it at once, and the old key is
+ * drained (the `drain` hook waits for its queued and running work) before its sessions are
+ * released. A reload that fails leaves the serving load untouched.
  */
 import type { BatchingDefaults } from '../config.ts';
 import { InferError } from '../errors.ts';
@@ -26,17 +27,19 @@ import { policySelects } from './version-policy.ts';
 export interface ModelRegistryOptions {
   /** The model repository folder. */
   root: string;
+  /** The workers that hold every version's sessions. */
   pool: WorkerPool;
+  /** The server's batching settings, under what each model.json says. */
   defaults: BatchingDefaults;
-  /** Waits until nothing is queued or running under a session key (its batcher, its streams). */
+  /** Waits until nothing is queued or running under a session key (its batcher, its streams). @default resolves at once */
   drain?: (key: string) => Promise<void>;
   /** For weighted aliases. @default Math.random */
   random?: () => number;
-  /** Whether a session key has work queued or running: such a version is never evicted. */
+  /** Whether a session key has work queued or running: such a version is never evicted. @default never busy */
   isBusy?: (key: string) => boolean;
   /** Versions load on their first request (acquire) instead of at start. @default false */
   lazy?: boolean;
-  /** Estimated bytes loaded versions may take together; 0 for no limit. @default 0 */
+  /** Estimated bytes loaded versions may take together, in bytes; 0 for no limit. @default 0 */
   memoryBudget?: number;
 }
 
@@ -119,7 +122,9 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   async function makeRoom(bytes: number, incoming: ModelVersion): Promise<void> {
     const loaded = catalog.loadedVersions();
     const evicted = chooseEvictions({ loaded, incoming, incomingBytes: bytes, budgetBytes: memoryBudget, isBusy });
-    for (const version of evicted) await unloadVersion(modelOf(version.model), version, 'evicted');
+    // Their models are looked up now: a rescan during the unloads may take one out of the catalog.
+    const victims = evicted.map((version) => ({ model: modelOf(version.model), version }));
+    for (const { model, version } of victims) await unloadVersion(model, version, 'evicted');
   }
 
   async function loadVersion(model: Model, version: ModelVersion): Promise<void> {
@@ -299,9 +304,10 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       started = false;
       await Promise.all(
         catalog.loadedVersions().map(async (version) => {
+          const model = modelOf(version.model);
           transition(version, 'UNLOADING');
           await pool.unload(version.key);
-          release(modelOf(version.model), version, 'shutdown');
+          release(model, version, 'shutdown');
         }),
       );
     },
