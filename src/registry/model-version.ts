@@ -1,3 +1,4 @@
+/** The records of the catalog (a model, its versions, how each is served) and where a model's batch dims are. */
 import type { BatchingDefaults } from '../config.ts';
 import type { ModelConfig, SequenceConfig, VersionPolicy } from '../repository/model-config.ts';
 import type { ModelEntry, TokenizerFiles } from '../repository/scan-repository.ts';
