@@ -1,6 +1,13 @@
+/**
+ * Aliases: where one points (versions with traffic weights), the check of a new target, and the
+ * edits, each written back into the model's model.json, one write at a time per model.
+ */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AliasConfig } from '../repository/model-config.ts';
+import { InferError } from '../errors.ts';
+import { ALIAS_NAME, type AliasConfig } from '../repository/model-config.ts';
+import type { Model } from './model-version.ts';
+import { findVersion } from './routing.ts';
 
 /** Where an alias points: one or more versions, each with its share of the traffic. */
 export type AliasTarget = readonly { version: number; weight: number }[];
@@ -16,23 +23,62 @@ function aliasConfigOf(target: AliasTarget): AliasConfig {
   return Object.fromEntries(target.map(({ version, weight }) => [String(version), weight]));
 }
 
-/** Picks a version by weight among those `available` says can serve; null when none can. */
-export function pickWeighted(target: AliasTarget, available: (version: number) => boolean, random: () => number): number | null {
-  const candidates = target.filter(({ version }) => available(version));
-  const total = candidates.reduce((sum, { weight }) => sum + weight, 0);
-  let draw = random() * total;
-  for (const { version, weight } of candidates) {
-    draw -= weight;
-    if (draw < 0) return version;
+/**
+ * Throws unless `alias` may name `target` in `model`: INVALID_ARGUMENT for a bad name, an empty
+ * target or a weight that is not positive; MODEL_NOT_FOUND for a version the model lacks.
+ */
+export function checkAlias(model: Model, alias: string, target: AliasTarget): void {
+  if (!ALIAS_NAME.test(alias))
+    throw new InferError('INVALID_ARGUMENT', `alias "${alias}" must start with a letter and hold only letters, digits, _ and -`);
+  const named = `alias "${alias}" of model "${model.name}"`;
+  if (target.length === 0) throw new InferError('INVALID_ARGUMENT', `${named} needs at least one version`);
+  for (const { version, weight } of target) {
+    findVersion(model, String(version));
+    if (!(weight > 0))
+      throw new InferError('INVALID_ARGUMENT', `${named}: the weight of version ${version} must be positive, got ${weight}`);
   }
-  return candidates.at(-1)?.version ?? null;
+}
+
+export interface AliasEditor {
+  /** Points an alias at versions (checked first), keeping its previous target for rollback; resolves once model.json says so. */
+  set(model: Model, alias: string, target: AliasTarget): Promise<void>;
+  /** Moves an alias back to where it pointed before its last change; resolves once model.json says so. */
+  rollback(model: Model, alias: string): Promise<void>;
+}
+
+export function createAliasEditor(): AliasEditor {
+  /** Writes of model.json, one at a time per model, each with the aliases as they are when it runs. */
+  const writes = new Map<Model, Promise<void>>();
+  function persist(model: Model): Promise<void> {
+    const write = (writes.get(model) ?? Promise.resolve()).catch(() => {}).then(() => persistAliases(model.directory, model.aliases));
+    writes.set(model, write);
+    return write;
+  }
+
+  return {
+    async set(model, alias, target) {
+      checkAlias(model, alias, target);
+      const previous = model.aliases.get(alias);
+      if (previous) model.aliasHistory.set(alias, [...(model.aliasHistory.get(alias) ?? []), previous]);
+      model.aliases.set(alias, target);
+      await persist(model);
+    },
+
+    async rollback(model, alias) {
+      const previous = model.aliasHistory.get(alias)?.pop();
+      if (!previous)
+        throw new InferError('INVALID_ARGUMENT', `alias "${alias}" of model "${model.name}" has no earlier target to roll back to`);
+      model.aliases.set(alias, previous);
+      await persist(model);
+    },
+  };
 }
 
 /**
  * Writes a model's aliases into its model.json, keeping every other field: the repository stays
  * the one place an operator reads and versions the configuration, and a restart keeps them.
  */
-export async function persistAliases(directory: string, aliases: ReadonlyMap<string, AliasTarget>): Promise<void> {
+async function persistAliases(directory: string, aliases: ReadonlyMap<string, AliasTarget>): Promise<void> {
   const path = join(directory, 'model.json');
   let config: Record<string, unknown> = {};
   try {

@@ -1,3 +1,4 @@
+/** What the registry tells its listeners: one version's change of state, with the reason. */
 import type { ModelState } from './model-version.ts';
 
 export interface ModelEvent {

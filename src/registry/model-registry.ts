@@ -1,42 +1,45 @@
 /**
- * Which models and versions exist, which are loaded, and what a request names: the state
- * machine of model lifecycles, so it runs past the usual file size.
+ * The registry: the state machine of version lifecycles (UNAVAILABLE, LOADING, READY, UNLOADING,
+ * FAILED) and its events, wired to the parts it drives: the catalog (catalog.ts), routing
+ * (routing.ts), the session loader, the eviction choice and the alias editor. A state machine,
+ * so it runs past the usual file size.
  *
  * Versions load as the model's version policy says (latest 1 by default); the others are
- * listed UNAVAILABLE with the reason. Aliases point at versions, with traffic weights. Reload
- * is without downtime: the new load is made next to the serving one under a new session key,
- * requests switch to it at once, and the old key is drained (the `drain` hook waits for its
- * queued and running work) before its sessions are released. A reload that fails leaves the
- * serving load untouched.
+ * listed UNAVAILABLE with their cause. Reload is without downtime: the new load is made next to
+ * the serving one under a new session key, requests switch to it at once, and the old key is
+ * drained (the `drain` hook waits for its queued and running work) before its sessions are
+ * released. A reload that fails leaves the serving load untouched.
  */
-import { stat } from 'node:fs/promises';
 import type { BatchingDefaults } from '../config.ts';
 import { InferError } from '../errors.ts';
-import type { SequenceConfig } from '../repository/model-config.ts';
-import { type ModelEntry, scanModel, scanRepository } from '../repository/scan-repository.ts';
-import { allocate, decodeJson } from '../runtime/codec.ts';
-import { elementCount, formatShape } from '../runtime/tensor.ts';
-import type { ModelSignature } from '../runtime/tensor-spec.ts';
+import { scanModel, scanRepository } from '../repository/scan-repository.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
-import { type AliasTarget, aliasTargetOf, persistAliases, pickWeighted } from './aliases.ts';
+import { type AliasTarget, createAliasEditor } from './aliases.ts';
+import { createCatalog } from './catalog.ts';
+import { bytesInUse, chooseEvictions } from './eviction.ts';
 import type { ModelEventListener } from './model-events.ts';
-import { inferBatchAxes, type Model, type ModelState, type ModelVersion, versionKey } from './model-version.ts';
-import { DEFAULT_POLICY, describePolicy, selectVersions } from './version-policy.ts';
+import { type Model, type ModelState, type ModelVersion, versionKey } from './model-version.ts';
+import { defaultVersion, namedVersions, type RoutingOptions, requestedVersion, servingVersion } from './routing.ts';
+import { createSessionLoader } from './session-loader.ts';
+import { loadsOnRequest, type UnavailableCause, unavailableReason } from './unavailable-cause.ts';
+import { policySelects } from './version-policy.ts';
 
 export interface ModelRegistryOptions {
   /** The model repository folder. */
   root: string;
+  /** The workers that hold every version's sessions. */
   pool: WorkerPool;
+  /** The server's batching settings, under what each model.json says. */
   defaults: BatchingDefaults;
-  /** Waits until nothing is queued or running under a session key (its batcher, its streams). */
+  /** Waits until nothing is queued or running under a session key (its batcher, its streams). @default resolves at once */
   drain?: (key: string) => Promise<void>;
   /** For weighted aliases. @default Math.random */
   random?: () => number;
-  /** Whether a session key has work queued or running: such a version is never evicted. */
+  /** Whether a session key has work queued or running: such a version is never evicted. @default never busy */
   isBusy?: (key: string) => boolean;
   /** Versions load on their first request (acquire) instead of at start. @default false */
   lazy?: boolean;
-  /** Estimated bytes loaded versions may take together; 0 for no limit. @default 0 */
+  /** Estimated bytes loaded versions may take together, in bytes; 0 for no limit. @default 0 */
   memoryBudget?: number;
 }
 
@@ -91,182 +94,44 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     lazy = false,
     memoryBudget = 0,
   } = options;
-  const models = new Map<string, Model>();
+  const catalog = createCatalog({ defaults });
+  const { modelOf } = catalog;
+  const sessions = createSessionLoader({ pool, defaults, makeRoom });
+  const aliases = createAliasEditor();
   const listeners = new Set<ModelEventListener>();
   /** Loads under way, so that concurrent first requests share one. */
   const loading = new Map<ModelVersion, Promise<void>>();
+  const routing: RoutingOptions = { random, lazy };
   let started = false;
   let reloads = 0;
-  const LAZY_REASON = 'loads on its first request';
-  const EVICTED_REASON = 'evicted to stay within the memory budget; loads on its next request';
 
-  function transition(version: ModelVersion, state: ModelState, reason: string | null = null): void {
+  function transition(version: ModelVersion, state: ModelState, reason: string | null = null, cause: UnavailableCause | null = null): void {
     version.state = state;
     version.stateReason = reason;
+    version.unavailableCause = cause;
     const event = { model: version.model, version: version.version, state, reason, at: Date.now() };
     for (const listener of listeners) listener(event);
   }
 
-  function notFound(name: string): InferError {
-    const known = [...models.keys()].join(', ') || 'none';
-    return new InferError('MODEL_NOT_FOUND', `model "${name}" is not in the repository (models: ${known})`, { details: { model: name } });
-  }
-
-  function modelOf(name: string): Model {
-    const model = models.get(name);
-    if (!model) throw notFound(name);
-    return model;
-  }
-
-  function versionOf(model: Model, requested: string): ModelVersion {
-    const version = model.versions.find((candidate) => String(candidate.version) === requested);
-    if (!version) {
-      const known = model.versions.map((candidate) => candidate.version).join(', ') || 'none';
-      const aliases = [...model.aliases.keys()].join(', ') || 'none';
-      throw new InferError(
-        'MODEL_NOT_FOUND',
-        `model "${model.name}" has no version or alias "${requested}" (versions: ${known}; aliases: ${aliases})`,
-        {
-          details: { model: model.name, version: requested },
-        },
-      );
-    }
-    return version;
-  }
-
-  function newVersion(entry: ModelEntry, version: number, path: string): ModelVersion {
-    return {
-      model: entry.name,
-      version,
-      key: versionKey(entry.name, version),
-      path,
-      state: 'UNAVAILABLE',
-      stateReason: null,
-      signature: null,
-      settings: settingsOf(entry, defaults),
-      labels: entry.labels,
-      tokenizerFiles: entry.tokenizer,
-      loadMs: null,
-      warmupMs: null,
-      memoryBytes: null,
-      lastUsed: 0,
-    };
-  }
-
-  /** Takes what a fresh scan says of a model: its config, and versions added on disk. */
-  function absorb(model: Model, entry: ModelEntry): void {
-    model.description = entry.config.description ?? null;
-    model.task = entry.config.task ?? null;
-    model.labels = entry.labels;
-    model.error = entry.error;
-    model.entry = entry;
-    model.policy = entry.config.versionPolicy ?? DEFAULT_POLICY;
-    model.aliases = new Map(Object.entries(entry.config.aliases ?? {}).map(([alias, config]) => [alias, aliasTargetOf(config)]));
-    for (const { version, path } of entry.versions) {
-      if (!model.versions.some((existing) => existing.version === version)) model.versions.push(newVersion(entry, version, path));
-    }
-    model.versions.sort((a, b) => a.version - b.version);
-  }
-
-  function register(entry: ModelEntry): Model {
-    const model: Model = {
-      name: entry.name,
-      directory: entry.directory,
-      description: null,
-      task: null,
-      labels: null,
-      error: null,
-      entry,
-      policy: DEFAULT_POLICY,
-      aliases: new Map(),
-      aliasHistory: new Map(),
-      versions: [],
-    };
-    absorb(model, entry);
-    models.set(model.name, model);
-    return model;
-  }
-
-  /** Loads `version` from `entry` under `key`; resolves with what to serve it with, or throws why not. */
-  async function loadSession(entry: ModelEntry, version: ModelVersion, key: string) {
-    const problem = entry.error ?? entry.versions.find((candidate) => candidate.version === version.version)?.error;
-    if (problem) throw new Error(problem);
-    const settings = settingsOf(entry, defaults);
-    const started = performance.now();
-    const memoryBytes = (await stat(version.path)).size * Math.min(settings.instances, pool.size);
-    await makeRoom(memoryBytes, version);
-    const signature = await pool.load(key, version.path, { instances: settings.instances, intraOpNumThreads: settings.intraOpNumThreads });
-    let warmupMs: number | null = null;
-    try {
-      settings.batchAxes = inferBatchAxes(signature, entry.config);
-      if (settings.batchAxes === null) settings.maxBatchSize = 1;
-      checkSequence(settings.sequence, signature);
-      if (entry.config.warmup) warmupMs = await warmUp(key, signature, entry.config.warmup, Math.min(settings.instances, pool.size));
-    } catch (error) {
-      // A model that loaded but is misconfigured (or fails its warm-up) must not keep its sessions.
-      await pool.unload(key);
-      throw error;
-    }
-    const loadMs = performance.now() - started;
-    return { key, signature, settings, labels: entry.labels, tokenizerFiles: entry.tokenizer, loadMs, warmupMs, memoryBytes };
-  }
-
-  /** Runs the warm-up inputs through every instance; resolves with the time it took. */
-  async function warmUp(
-    key: string,
-    signature: ModelSignature,
-    warmup: NonNullable<ModelEntry['config']['warmup']>,
-    instances: number,
-  ): Promise<number> {
-    const started = performance.now();
-    const feeds = () =>
-      Object.fromEntries(
-        signature.inputs.map((spec) => {
-          const given = warmup.inputs?.[spec.name];
-          if (given) {
-            const context = `model.json "warmup.inputs.${spec.name}"`;
-            return [spec.name, { dataType: spec.dataType, shape: given.shape, data: decodeJson(spec.dataType, given.data, context) }];
-          }
-          const shape = warmup.shapes?.[spec.name] ?? spec.shape.map((dim) => (dim === -1 ? 1 : dim));
-          const data = allocate(spec.dataType, elementCount(shape));
-          if (warmup.fill === 'random' && (data instanceof Float32Array || data instanceof Float64Array)) {
-            for (let index = 0; index < data.length; index++) data[index] = Math.random();
-          }
-          return [spec.name, { dataType: spec.dataType, shape, data }];
-        }),
-      );
-    for (let run = 0; run < (warmup.runs ?? 1); run++) {
-      // As many at once as there are instances, so that each session runs (the pool spreads them).
-      await Promise.all(Array.from({ length: instances }, () => pool.run(key, feeds())));
-    }
-    return performance.now() - started;
-  }
-
-  function loadedVersions(): ModelVersion[] {
-    return [...models.values()].flatMap((model) => model.versions).filter((version) => version.state === 'READY');
-  }
-
-  function memoryInUse(): number {
-    return loadedVersions().reduce((sum, version) => sum + (version.memoryBytes ?? 0), 0);
+  /** Makes a version UNAVAILABLE for `cause`, with the reason clients read derived from it. */
+  function release(model: Model, version: ModelVersion, cause: UnavailableCause): void {
+    transition(version, 'UNAVAILABLE', unavailableReason(cause, model.policy), cause);
   }
 
   /** Unloads the least recently used idle versions until `bytes` more fit in the budget (as far as idle ones allow). */
   async function makeRoom(bytes: number, incoming: ModelVersion): Promise<void> {
-    if (memoryBudget <= 0) return;
-    const idle = loadedVersions()
-      .filter((version) => version !== incoming && !isBusy(version.key))
-      .sort((a, b) => a.lastUsed - b.lastUsed);
-    for (const version of idle) {
-      if (memoryInUse() + bytes <= memoryBudget) return;
-      await unloadVersion(version, EVICTED_REASON);
-    }
+    const loaded = catalog.loadedVersions();
+    const evicted = chooseEvictions({ loaded, incoming, incomingBytes: bytes, budgetBytes: memoryBudget, isBusy });
+    // Their models are looked up now: a rescan during the unloads may take one out of the catalog.
+    const victims = evicted.map((version) => ({ model: modelOf(version.model), version }));
+    for (const { model, version } of victims) await unloadVersion(model, version, 'evicted');
   }
 
   async function loadVersion(model: Model, version: ModelVersion): Promise<void> {
     if (version.state === 'READY' || version.state === 'LOADING') return;
     transition(version, 'LOADING');
     try {
-      Object.assign(version, await loadSession(model.entry, version, version.key));
+      Object.assign(version, await sessions.load(model.entry, version, version.key));
       transition(version, 'READY');
     } catch (error) {
       const problem = (error as Error).message;
@@ -274,25 +139,26 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     }
   }
 
-  async function unloadVersion(version: ModelVersion, reason: string): Promise<void> {
+  async function unloadVersion(model: Model, version: ModelVersion, cause: UnavailableCause): Promise<void> {
     if (version.state !== 'READY') {
-      // A version already unloaded for the same reason stays quiet; any other is marked as let go.
-      if (version.state !== 'UNLOADING' && (version.state !== 'UNAVAILABLE' || version.stateReason !== reason))
-        transition(version, 'UNAVAILABLE', reason);
+      // One not loaded is marked as let go, unless that would tell listeners nothing new: it is
+      // already UNAVAILABLE with this reason (the same cause and, for the policy, the same policy).
+      const unchanged = version.state === 'UNAVAILABLE' && version.stateReason === unavailableReason(cause, model.policy);
+      if (version.state !== 'UNLOADING' && !unchanged) release(model, version, cause);
       return;
     }
     transition(version, 'UNLOADING');
     await drain(version.key);
     await pool.unload(version.key);
     version.signature = null;
-    transition(version, 'UNAVAILABLE', reason);
+    release(model, version, cause);
   }
 
   async function reloadVersion(model: Model, version: ModelVersion): Promise<void> {
     if (version.state !== 'READY') return loadVersion(model, version);
     const key = `${versionKey(model.name, version.version)}#${++reloads}`;
     try {
-      const loaded = await loadSession(model.entry, version, key);
+      const loaded = await sessions.load(model.entry, version, key);
       const previous = version.key;
       Object.assign(version, loaded);
       transition(version, 'READY', 'reloaded');
@@ -309,55 +175,9 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
    * longer selects: in that order, so that a new version serves before the old one goes.
    */
   async function applyPolicy(model: Model, reloading = false): Promise<void> {
-    const selected = selectVersions(
-      model.policy,
-      model.versions.map((version) => version.version),
-    );
-    const [kept, dropped] = partition(model.versions, (version) => selected.has(version.version));
+    const [kept, dropped] = partition(model.versions, policySelects(model));
     await Promise.all(kept.map((version) => (reloading ? reloadVersion(model, version) : loadVersion(model, version))));
-    await Promise.all(
-      dropped.map((version) => unloadVersion(version, `not selected by the version policy (${describePolicy(model.policy)})`)),
-    );
-  }
-
-  /** Writes of model.json, one at a time per model, each with the aliases as they are when it runs. */
-  const writes = new Map<Model, Promise<void>>();
-  function persist(model: Model): Promise<void> {
-    const write = (writes.get(model) ?? Promise.resolve()).catch(() => {}).then(() => persistAliases(model.directory, model.aliases));
-    writes.set(model, write);
-    return write;
-  }
-
-  /** The version a request names (a number, an alias, or neither), READY or not. */
-  function pick(name: string, requested: string | null | undefined): ModelVersion | undefined {
-    const model = modelOf(name);
-    const ready = (number: number) => model.versions.some((version) => version.version === number && version.state === 'READY');
-    const aliasName = requested ?? (model.aliases.has('default') ? 'default' : null);
-    const alias = aliasName === null || /^[0-9]+$/.test(aliasName) ? undefined : model.aliases.get(aliasName);
-    if (alias) {
-      const picked = pickWeighted(alias, ready, random) ?? alias[0]?.version;
-      return model.versions.find((candidate) => candidate.version === picked);
-    }
-    if (requested !== undefined && requested !== null) return versionOf(model, requested);
-    if (lazy) {
-      // Not loaded yet is no reason to pass over the version a request would get.
-      const selected = selectVersions(
-        model.policy,
-        model.versions.map((version) => version.version),
-      );
-      const newestSelected = [...model.versions].reverse().find((version) => selected.has(version.version));
-      return [...model.versions].reverse().find((version) => version.state === 'READY') ?? newestSelected;
-    }
-    return registry.defaultVersion(model);
-  }
-
-  /** The versions an admin call names: all of them, one by number, or those an alias points at. */
-  function targets(name: string, requested: string | null | undefined): ModelVersion[] {
-    const model = modelOf(name);
-    if (requested === undefined || requested === null) return model.versions;
-    const alias = /^[0-9]+$/.test(requested) ? undefined : model.aliases.get(requested);
-    if (!alias) return [versionOf(model, requested)];
-    return alias.map(({ version }) => versionOf(model, String(version)));
+    await Promise.all(dropped.map((version) => unloadVersion(model, version, 'policy')));
   }
 
   const registry: ModelRegistry = {
@@ -369,23 +189,14 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       const entries = await scanRepository(root);
       if (lazy) {
         for (const entry of entries) {
-          const model = register(entry);
-          const selected = selectVersions(
-            model.policy,
-            model.versions.map((version) => version.version),
-          );
-          for (const version of model.versions) {
-            transition(
-              version,
-              'UNAVAILABLE',
-              selected.has(version.version) ? LAZY_REASON : `not selected by the version policy (${describePolicy(model.policy)})`,
-            );
-          }
+          const model = catalog.add(entry);
+          const selected = policySelects(model);
+          for (const version of model.versions) release(model, version, selected(version) ? 'lazy' : 'policy');
         }
       } else {
         // One after another under a budget, so that each load sees what the others took.
-        if (memoryBudget > 0) for (const entry of entries) await applyPolicy(register(entry));
-        else await Promise.all(entries.map((entry) => applyPolicy(register(entry))));
+        if (memoryBudget > 0) for (const entry of entries) await applyPolicy(catalog.add(entry));
+        else await Promise.all(entries.map((entry) => applyPolicy(catalog.add(entry))));
       }
       started = true;
     },
@@ -395,8 +206,9 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       try {
         version = registry.resolve(name, requested);
       } catch (error) {
-        const waiting = error instanceof InferError && error.code === 'MODEL_NOT_READY' ? pick(name, requested) : undefined;
-        const loadable = waiting && (loading.has(waiting) || waiting.stateReason === LAZY_REASON || waiting.stateReason === EVICTED_REASON);
+        const waiting =
+          error instanceof InferError && error.code === 'MODEL_NOT_READY' ? requestedVersion(modelOf(name), requested, routing) : undefined;
+        const loadable = waiting && (loading.has(waiting) || loadsOnRequest(waiting.unavailableCause));
         if (!waiting || !loadable) throw error;
         let load = loading.get(waiting);
         if (!load) {
@@ -410,86 +222,45 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       return version;
     },
 
-    memoryInUse,
+    memoryInUse: () => bytesInUse(catalog.loadedVersions()),
 
-    list: () => [...models.values()],
-    get: (name) => models.get(name),
+    list: catalog.list,
+    get: catalog.get,
 
-    defaultVersion(model) {
-      const alias = model.aliases.get('default');
-      const heaviest = alias ? [...alias].sort((a, b) => b.weight - a.weight)[0] : undefined;
-      const newestFirst = [...model.versions].reverse();
-      return (
-        model.versions.find((version) => version.version === heaviest?.version) ??
-        newestFirst.find((version) => version.state === 'READY') ??
-        newestFirst[0]
-      );
-    },
+    defaultVersion,
 
-    resolve(name, requested) {
-      const model = modelOf(name);
-      const version = pick(name, requested);
-      if (!version) {
-        throw new InferError('MODEL_NOT_FOUND', `model "${name}" has no version (${model.error ?? 'no version folder'})`, {
-          details: { model: name },
-        });
-      }
-      if (version.state !== 'READY') {
-        const reason = version.stateReason ?? model.error;
-        throw new InferError('MODEL_NOT_READY', `model "${name}" v${version.version} is ${version.state}${reason ? `: ${reason}` : ''}`, {
-          details: { model: name, version: String(version.version), state: version.state },
-        });
-      }
-      return version;
-    },
+    resolve: (name, requested) => servingVersion(modelOf(name), requested, routing),
 
     async load(name, requested) {
       const model = modelOf(name);
       if (requested === undefined || requested === null) await applyPolicy(model);
-      else await Promise.all(targets(name, requested).map((version) => loadVersion(model, version)));
+      else await Promise.all(namedVersions(model, requested).map((version) => loadVersion(model, version)));
       return model;
     },
 
     async unload(name, requested) {
-      await Promise.all(targets(name, requested).map((version) => unloadVersion(version, 'unloaded by request')));
+      const model = modelOf(name);
+      await Promise.all(namedVersions(model, requested).map((version) => unloadVersion(model, version, 'unloaded')));
       return modelOf(name);
     },
 
     async reload(name, requested) {
       const model = modelOf(name);
-      absorb(model, await scanModel(model.name, model.directory));
+      catalog.update(model, await scanModel(model.name, model.directory));
       if (requested === undefined || requested === null) await applyPolicy(model, true);
-      else await Promise.all(targets(name, requested).map((version) => reloadVersion(model, version)));
+      else await Promise.all(namedVersions(model, requested).map((version) => reloadVersion(model, version)));
       return model;
     },
 
     async setAlias(name, alias, target) {
       const model = modelOf(name);
-      if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(alias))
-        throw new InferError('INVALID_ARGUMENT', `alias "${alias}" must start with a letter and hold only letters, digits, _ and -`);
-      if (target.length === 0) throw new InferError('INVALID_ARGUMENT', `alias "${alias}" of model "${name}" needs at least one version`);
-      for (const { version, weight } of target) {
-        versionOf(model, String(version));
-        if (!(weight > 0))
-          throw new InferError(
-            'INVALID_ARGUMENT',
-            `alias "${alias}" of model "${name}": the weight of version ${version} must be positive, got ${weight}`,
-          );
-      }
-      const previous = model.aliases.get(alias);
-      if (previous) model.aliasHistory.set(alias, [...(model.aliasHistory.get(alias) ?? []), previous]);
-      model.aliases.set(alias, target);
-      await persist(model);
+      await aliases.set(model, alias, target);
       return model;
     },
 
     async rollbackAlias(name, alias) {
       const model = modelOf(name);
-      const history = model.aliasHistory.get(alias) ?? [];
-      const previous = history.pop();
-      if (!previous) throw new InferError('INVALID_ARGUMENT', `alias "${alias}" of model "${name}" has no earlier target to roll back to`);
-      model.aliases.set(alias, previous);
-      await persist(model);
+      await aliases.rollback(model, alias);
       return model;
     },
 
@@ -498,28 +269,28 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       const seen = new Set(entries.map((entry) => entry.name));
       await Promise.all(
         entries.map(async (entry) => {
-          const existing = models.get(entry.name);
-          const model = existing ?? register(entry);
+          const existing = catalog.get(entry.name);
+          const model = existing ?? catalog.add(entry);
           if (existing) {
-            absorb(model, entry);
+            catalog.update(model, entry);
             const onDisk = new Set(entry.versions.map((version) => version.version));
             for (const version of model.versions.filter((candidate) => !onDisk.has(candidate.version))) {
-              await unloadVersion(version, 'its folder is gone');
+              await unloadVersion(model, version, 'gone');
               model.versions.splice(model.versions.indexOf(version), 1);
             }
           }
           await applyPolicy(model);
         }),
       );
-      for (const model of [...models.values()].filter((candidate) => !seen.has(candidate.name))) {
-        await Promise.all(model.versions.map((version) => unloadVersion(version, 'its folder is gone')));
-        models.delete(model.name);
+      for (const model of catalog.list().filter((candidate) => !seen.has(candidate.name))) {
+        await Promise.all(model.versions.map((version) => unloadVersion(model, version, 'gone')));
+        catalog.remove(model);
       }
-      return [...models.values()];
+      return catalog.list();
     },
 
     async refresh(names) {
-      const known = [...names].filter((name) => models.has(name));
+      const known = [...names].filter((name) => catalog.get(name));
       if (known.length < names.size) await registry.rescan();
       await Promise.all(known.map((name) => registry.reload(name).catch(() => {})));
     },
@@ -531,12 +302,12 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
 
     async close() {
       started = false;
-      const loaded = [...models.values()].flatMap((model) => model.versions).filter((version) => version.state === 'READY');
       await Promise.all(
-        loaded.map(async (version) => {
+        catalog.loadedVersions().map(async (version) => {
+          const model = modelOf(version.model);
           transition(version, 'UNLOADING');
           await pool.unload(version.key);
-          transition(version, 'UNAVAILABLE', 'the server is shutting down');
+          release(model, version, 'shutdown');
         }),
       );
     },
@@ -550,36 +321,4 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
 
 function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
   return [items.filter(test), items.filter((item) => !test(item))];
-}
-
-function settingsOf(entry: ModelEntry, defaults: BatchingDefaults): ModelVersion['settings'] {
-  const { maxBatchSize, maxQueueDelayMs, maxQueueSize, instances, intraOpNumThreads } = entry.config;
-  const overrides = Object.fromEntries(
-    Object.entries({ maxBatchSize, maxQueueDelayMs, maxQueueSize, instances, intraOpNumThreads }).filter(
-      ([, value]) => value !== undefined,
-    ),
-  );
-  return {
-    ...defaults,
-    ...overrides,
-    batchAxes: null,
-    sequence: entry.config.sequence ?? null,
-    generation: entry.config.generation ?? {},
-  };
-}
-
-/** A sequence's state map must pair inputs and outputs of the model that agree in type and shape. */
-function checkSequence(sequence: SequenceConfig | null, { inputs, outputs }: ModelSignature): void {
-  if (!sequence) return;
-  for (const [input, output] of Object.entries(sequence.state)) {
-    const from = outputs.find((spec) => spec.name === output);
-    const to = inputs.find((spec) => spec.name === input);
-    if (!to) throw new Error(`model.json "sequence.state" names input "${input}", which the model does not have`);
-    if (!from) throw new Error(`model.json "sequence.state" names output "${output}", which the model does not have`);
-    if (from.dataType !== to.dataType || from.shape.length !== to.shape.length) {
-      throw new Error(
-        `model.json "sequence.state": output "${output}" (${from.dataType} ${formatShape(from.shape)}) cannot feed input "${input}" (${to.dataType} ${formatShape(to.shape)})`,
-      );
-    }
-  }
 }

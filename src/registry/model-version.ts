@@ -1,8 +1,10 @@
+/** The records of the catalog (a model, its versions, how each is served) and where a model's batch dims are. */
 import type { BatchingDefaults } from '../config.ts';
 import type { ModelConfig, SequenceConfig, VersionPolicy } from '../repository/model-config.ts';
 import type { ModelEntry, TokenizerFiles } from '../repository/scan-repository.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import type { AliasTarget } from './aliases.ts';
+import type { UnavailableCause } from './unavailable-cause.ts';
 
 export const MODEL_STATES = ['UNAVAILABLE', 'LOADING', 'READY', 'UNLOADING', 'FAILED'] as const;
 export type ModelState = (typeof MODEL_STATES)[number];
@@ -25,7 +27,10 @@ export interface ModelVersion {
   key: string;
   readonly path: string;
   state: ModelState;
+  /** Why it is in its state, for people: derived from `unavailableCause` when UNAVAILABLE, else a load's failure or a reload's outcome. */
   stateReason: string | null;
+  /** Why it is UNAVAILABLE, when something decided so; null before its first load and in every other state. */
+  unavailableCause: UnavailableCause | null;
   signature: ModelSignature | null;
   settings: VersionSettings;
   labels: string[] | null;

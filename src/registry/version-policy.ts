@@ -1,9 +1,17 @@
+/** Which versions a model's version policy loads, and how the policy reads in a reason. */
 import type { VersionPolicy } from '../repository/model-config.ts';
+import type { Model, ModelVersion } from './model-version.ts';
 
 export const DEFAULT_POLICY: VersionPolicy = { latest: 1 };
 
-/** The versions a policy loads, out of those on disk. */
-export function selectVersions(policy: VersionPolicy, versions: readonly number[]): Set<number> {
+/** Whether the model's policy selects a version, out of the versions the model has. */
+export function policySelects({ policy, versions }: Pick<Model, 'policy' | 'versions'>): (version: ModelVersion) => boolean {
+  const numbers = versions.map((version) => version.version);
+  const selected = selectVersions(policy, numbers);
+  return (version) => selected.has(version.version);
+}
+
+function selectVersions(policy: VersionPolicy, versions: readonly number[]): Set<number> {
   if ('all' in policy) return new Set(versions);
   if ('specific' in policy) return new Set(versions.filter((version) => policy.specific.includes(version)));
   return new Set([...versions].sort((a, b) => b - a).slice(0, policy.latest));

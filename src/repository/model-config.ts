@@ -1,6 +1,9 @@
 /** model.json: its schema, and the types read from it. */
 import { z } from 'zod';
 
+/** What an alias may be named: a letter first, so that it is never read as a version number. */
+export const ALIAS_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
 /**
  * What `models/<name>/model.json` may say. Every field is optional: what is left out is
  * read off the ONNX file or taken from the server's defaults.
@@ -37,7 +40,7 @@ export const modelConfigSchema = z.strictObject({
    * Named pointers to versions: a version number, or versions with traffic weights
    * (`{ "1": 90, "2": 10 }`). The alias `default` serves requests that name no version.
    */
-  aliases: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'an alias starts with a letter'), aliasTargetSchema()).optional(),
+  aliases: z.record(z.string().regex(ALIAS_NAME, 'an alias starts with a letter'), aliasTargetSchema()).optional(),
   /**
    * Runs before a version is READY, so its first request does not pay for onnxruntime's lazy
    * initialisation: the inputs given, else zero- or random-filled ones (dynamic dims 1 unless
