@@ -1,6 +1,5 @@
 /** Joining tensors along an axis and cutting them apart again: how requests share one run. */
-import { allocate } from '../runtime/codec.ts';
-import { elementCount, type Tensor, type TensorElements } from '../runtime/tensor.ts';
+import { allocate, elementCount, type Tensor, type TensorElements } from '../runtime/tensor.ts';
 
 /** Joins tensors equal in every dim but `axis` along that axis, into one freshly allocated tensor. */
 export function concatAlong(tensors: readonly Tensor[], axis = 0): Tensor {

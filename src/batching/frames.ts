@@ -1,6 +1,5 @@
 /** Cutting a long input into the fixed-size frames a streaming model takes. */
-import { allocate } from '../runtime/codec.ts';
-import { elementCount, type Tensor } from '../runtime/tensor.ts';
+import { allocate, elementCount, type Tensor } from '../runtime/tensor.ts';
 import { concatAlong, splitAlong } from './concat.ts';
 
 /**

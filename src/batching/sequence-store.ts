@@ -1,8 +1,7 @@
 /** The state of stateful sequences (id → state tensors), calls of one sequence in order, idle ones swept. */
 import { InferError } from '../errors.ts';
 import type { BatchAxes } from '../runtime/batch-axes.ts';
-import { allocate } from '../runtime/codec.ts';
-import { elementCount, type Tensor } from '../runtime/tensor.ts';
+import { allocate, elementCount, type Tensor } from '../runtime/tensor.ts';
 import type { TensorSpec } from '../runtime/tensor-spec.ts';
 
 /** Where a call stands in its sequence. */

@@ -1,16 +1,15 @@
 /** The records of the catalog (a model, its versions, how each is served) and where a model's batch dims are. */
+
 import type { BatchingDefaults } from '../config.ts';
 import type { ModelConfig, SequenceConfig, VersionPolicy } from '../repository/model-config.ts';
 import type { ModelEntry, TokenizerFiles } from '../repository/scan-repository.ts';
+import type { BatchAxes } from '../runtime/batch-axes.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import type { AliasTarget } from './aliases.ts';
 import type { UnavailableCause } from './unavailable-cause.ts';
 
 export const MODEL_STATES = ['UNAVAILABLE', 'LOADING', 'READY', 'UNLOADING', 'FAILED'] as const;
 export type ModelState = (typeof MODEL_STATES)[number];
-
-/** Per input and output, the dim that is its batch dim, or null for a tensor without one. */
-export type BatchAxes = Record<string, number | null>;
 
 /** How one loaded version is served: the server's defaults with model.json on top. */
 export interface VersionSettings extends BatchingDefaults {

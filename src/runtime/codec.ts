@@ -7,10 +7,11 @@ import { Buffer } from 'node:buffer';
 import { InferError } from '../errors.ts';
 import { bf16BitsToFloat, floatToBf16Bits, floatToHalfBits, halfBitsToFloat } from './fp16.ts';
 import {
+  ARRAY_CLASS,
+  allocate,
   BYTES_PER_ELEMENT,
   type DataType,
   type ElementArrays,
-  type NumericDataType,
   type Tensor,
   type TensorElements,
   type TypedElements,
@@ -19,27 +20,6 @@ import {
 type IntDataType = 'UINT8' | 'INT8' | 'UINT16' | 'INT16' | 'UINT32' | 'INT32';
 type BigIntDataType = 'UINT64' | 'INT64';
 type FloatDataType = 'FP16' | 'BF16' | 'FP32' | 'FP64';
-
-interface TypedArrayClass {
-  new (length: number): TypedElements;
-  new (buffer: ArrayBufferLike, byteOffset: number, length: number): TypedElements;
-}
-
-const ARRAY_CLASS: Record<NumericDataType, TypedArrayClass> = {
-  BOOL: Uint8Array,
-  UINT8: Uint8Array,
-  INT8: Int8Array,
-  UINT16: Uint16Array,
-  INT16: Int16Array,
-  UINT32: Uint32Array,
-  INT32: Int32Array,
-  UINT64: BigUint64Array,
-  INT64: BigInt64Array,
-  FP16: Uint16Array,
-  BF16: Uint16Array,
-  FP32: Float32Array,
-  FP64: Float64Array,
-};
 
 const INT_RANGE: Record<IntDataType, readonly [min: number, max: number]> = {
   UINT8: [0, 0xff],
@@ -79,12 +59,6 @@ function mapIntRanges(): Record<IntDataType, string> {
     return [dataType, `${article} ${dataType} (an integer from ${min} to ${max})`];
   });
   return Object.fromEntries(entries) as Record<IntDataType, string>;
-}
-
-/** Zeroed storage for `count` elements ('' for STRING). */
-export function allocate<T extends DataType>(dataType: T, count: number): ElementArrays[T] {
-  const elements = dataType === 'STRING' ? new Array<string>(count).fill('') : new ARRAY_CLASS[dataType as NumericDataType](count);
-  return elements as ElementArrays[T];
 }
 
 /** Checks and converts a flat row-major JSON list from a client. `context` starts every error message. */

@@ -111,3 +111,31 @@ export function withOwnBuffer<T extends TypedElements>(data: T): T {
   if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return data;
   return data.slice() as T;
 }
+
+interface TypedArrayClass {
+  new (length: number): TypedElements;
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): TypedElements;
+}
+
+/** The typed array class each numeric data type is stored in. */
+export const ARRAY_CLASS: Record<NumericDataType, TypedArrayClass> = {
+  BOOL: Uint8Array,
+  UINT8: Uint8Array,
+  INT8: Int8Array,
+  UINT16: Uint16Array,
+  INT16: Int16Array,
+  UINT32: Uint32Array,
+  INT32: Int32Array,
+  UINT64: BigUint64Array,
+  INT64: BigInt64Array,
+  FP16: Uint16Array,
+  BF16: Uint16Array,
+  FP32: Float32Array,
+  FP64: Float64Array,
+};
+
+/** Zeroed storage for `count` elements ('' for STRING). */
+export function allocate<T extends DataType>(dataType: T, count: number): ElementArrays[T] {
+  const elements = dataType === 'STRING' ? new Array<string>(count).fill('') : new ARRAY_CLASS[dataType as NumericDataType](count);
+  return elements as ElementArrays[T];
+}

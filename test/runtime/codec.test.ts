@@ -1,9 +1,9 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { InferError } from '../../src/errors.ts';
-import { allocate, decodeBytes, decodeJson, encodeBytes, encodeJson, fromBase64, toBase64 } from '../../src/runtime/codec.ts';
+import { decodeBytes, decodeJson, encodeBytes, encodeJson, fromBase64, toBase64 } from '../../src/runtime/codec.ts';
 import { bf16BitsToFloat, floatToBf16Bits, floatToHalfBits, halfBitsOf, halfBitsToFloat } from '../../src/runtime/fp16.ts';
-import { DATA_TYPES, type DataType, type Tensor, type TensorElements } from '../../src/runtime/tensor.ts';
+import { allocate, DATA_TYPES, type DataType, type Tensor, type TensorElements } from '../../src/runtime/tensor.ts';
 
 const CONTEXT = 'input "x" of model "m" v1';
 
