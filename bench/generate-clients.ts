@@ -5,18 +5,12 @@
  */
 import { Buffer } from 'node:buffer';
 import { Agent, request } from 'node:http';
+import { print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { GenerateDocument } from '../clients/sdk/graphql.ts';
 
-export const GENERATE = /* GraphQL */ `
-  subscription Generate($input: GenerateInput!) {
-    generate(input: $input) {
-      index tokenId text finishReason
-      usage { promptTokens completionTokens timeToFirstTokenMs }
-      error { code message }
-    }
-  }
-`;
+const GENERATE = print(GenerateDocument);
 
 export type StreamTransport = 'graphql-ws' | 'sse';
 

@@ -6,6 +6,8 @@
  * process, as in bench/run.ts. `--quick` shortens the load window.
  */
 import { parseArgs } from 'node:util';
+import { print } from 'graphql';
+import { PredictDocument } from '../clients/sdk/graphql.ts';
 import { GLYPH_PIXELS, generateGlyphs } from '../scripts/models/glyphs.ts';
 import { percentile, runClosedLoop, sleep } from './load.ts';
 import { createBenchRepository } from './models.ts';
@@ -15,7 +17,7 @@ const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', defau
 const loadMs = flags.quick ? 3_000 : 10_000;
 const reloadEveryMs = 500;
 
-const PREDICT = `mutation ($input: PredictInput!) { predict(input: $input) { version timing { batchSize } } }`;
+const PREDICT = print(PredictDocument);
 const { pixels } = generateGlyphs({ count: 1, seed: 11 });
 const INPUTS: Record<string, unknown[]> = {
   glyphs: [{ name: 'pixels', shape: [1, GLYPH_PIXELS], data: Array.from(pixels) }],

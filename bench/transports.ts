@@ -12,21 +12,17 @@
  */
 import { Buffer } from 'node:buffer';
 import { Agent, request } from 'node:http';
+import { print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { PredictBase64Document } from '../clients/sdk/graphql.ts';
 import type { ModelSamples } from './samples.ts';
 
 export const TRANSPORTS = ['http-base64', 'http-multipart', 'ws-base64'] as const;
 export type TransportName = (typeof TRANSPORTS)[number];
 
-const PREDICT = /* GraphQL */ `
-  mutation Predict($input: PredictInput!) {
-    predict(input: $input) {
-      outputs { name shape base64 }
-      timing { batchSize queueMs computeMs totalMs }
-    }
-  }
-`;
+/** The SDK's predict with base64 outputs, so that answers cost the server no JSON lists of numbers. */
+const PREDICT = print(PredictBase64Document);
 
 /** The server's own account of one request (PredictTiming). */
 export interface PredictReply {

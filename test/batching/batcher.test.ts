@@ -62,6 +62,24 @@ function rowsOf(values: number[][]): BatchRequest {
 /** One batch per worker at a time, so each test sees one scheduling decision at once. */
 const options = { label: 'model "m" v1', maxBatchSize: 8, maxQueueDelayMs: 5, maxQueueSize: 100, pipelineDepth: 1 };
 
+/** A batcher whose one worker runs a first request: what is submitted next waits in its queue. */
+async function busyBatcher(settings: Partial<typeof options> = {}) {
+  const { runner, runs } = createManualRunner();
+  const batcher = createBatcher({ ...options, ...settings, runner });
+  const running = batcher.submit(rowsOf([[0]]));
+  await vi.advanceTimersByTimeAsync(0);
+  return {
+    batcher,
+    runs,
+    /** Ends the first run and lets the batcher send what waited. */
+    async endFirstRun() {
+      runs[0]!.finish();
+      await running;
+      await vi.advanceTimersByTimeAsync(0);
+    },
+  };
+}
+
 describe('batcher', () => {
   beforeEach(() => {
     vi.useFakeTimers();
@@ -180,71 +198,52 @@ describe('batcher', () => {
   });
 
   it('should refuse a request with OVERLOADED once maxQueueSize requests wait', async () => {
-    const { runner, runs } = createManualRunner();
-    const batcher = createBatcher({ ...options, maxQueueSize: 2, runner });
-    const running = batcher.submit(rowsOf([[0]]));
-    await vi.advanceTimersByTimeAsync(0);
+    const { batcher, runs, endFirstRun } = await busyBatcher({ maxQueueSize: 2 });
     const queued = [batcher.submit(rowsOf([[1]])), batcher.submit(rowsOf([[2]]))];
     await expect(batcher.submit(rowsOf([[3]]))).rejects.toMatchObject({
       code: 'OVERLOADED',
       message: expect.stringContaining('maxQueueSize 2'),
     });
-    runs[0]!.finish();
-    await running;
-    await vi.advanceTimersByTimeAsync(0);
+    await endFirstRun();
     runs[0]!.finish();
     await expect(Promise.all(queued)).resolves.toHaveLength(2);
   });
 
   it('should drop a request whose deadline passed in the queue without running it', async () => {
-    const { runner, runs } = createManualRunner();
-    const batcher = createBatcher({ ...options, runner });
-    const running = batcher.submit(rowsOf([[0]]));
-    await vi.advanceTimersByTimeAsync(0);
+    const { batcher, runs, endFirstRun } = await busyBatcher();
     const expiring = batcher.submit({ ...rowsOf([[7]]), signal: timeoutOnFakeClock(10) });
     const patient = batcher.submit(rowsOf([[8]]));
     const expired = expect(expiring).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED', message: expect.stringContaining('queued') });
     await vi.advanceTimersByTimeAsync(10);
     await expired;
 
-    runs[0]!.finish();
-    await running;
-    await vi.advanceTimersByTimeAsync(0);
+    await endFirstRun();
     expect([...(runs[0]!.feeds.x!.data as Float32Array)]).toEqual([8]);
     runs[0]!.finish();
     await expect(patient).resolves.toMatchObject({ batchSize: 1 });
   });
 
   it("should give an expired request's place in the queue to the next one", async () => {
-    const { runner, runs } = createManualRunner();
-    const batcher = createBatcher({ ...options, maxQueueSize: 1, runner });
-    const running = batcher.submit(rowsOf([[0]]));
-    await vi.advanceTimersByTimeAsync(0);
+    const { batcher, runs, endFirstRun } = await busyBatcher({ maxQueueSize: 1 });
     const expiring = batcher.submit({ ...rowsOf([[1]]), signal: timeoutOnFakeClock(10) }).catch((error: { code: string }) => error.code);
     await expect(batcher.submit(rowsOf([[2]]))).rejects.toMatchObject({ code: 'OVERLOADED' });
     await vi.advanceTimersByTimeAsync(10);
     expect(await expiring).toBe('DEADLINE_EXCEEDED');
     expect(batcher.stats().queued).toBe(0);
     const next = batcher.submit(rowsOf([[3]]));
-    runs[0]!.finish();
-    await running;
-    await vi.advanceTimersByTimeAsync(0);
+    await endFirstRun();
     expect([...(runs[0]!.feeds.x!.data as Float32Array)]).toEqual([3]);
     runs[0]!.finish();
     await expect(next).resolves.toMatchObject({ batchSize: 1 });
   });
 
   it('should drop a queued request when its client goes away', async () => {
-    const { runner, runs } = createManualRunner();
-    const batcher = createBatcher({ ...options, runner });
-    const running = batcher.submit(rowsOf([[0]]));
-    await vi.advanceTimersByTimeAsync(0);
+    const { batcher, runs, endFirstRun } = await busyBatcher();
     const controller = new AbortController();
     const cancelled = batcher.submit({ ...rowsOf([[9]]), signal: controller.signal });
     controller.abort();
     await expect(cancelled).rejects.toMatchObject({ message: expect.stringContaining('cancelled') });
-    runs[0]!.finish();
-    await running;
+    await endFirstRun();
     await vi.advanceTimersByTimeAsync(10);
     expect(runs).toHaveLength(0);
     expect(batcher.stats()).toMatchObject({ queued: 0, inFlight: 0 });

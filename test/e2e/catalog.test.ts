@@ -1,160 +1,45 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
-import { PREDICT, type PredictData } from '../fixtures/operations.ts';
-import { createTempRepository, EXAMPLE_MODELS, type TempRepository } from '../fixtures/repository.ts';
-import { startServer, type TestServer } from '../fixtures/server.ts';
+import { EXAMPLE_MODELS } from '../fixtures/repository.ts';
+import { serveModels } from '../fixtures/server.ts';
+import { forSuite } from '../fixtures/suite.ts';
+import {
+  HealthDocument,
+  type HealthQuery,
+  ModelDetailsDocument,
+  type ModelDetailsQuery,
+  ModelsDocument,
+  PredictDocument,
+} from '../generated/graphql.ts';
 
-const CATALOG = /* GraphQL */ `
-  fragment Spec on TensorSpec {
-    name
-    dataType
-    shape
-    dimNames
-  }
-  query Catalog {
-    models {
-      name
-      labels
-      stateReason
-      versions {
-        version
-        state
-        stateReason
-        maxBatchSize
-        inputs {
-          ...Spec
-        }
-        outputs {
-          ...Spec
-        }
-      }
-      defaultVersion {
-        version
-        state
-      }
-    }
-  }
-`;
+type Health = HealthQuery['health'];
 
-const MODEL = /* GraphQL */ `
-  query Model($name: String!) {
-    model(name: $name) {
-      name
-      labels
-      stateReason
-      versions {
-        version
-        state
-        stateReason
-        maxBatchSize
-        maxQueueSize
-        inputs {
-          name
-          dataType
-          shape
-          dimNames
-        }
-        outputs {
-          name
-          dataType
-          shape
-          dimNames
-        }
-      }
-      defaultVersion {
-        version
-      }
-    }
-  }
-`;
+const server = forSuite(() =>
+  serveModels(async (repository) => {
+    await repository.copyExample('glyphs');
+    await repository.copyExample('ocr-direction');
+    // Broken in every way the design names, each next to models that work.
+    await repository.copyExample('glyphs', 'bad-json');
+    await repository.write('bad-json/model.json', '{ "maxBatchSize": 4, ');
+    await repository.copyExample('glyphs', 'bad-config');
+    await repository.write('bad-config/model.json', JSON.stringify({ maxBatchSize: 0 }));
+    await repository.write('missing-onnx/1/README.md', 'the model file was never copied here\n');
+    await repository.write(
+      'corrupt/1/model.onnx',
+      new Uint8Array(4096).map((_, index) => (index * 131 + 7) % 251),
+    );
+    await repository.write('no-version/labels.txt', 'cat\ndog\n');
+    // A second version that is broken does not take the first one down: both load, so that the
+    // broken newer one sits next to a serving older one.
+    await repository.copyExample('glyphs', 'two-versions', { versionPolicy: { all: true } });
+    await repository.write('two-versions/2/model.onnx', 'not an ONNX model');
+  }),
+);
 
-const HEALTH = /* GraphQL */ `
-  query Health {
-    health {
-      live
-      ready
-      models {
-        name
-        ready
-        reason
-      }
-    }
-  }
-`;
-
-interface Spec {
-  name: string;
-  dataType: string;
-  shape: number[];
-  dimNames: (string | null)[];
-}
-
-interface VersionInfo {
-  version: string;
-  state: string;
-  stateReason: string | null;
-  maxBatchSize: number;
-  maxQueueSize?: number;
-  inputs: Spec[];
-  outputs: Spec[];
-}
-
-interface ModelInfo {
-  name: string;
-  labels: string[] | null;
-  stateReason: string | null;
-  versions: VersionInfo[];
-  defaultVersion: { version: string; state?: string } | null;
-}
-
-interface ModelHealth {
-  name: string;
-  ready: boolean;
-  reason: string | null;
-}
-
-interface Health {
-  live: boolean;
-  ready: boolean;
-  models: ModelHealth[];
-}
-
-let repository: TempRepository;
-let server: TestServer;
-
-beforeAll(async () => {
-  repository = await createTempRepository();
-  await repository.copyExample('glyphs');
-  await repository.copyExample('ocr-direction');
-  // Broken in every way the design names, each next to models that work.
-  await repository.copyExample('glyphs', 'bad-json');
-  await repository.write('bad-json/model.json', '{ "maxBatchSize": 4, ');
-  await repository.copyExample('glyphs', 'bad-config');
-  await repository.write('bad-config/model.json', JSON.stringify({ maxBatchSize: 0 }));
-  await repository.write('missing-onnx/1/README.md', 'the model file was never copied here\n');
-  await repository.write(
-    'corrupt/1/model.onnx',
-    new Uint8Array(4096).map((_, index) => (index * 131 + 7) % 251),
-  );
-  await repository.write('no-version/labels.txt', 'cat\ndog\n');
-  // A second version that is broken does not take the first one down.
-  await repository.copyExample('glyphs', 'two-versions');
-  await repository.write('two-versions/2/model.onnx', 'not an ONNX model');
-  // Both versions load, so that the broken newer one sits next to a serving older one.
-  const glyphsConfig = JSON.parse(await readFile(join(EXAMPLE_MODELS, 'glyphs', 'model.json'), 'utf8')) as object;
-  await repository.write('two-versions/model.json', JSON.stringify({ ...glyphsConfig, versionPolicy: { all: true } }));
-  server = await startServer({ modelRepository: repository.root });
-});
-
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-  await repository?.[Symbol.asyncDispose]();
-});
-
-async function model(name: string): Promise<ModelInfo | null> {
-  const { data, errors } = await server.graphql<{ model: ModelInfo | null }>(MODEL, { name });
+async function model(name: string): Promise<ModelDetailsQuery['model']> {
+  const { data, errors } = await server.graphql(ModelDetailsDocument, { name });
   expect(errors).toBeUndefined();
   return data!.model;
 }
@@ -166,7 +51,7 @@ async function labelsOf(name: string): Promise<string[]> {
 
 describe('the model catalog', () => {
   it('should list every folder of the repository as a model, broken ones included', async () => {
-    const { data, errors } = await server.graphql<{ models: ModelInfo[] }>(CATALOG);
+    const { data, errors } = await server.graphql(ModelsDocument);
     expect(errors).toBeUndefined();
     expect(data!.models.map((entry) => entry.name).sort()).toEqual(
       ['bad-config', 'bad-json', 'corrupt', 'glyphs', 'missing-onnx', 'no-version', 'ocr-direction', 'two-versions'].sort(),
@@ -215,7 +100,7 @@ describe('the model catalog', () => {
   });
 
   it('should answer null for a model that is not in the repository', async () => {
-    const { data, errors } = await server.graphql<{ model: ModelInfo | null }>(MODEL, { name: 'nope' });
+    const { data, errors } = await server.graphql(ModelDetailsDocument, { name: 'nope' });
     expect(errors).toBeUndefined();
     expect(data).toEqual({ model: null });
   });
@@ -230,7 +115,7 @@ describe('the model catalog', () => {
     expect(twoVersions!.defaultVersion).toEqual({ version: '1' });
 
     const { pixels } = generateGlyphs({ count: 1, seed: 7 });
-    const { data, errors } = await server.graphql<PredictData>(PREDICT, {
+    const { data, errors } = await server.graphql(PredictDocument, {
       input: { model: 'two-versions', inputs: [{ name: 'pixels', shape: [1, GLYPH_PIXELS], data: Array.from(pixels) }] },
     });
     expect(errors).toBeUndefined();
@@ -279,7 +164,7 @@ describe('broken models in the repository', () => {
 
   it('should keep serving the good models next to the broken ones', async () => {
     const { pixels, labels } = generateGlyphs({ count: 2, seed: 11 });
-    const { data, errors } = await server.graphql<PredictData>(PREDICT, {
+    const { data, errors } = await server.graphql(PredictDocument, {
       input: { model: 'glyphs', inputs: [{ name: 'pixels', shape: [2, GLYPH_PIXELS], data: Array.from(pixels) }] },
     });
     expect(errors).toBeUndefined();
@@ -289,7 +174,7 @@ describe('broken models in the repository', () => {
 });
 
 describe('health', () => {
-  function expectBrokenModelsUnready(models: ModelHealth[]) {
+  function expectBrokenModelsUnready(models: Health['models']) {
     const byName = new Map(models.map((entry) => [entry.name, entry]));
     for (const name of ['glyphs', 'ocr-direction', 'two-versions'])
       expect(byName.get(name)).toMatchObject({ name, ready: true, reason: null });
@@ -307,7 +192,7 @@ describe('health', () => {
   }
 
   it("should answer Query.health with live, ready and each model's readiness", async () => {
-    const { data, errors } = await server.graphql<{ health: Health }>(HEALTH);
+    const { data, errors } = await server.graphql(HealthDocument);
     expect(errors).toBeUndefined();
     expect(data!.health.live).toBe(true);
     expect(data!.health.ready).toBe(true);
@@ -328,7 +213,7 @@ describe('health', () => {
     expect(body.live).toBe(true);
     expect(body.ready).toBe(true);
     expectBrokenModelsUnready(body.models);
-    const { data } = await server.graphql<{ health: Health }>(HEALTH);
+    const { data } = await server.graphql(HealthDocument);
     // The plain body also carries the live load figures, which the query does not select.
     const selected = body.models.map(({ name, ready, reason }) => ({ name, ready, reason }));
     expect({ ...body, models: selected }).toEqual(data!.health);

@@ -1,12 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeJson, encodeBytes, toBase64 } from '../../src/runtime/codec.ts';
 import type { DataType } from '../../src/runtime/tensor.ts';
 import { constantModel, identityModel, lookupModel } from '../fixtures/onnx.ts';
-import { createTempRepository, type TempRepository } from '../fixtures/repository.ts';
-import { startServer, type TestServer } from '../fixtures/server.ts';
+import { serveModels } from '../fixtures/server.ts';
+import { forSuite } from '../fixtures/suite.ts';
+import { ModelDocument, PredictEncodingsDocument } from '../generated/graphql.ts';
 
 /** Four elements of each type, reaching for its extremes. */
-const SAMPLES: Record<Exclude<DataType, 'BF16'>, unknown[]> = {
+const SAMPLES: Record<Exclude<DataType, 'BF16'>, (number | string | boolean)[]> = {
   BOOL: [true, false, true, false],
   UINT8: [0, 1, 254, 255],
   INT8: [-128, -1, 0, 127],
@@ -23,26 +24,14 @@ const SAMPLES: Record<Exclude<DataType, 'BF16'>, unknown[]> = {
 };
 const TYPES = Object.keys(SAMPLES) as (keyof typeof SAMPLES)[];
 
-const PREDICT = `mutation ($input: PredictInput!) {
-  predict(input: $input) { version outputs { name dataType shape data base64 } timing { batchSize } }
-}`;
-
-let repository: TempRepository;
-let server: TestServer;
-
-beforeAll(async () => {
-  repository = await createTempRepository();
-  for (const dataType of TYPES) await repository.write(`identity-${dataType.toLowerCase()}/1/model.onnx`, identityModel(dataType));
-  await repository.write('identity-bf16/1/model.onnx', identityModel('BF16'));
-  await repository.write('constant/1/model.onnx', constantModel());
-  await repository.write('lookup/1/model.onnx', lookupModel());
-  server = await startServer({ modelRepository: repository.root });
-});
-
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-  await repository?.[Symbol.asyncDispose]();
-});
+const server = forSuite(() =>
+  serveModels(async (repository) => {
+    for (const dataType of TYPES) await repository.write(`identity-${dataType.toLowerCase()}/1/model.onnx`, identityModel(dataType));
+    await repository.write('identity-bf16/1/model.onnx', identityModel('BF16'));
+    await repository.write('constant/1/model.onnx', constantModel());
+    await repository.write('lookup/1/model.onnx', lookupModel());
+  }),
+);
 
 describe('data types over the wire', () => {
   it.each(TYPES)('should return %s elements exactly as sent, as data and as base64', async (dataType) => {
@@ -50,11 +39,15 @@ describe('data types over the wire', () => {
     const base64 = toBase64(encodeBytes({ dataType, shape: [1, 4], data: decodeJson(dataType, values, 'sample') }));
     const model = `identity-${dataType.toLowerCase()}`;
 
-    const asData = await server.graphql(PREDICT, { input: { model, inputs: [{ name: 'x', shape: [1, 4], data: values }] } });
+    const asData = await server.graphql(PredictEncodingsDocument, {
+      input: { model, inputs: [{ name: 'x', shape: [1, 4], data: values }] },
+    });
     expect(asData.errors).toBeUndefined();
     expect(asData.data).toMatchObject({ predict: { outputs: [{ name: 'y', dataType, shape: [1, 4], data: values, base64 }] } });
 
-    const asBase64 = await server.graphql(PREDICT, { input: { model, inputs: [{ name: 'x', dataType, shape: [1, 4], base64 }] } });
+    const asBase64 = await server.graphql(PredictEncodingsDocument, {
+      input: { model, inputs: [{ name: 'x', dataType, shape: [1, 4], base64 }] },
+    });
     expect(asBase64.data).toMatchObject({ predict: { outputs: [{ data: values, base64 }] } });
   });
 
@@ -68,10 +61,8 @@ describe('data types over the wire', () => {
   });
 
   it('should mark a model with BF16 tensors FAILED, saying onnxruntime-node cannot pass them', async () => {
-    const response = await server.graphql<{ model: { versions: { state: string; stateReason: string }[] } }>(
-      '{ model(name: "identity-bf16") { versions { state stateReason } } }',
-    );
-    expect(response.data?.model.versions).toEqual([
+    const response = await server.graphql(ModelDocument, { name: 'identity-bf16' });
+    expect(response.data?.model?.versions.map(({ state, stateReason }) => ({ state, stateReason }))).toEqual([
       {
         state: 'FAILED',
         stateReason: expect.stringMatching(/identity-bf16\/1\/model\.onnx cannot be loaded: .*BF16, which onnxruntime-node cannot pass/),
@@ -80,7 +71,7 @@ describe('data types over the wire', () => {
   });
 
   it('should refuse BF16 input tensors with INVALID_TENSOR naming the reason', async () => {
-    const response = await server.graphql(PREDICT, {
+    const response = await server.graphql(PredictEncodingsDocument, {
       input: { model: 'identity-fp32', inputs: [{ name: 'x', dataType: 'BF16', shape: [1, 4], base64: 'AAAAAAAAAAA=' }] },
     });
     expect(response.errors?.[0]).toMatchObject({
@@ -92,7 +83,7 @@ describe('data types over the wire', () => {
 
 describe('models of unusual shape', () => {
   it('should run a model with no inputs', async () => {
-    const response = await server.graphql(PREDICT, { input: { model: 'constant', inputs: [] } });
+    const response = await server.graphql(PredictEncodingsDocument, { input: { model: 'constant', inputs: [] } });
     expect(response.data).toMatchObject({ predict: { outputs: [{ name: 'y', shape: [3], data: [1, 2, 3] }], timing: { batchSize: 1 } } });
   });
 
@@ -100,7 +91,7 @@ describe('models of unusual shape', () => {
     const indices = [1, 2, 99, 3, 4, 5, 6, 7];
     const responses = await Promise.all(
       indices.map((index) =>
-        server.graphql(PREDICT, { input: { model: 'lookup', inputs: [{ name: 'index', shape: [1], data: [index] }] } }),
+        server.graphql(PredictEncodingsDocument, { input: { model: 'lookup', inputs: [{ name: 'index', shape: [1], data: [index] }] } }),
       ),
     );
     responses.forEach((response, position) => {
@@ -111,7 +102,9 @@ describe('models of unusual shape', () => {
         expect(response.data).toMatchObject({ predict: { outputs: [{ data: [index * 10] }] } });
       }
     });
-    const after = await server.graphql(PREDICT, { input: { model: 'lookup', inputs: [{ name: 'index', shape: [2], data: [8, 9] }] } });
+    const after = await server.graphql(PredictEncodingsDocument, {
+      input: { model: 'lookup', inputs: [{ name: 'index', shape: [2], data: [8, 9] }] },
+    });
     expect(after.data).toMatchObject({ predict: { outputs: [{ data: [80, 90] }] } });
   });
 });

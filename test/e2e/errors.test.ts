@@ -1,91 +1,69 @@
 import { Buffer } from 'node:buffer';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
-import { statsOf, waitForStats } from '../fixtures/model-stats.ts';
-import { PREDICT, type PredictData } from '../fixtures/operations.ts';
-import { createTempRepository, EXAMPLE_MODELS, type TempRepository } from '../fixtures/repository.ts';
-import { type GraphQLResponse, startServer, type TestServer } from '../fixtures/server.ts';
+import { keepWorkerBusy, ONE_WORKER, SLOW_OCR_IMAGE } from '../fixtures/busy-worker.ts';
+import type { GraphQLResponse } from '../fixtures/documents.ts';
+import { expectFailure } from '../fixtures/failures.ts';
+import { statsOf, waitForStats } from '../fixtures/figures.ts';
+import { serveModels } from '../fixtures/server.ts';
+import { forSuite } from '../fixtures/suite.ts';
 import { float32ToBase64, ocrImages } from '../fixtures/tensors.ts';
-
-let repository: TempRepository;
-let server: TestServer;
+import { PredictDocument, type PredictInput } from '../generated/graphql.ts';
 
 const { pixels: GLYPH } = generateGlyphs({ count: 1, seed: 31 });
 const GOOD_PIXELS = { name: 'pixels', shape: [1, GLYPH_PIXELS], data: Array.from(GLYPH) };
-/** About a quarter of a second of one worker's time: long enough to hold a single-worker model busy. */
-const SLOW_IMAGE = { name: 'x', shape: [8, 3, 48, 2048], base64: float32ToBase64(new Float32Array(8 * 3 * 48 * 2048).fill(0.25)) };
 
-beforeAll(async () => {
-  repository = await createTempRepository();
-  await repository.copyExample('glyphs');
-  await repository.copyExample('ocr-direction');
-  await repository.write('corrupt/1/model.onnx', 'these bytes are no ONNX model');
-  const config = JSON.parse(await readFile(join(EXAMPLE_MODELS, 'ocr-direction', 'model.json'), 'utf8')) as Record<string, unknown>;
-  // On one worker, so that one slow request keeps it busy and the next ones must queue.
-  await repository.copyExample('ocr-direction', 'ocr-single');
-  await repository.write('ocr-single/model.json', JSON.stringify({ ...config, instances: 1 }));
-  await repository.copyExample('ocr-direction', 'ocr-queue-of-one');
-  await repository.write('ocr-queue-of-one/model.json', JSON.stringify({ ...config, instances: 1, maxQueueSize: 1 }));
-  server = await startServer({ modelRepository: repository.root });
-});
-
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-  await repository?.[Symbol.asyncDispose]();
-});
+const server = forSuite(() =>
+  serveModels(async (repository) => {
+    await repository.copyExample('glyphs');
+    await repository.copyExample('ocr-direction');
+    await repository.write('corrupt/1/model.onnx', 'these bytes are no ONNX model');
+    // On one worker, so that one slow request keeps it busy and the next ones must queue.
+    await repository.copyExample('ocr-direction', 'ocr-single', ONE_WORKER);
+    await repository.copyExample('ocr-direction', 'ocr-queue-of-one', { ...ONE_WORKER, maxQueueSize: 1 });
+  }),
+);
 
 afterEach(async () => {
   // Whatever was refused, the server keeps serving.
-  const { data, errors } = await server.graphql<PredictData>(PREDICT, { input: { model: 'glyphs', inputs: [GOOD_PIXELS] } });
+  const { data, errors } = await server.graphql(PredictDocument, { input: { model: 'glyphs', inputs: [GOOD_PIXELS] } });
   expect(errors).toBeUndefined();
   expect(data!.predict.outputs[0]!.shape).toEqual([1, 10]);
 });
 
-type Errors = NonNullable<GraphQLResponse<unknown>['errors']>;
-
-function predict(input: Record<string, unknown>) {
-  return server.graphql<PredictData>(PREDICT, { input });
+function predict(input: PredictInput) {
+  return server.graphql(PredictDocument, { input });
 }
 
-/** Asserts that a response failed with exactly one error of `code`, written for a person: no stack trace. */
-function expectFailure(response: GraphQLResponse<unknown>, code: string, status: number): string {
-  expect(response.data ?? null).toBeNull();
-  const errors: Errors = response.errors ?? [];
-  expect(errors).toHaveLength(1);
-  const [error] = errors;
-  expect(error!.extensions?.code, error!.message).toBe(code);
-  expect(error!.path).toEqual(['predict']);
-  expect(error!.message).not.toContain('    at ');
-  expect(JSON.stringify(error)).not.toMatch(/\n\s+at /);
-  expect(response.status).toBe(status);
-  return error!.message;
+/** Asserts that a predict failed with exactly one error of `code` and HTTP `status`, written for a person; returns its message. */
+function expectRefused(response: GraphQLResponse<unknown>, code: string, status: number): string {
+  return expectFailure(response, code, { status, path: ['predict'] });
 }
 
-async function expectInvalidTensor(input: Record<string, unknown>, ...fragments: string[]): Promise<string> {
-  const message = expectFailure(await predict(input), 'INVALID_TENSOR', 400);
+async function expectInvalidTensor(input: PredictInput, ...fragments: string[]): Promise<string> {
+  const message = expectRefused(await predict(input), 'INVALID_TENSOR', 400);
   for (const fragment of fragments) expect(message).toContain(fragment);
   return message;
 }
 
 describe('MODEL_NOT_FOUND', () => {
   it('should refuse a model that is not in the repository, listing the models there are', async () => {
-    const message = expectFailure(await predict({ model: 'nope', inputs: [GOOD_PIXELS] }), 'MODEL_NOT_FOUND', 404);
+    const message = expectRefused(await predict({ model: 'nope', inputs: [GOOD_PIXELS] }), 'MODEL_NOT_FOUND', 404);
     expect(message).toContain('model "nope"');
     expect(message).toContain('glyphs');
     expect(message).toContain('ocr-direction');
   });
 
   it('should refuse a version the model does not have, listing the versions it has', async () => {
-    const message = expectFailure(await predict({ model: 'glyphs', version: '7', inputs: [GOOD_PIXELS] }), 'MODEL_NOT_FOUND', 404);
+    const message = expectRefused(await predict({ model: 'glyphs', version: '7', inputs: [GOOD_PIXELS] }), 'MODEL_NOT_FOUND', 404);
     expect(message).toBe('model "glyphs" has no version or alias "7" (versions: 1; aliases: none)');
   });
 });
 
 describe('MODEL_NOT_READY', () => {
   it('should refuse a FAILED model, saying why it failed', async () => {
-    const message = expectFailure(await predict({ model: 'corrupt', inputs: [GOOD_PIXELS] }), 'MODEL_NOT_READY', 503);
+    const message = expectRefused(await predict({ model: 'corrupt', inputs: [GOOD_PIXELS] }), 'MODEL_NOT_READY', 503);
     expect(message).toContain('model "corrupt" v1 is FAILED');
     expect(message).toContain(join('corrupt', '1', 'model.onnx'));
   });
@@ -210,14 +188,13 @@ describe('INVALID_TENSOR', () => {
     const code = response.errors?.[0]?.extensions?.code;
     expect(code, response.errors?.[0]?.message).not.toBe('INTERNAL');
     expect(response.status).toBeLessThan(500);
-    if (code !== undefined) expectFailure(response, 'INVALID_TENSOR', 400);
+    if (code !== undefined) expectRefused(response, 'INVALID_TENSOR', 400);
   });
 });
 
 describe('OVERLOADED', () => {
   it('should refuse requests past maxQueueSize at once, and answer the ones it took', async () => {
-    const running = predict({ model: 'ocr-queue-of-one', inputs: [SLOW_IMAGE] });
-    await waitForStats(server, 'ocr-queue-of-one', (stats) => stats.inFlight === 1);
+    const running = await keepWorkerBusy(server, 'ocr-queue-of-one', SLOW_OCR_IMAGE);
     const small = { name: 'x', shape: [1, 3, 48, 192], base64: float32ToBase64(ocrImages(1, 192, 32)) };
     const queued = predict({ model: 'ocr-queue-of-one', inputs: [small] });
     await waitForStats(server, 'ocr-queue-of-one', (stats) => stats.queued === 1);
@@ -225,12 +202,12 @@ describe('OVERLOADED', () => {
     // The one worker is busy and the queue of one is full: each of these is refused at once.
     const refused = await Promise.all(Array.from({ length: 6 }, () => predict({ model: 'ocr-queue-of-one', inputs: [small] })));
     for (const response of refused) {
-      const message = expectFailure(response, 'OVERLOADED', 429);
+      const message = expectRefused(response, 'OVERLOADED', 429);
       expect(message).toContain('model "ocr-queue-of-one" v1');
       expect(message).toContain('maxQueueSize 1');
     }
 
-    const [first, second] = await Promise.all([running, queued]);
+    const [first, second] = await Promise.all([running.answer, queued]);
     expect(first.errors).toBeUndefined();
     expect(first.data!.predict.outputs[0]!.shape).toEqual([8, 2]);
     expect(second.errors).toBeUndefined();
@@ -241,30 +218,29 @@ describe('OVERLOADED', () => {
 
 describe('DEADLINE_EXCEEDED', () => {
   it('should refuse a timeoutMs of zero', async () => {
-    const message = expectFailure(await predict({ model: 'glyphs', inputs: [GOOD_PIXELS], timeoutMs: 0 }), 'DEADLINE_EXCEEDED', 504);
+    const message = expectRefused(await predict({ model: 'glyphs', inputs: [GOOD_PIXELS], timeoutMs: 0 }), 'DEADLINE_EXCEEDED', 504);
     expect(message).toContain('model "glyphs" v1');
     expect(message).toContain('timeoutMs must be positive, got 0');
   });
 
   it('should refuse a negative timeoutMs', async () => {
-    const message = expectFailure(await predict({ model: 'glyphs', inputs: [GOOD_PIXELS], timeoutMs: -5 }), 'DEADLINE_EXCEEDED', 504);
+    const message = expectRefused(await predict({ model: 'glyphs', inputs: [GOOD_PIXELS], timeoutMs: -5 }), 'DEADLINE_EXCEEDED', 504);
     expect(message).toContain('got -5');
   });
 
   it('should drop a request whose deadline passes while it waits behind a busy worker', async () => {
-    const running = predict({ model: 'ocr-single', inputs: [SLOW_IMAGE] });
-    await waitForStats(server, 'ocr-single', (stats) => stats.inFlight === 1);
+    const running = await keepWorkerBusy(server, 'ocr-single', SLOW_OCR_IMAGE);
     const images = ocrImages(1, 192, 33);
     const late = await predict({
       model: 'ocr-single',
       inputs: [{ name: 'x', shape: [1, 3, 48, 192], base64: float32ToBase64(images) }],
       timeoutMs: 1,
     });
-    const message = expectFailure(late, 'DEADLINE_EXCEEDED', 504);
+    const message = expectRefused(late, 'DEADLINE_EXCEEDED', 504);
     expect(message).toContain('model "ocr-single" v1');
     expect(message).toContain('deadline passed while it was queued');
 
-    const first = await running;
+    const first = await running.answer;
     expect(first.errors).toBeUndefined();
     // The dropped request never ran: the slow one was the only run.
     const stats = await waitForStats(server, 'ocr-single', (figures) => figures.queued === 0 && figures.inFlight === 0);
@@ -276,7 +252,7 @@ describe('INTERNAL', () => {
   it('should answer a model failing at run time with a generic message and no details', async () => {
     // A zero-width image passes every check of the request, and the convolution refuses it inside onnxruntime.
     const response = await predict({ model: 'ocr-direction', inputs: [{ name: 'x', shape: [1, 3, 48, 0], data: [] }] });
-    const message = expectFailure(response, 'INTERNAL', 500);
+    const message = expectRefused(response, 'INTERNAL', 500);
     expect(message).toBe('internal server error');
     expect(Object.keys(response.errors![0]!.extensions!).sort()).toEqual(['code']);
   });

@@ -1,31 +1,16 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitForStats } from '../fixtures/model-stats.ts';
-import { PREDICT, type PredictData } from '../fixtures/operations.ts';
-import { createReferenceSession, type ReferenceSession } from '../fixtures/reference-session.ts';
-import { createTempRepository, EXAMPLE_MODELS, type TempRepository } from '../fixtures/repository.ts';
-import { startServer, type TestServer } from '../fixtures/server.ts';
+import { describe, expect, it } from 'vitest';
+import { waitForStats } from '../fixtures/figures.ts';
+import { createReferenceSession } from '../fixtures/reference-session.ts';
+import { serveModels } from '../fixtures/server.ts';
+import { forSuite } from '../fixtures/suite.ts';
 import { expectClose, float32ToBase64, ocrImages } from '../fixtures/tensors.ts';
+import { HealthDocument, PredictDocument } from '../generated/graphql.ts';
 
-let repository: TempRepository;
-let server: TestServer;
-let ocrReference: ReferenceSession;
-
-beforeAll(async () => {
-  repository = await createTempRepository();
-  await repository.copyExample('ocr-direction');
-  [server, ocrReference] = await Promise.all([
-    // One worker and one request per run: the burst keeps the worker busy for many runs after the first starts.
-    startServer({ modelRepository: repository.root, workers: 1, batching: { maxBatchSize: 1 } }),
-    createReferenceSession(join(EXAMPLE_MODELS, 'ocr-direction', '1', 'model.onnx')),
-  ]);
-});
-
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-  await ocrReference?.[Symbol.asyncDispose]();
-  await repository?.[Symbol.asyncDispose]();
-});
+// One worker and one request per run: the burst keeps the worker busy for many runs after the first starts.
+const server = forSuite(() =>
+  serveModels((repository) => repository.copyExample('ocr-direction'), { workers: 1, batching: { maxBatchSize: 1 } }),
+);
+const ocrReference = forSuite(() => createReferenceSession('ocr-direction'));
 
 describe('the event loop while workers are busy', () => {
   it('should answer health checks and queries while a burst of heavy predicts runs on the workers', async () => {
@@ -36,7 +21,7 @@ describe('the event loop while workers are busy', () => {
     let burstSettled = false;
     const burst = Promise.all(
       Array.from({ length: 16 }, (_, n) =>
-        server.graphql<PredictData>(PREDICT, { input: { model: 'ocr-direction', inputs: [inputs[n % 2]] } }),
+        server.graphql(PredictDocument, { input: { model: 'ocr-direction', inputs: [inputs[n % 2]!] } }),
       ),
     ).finally(() => {
       burstSettled = true;
@@ -51,7 +36,7 @@ describe('the event loop while workers are busy', () => {
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ live: true });
     });
-    const query = server.graphql<{ health: { ready: boolean } }>('{ health { ready } }').then((response) => {
+    const query = server.graphql(HealthDocument).then((response) => {
       answeredWhileBusy.push(!burstSettled);
       return response;
     });

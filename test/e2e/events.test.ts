@@ -1,81 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GENERATE, type GenerateData } from '../fixtures/generation.ts';
-import { createTempRepository, type TempRepository } from '../fixtures/repository.ts';
-import { startServer, type TestServer } from '../fixtures/server.ts';
-import { subscribeSse } from '../fixtures/subscriptions.ts';
-import { createWsClient, type TestWsClient } from '../fixtures/ws-client.ts';
+import { describe, expect, it } from 'vitest';
+import { serveModels } from '../fixtures/server.ts';
+import { nextData, requestSse, take } from '../fixtures/subscriptions.ts';
+import { forSuite } from '../fixtures/suite.ts';
+import { STREAMING_TRANSPORTS } from '../fixtures/transports.ts';
+import {
+  GenerateDocument,
+  type HealthFiguresFragment,
+  HealthNowDocument,
+  HealthUpdatesDocument,
+  ModelEventsDocument,
+} from '../generated/graphql.ts';
 
-const MODEL_EVENTS = /* GraphQL */ `
-  subscription ModelEvents($model: String) {
-    modelEvents(model: $model) {
-      model
-      version
-      state
-      reason
-      at
-    }
-  }
-`;
+type ModelHealth = HealthFiguresFragment['models'][number];
 
-const HEALTH = /* GraphQL */ `
-  subscription Health($intervalMs: Int!) {
-    health(intervalMs: $intervalMs) {
-      live
-      ready
-      models {
-        name
-        ready
-        reason
-        queued
-        inFlight
-        streams
-      }
-    }
-  }
-`;
-
-interface ModelEvent {
-  model: string;
-  version: string;
-  state: string;
-  reason: string | null;
-  at: string;
-}
-
-interface ModelHealth {
-  name: string;
-  ready: boolean;
-  reason: string | null;
-  queued: number;
-  inFlight: number;
-  streams: number;
-}
-
-interface Health {
-  live: boolean;
-  ready: boolean;
-  models: ModelHealth[];
-}
-
-type Results<T> = AsyncIterableIterator<{ data?: T | null | undefined; errors?: readonly unknown[] | undefined }>;
-
-/** The next event's data; the stream must not end or fail. */
-async function nextData<T>(results: Results<T>): Promise<T> {
-  const { value, done } = await results.next();
-  if (done || !value.data) throw new Error(`the subscription ended or failed instead of sending an event: ${JSON.stringify(value)}`);
-  expect(value.errors).toBeUndefined();
-  return value.data;
-}
-
-/** The next `count` events' data, then completes the subscription. */
-async function take<T>(results: Results<T>, count: number): Promise<T[]> {
-  const taken: T[] = [];
-  while (taken.length < count) taken.push(await nextData(results));
-  await results.return!();
-  return taken;
-}
-
-function modelNamed(health: Health, name: string): ModelHealth {
+function modelNamed(health: HealthFiguresFragment, name: string): ModelHealth {
   const model = health.models.find((candidate) => candidate.name === name);
   if (!model) throw new Error(`the health has no model "${name}": ${JSON.stringify(health)}`);
   return model;
@@ -83,15 +21,14 @@ function modelNamed(health: Health, name: string): ModelHealth {
 
 describe('modelEvents', () => {
   it('should deliver each version going UNLOADING then UNAVAILABLE, of one model when filtered', async () => {
-    await using repository = await createTempRepository();
-    await repository.copyExample('glyphs');
-    await repository.copyExample('silero-vad');
-    await using server = await startServer({ modelRepository: repository.root });
-    await using ws = createWsClient(server.wsUrl);
+    await using server = await serveModels(async (repository) => {
+      await repository.copyExample('glyphs');
+      await repository.copyExample('silero-vad');
+    });
 
-    const all = ws.client.iterate<{ modelEvents: ModelEvent }>({ query: MODEL_EVENTS });
-    const glyphsOnly = ws.client.iterate<{ modelEvents: ModelEvent }>({ query: MODEL_EVENTS, variables: { model: 'glyphs' } });
-    const health = ws.client.iterate<{ health: Health }>({ query: HEALTH, variables: { intervalMs: 100 } });
+    const all = server.ws.subscribe(ModelEventsDocument);
+    const glyphsOnly = server.ws.subscribe(ModelEventsDocument, { model: 'glyphs' });
+    const health = server.ws.subscribe(HealthUpdatesDocument, { intervalMs: 100 });
     // The server takes a socket's operations in order: once the health answers, the event subscriptions before it listen.
     expect((await nextData(health)).health.ready).toBe(true);
 
@@ -124,66 +61,52 @@ describe('modelEvents', () => {
       ['glyphs', false],
       ['silero-vad', false],
     ]);
-    await health.return!();
+    await health.return();
   });
 });
 
 describe('health', () => {
-  let repository: TempRepository;
-  let server: TestServer;
-  let ws: TestWsClient;
-
-  beforeAll(async () => {
-    repository = await createTempRepository();
-    await repository.copyExample('tiny-lm');
-    await repository.copyExample('glyphs');
-    server = await startServer({ modelRepository: repository.root });
-    ws = createWsClient(server.wsUrl);
-  });
-
-  afterAll(async () => {
-    await ws?.[Symbol.asyncDispose]();
-    await server?.[Symbol.asyncDispose]();
-    await repository?.[Symbol.asyncDispose]();
-  });
+  const server = forSuite(() =>
+    serveModels(async (repository) => {
+      await repository.copyExample('tiny-lm');
+      await repository.copyExample('glyphs');
+    }),
+  );
 
   const idle = (name: string): ModelHealth => ({ name, ready: true, reason: null, queued: 0, inFlight: 0, streams: 0 });
 
-  it('should send the health at once, then again at each interval', async () => {
-    const health = ws.client.iterate<{ health: Health }>({ query: HEALTH, variables: { intervalMs: 100 } });
-    const [first, second] = (await take(health, 2)).map((data) => data.health);
-    expect(first).toEqual({ live: true, ready: true, models: [idle('glyphs'), idle('tiny-lm')] });
-    expect(second).toEqual(first);
-    const { data } = await server.graphql<{ health: Health }>(
-      '{ health { live ready models { name ready reason queued inFlight streams } } }',
-    );
-    expect(data!.health).toEqual(first);
+  describe.each(STREAMING_TRANSPORTS)('over $name', (transport) => {
+    it('should send the health at once, then again at each interval, as Query.health answers it', async () => {
+      const health = transport.subscribe(server, HealthUpdatesDocument, { intervalMs: 100 });
+      const [first, second] = (await take(health, 2)).map((data) => data.health);
+      expect(first).toEqual({ live: true, ready: true, models: [idle('glyphs'), idle('tiny-lm')] });
+      expect(second).toEqual(first);
+      const { data } = await server.graphql(HealthNowDocument);
+      expect(data!.health).toEqual(first);
+    });
+  });
+
+  it('should answer a subscription over SSE with 200 and an event stream', async () => {
+    const { status, contentType, results } = await requestSse(server.url, HealthUpdatesDocument, { intervalMs: 100 });
+    expect(status).toBe(200);
+    expect(contentType).toContain('text/event-stream');
+    await results.return(undefined);
   });
 
   it('should count the generation streams open while one runs', async () => {
-    const generation = ws.client.iterate<GenerateData>({
-      query: GENERATE,
-      variables: { input: { model: 'tiny-lm', prompt: 'The ', maxTokens: 1000, temperature: 0 } },
+    const generation = server.ws.subscribe(GenerateDocument, {
+      input: { model: 'tiny-lm', prompt: 'The ', maxTokens: 1000, temperature: 0 },
     });
     expect((await nextData(generation)).generate.index).toBe(0);
-    const health = ws.client.iterate<{ health: Health }>({ query: HEALTH, variables: { intervalMs: 100 } });
+    const health = server.ws.subscribe(HealthUpdatesDocument, { intervalMs: 100 });
     const during = (await nextData(health)).health;
     expect(modelNamed(during, 'tiny-lm').streams).toBeGreaterThanOrEqual(1);
     expect(modelNamed(during, 'glyphs')).toEqual(idle('glyphs'));
 
-    await generation.return!();
+    await generation.return();
     let after = during;
     for (let read = 0; read < 100 && modelNamed(after, 'tiny-lm').streams > 0; read++) after = (await nextData(health)).health;
     expect(modelNamed(after, 'tiny-lm')).toEqual(idle('tiny-lm'));
-    await health.return!();
-  });
-
-  it('should send the health over SSE too', async () => {
-    const { status, contentType, results } = await subscribeSse<{ health: Health }>(server.url, HEALTH, { intervalMs: 100 });
-    expect(status).toBe(200);
-    expect(contentType).toContain('text/event-stream');
-    const [first, second] = (await take(results, 2)).map((data) => data.health);
-    expect(first).toEqual({ live: true, ready: true, models: [idle('glyphs'), idle('tiny-lm')] });
-    expect(second).toEqual(first);
+    await health.return();
   });
 });

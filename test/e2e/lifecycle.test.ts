@@ -1,175 +1,55 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { describe, expect, it } from 'vitest';
 import { GLYPH_PIXELS } from '../../scripts/models/glyphs.ts';
-import { addGlyphs, addVersion, readModelJson } from '../fixtures/model-versions.ts';
-import { createTempRepository, type TempRepository } from '../fixtures/repository.ts';
-import { type GraphQLResponse, startServer, type TestServer } from '../fixtures/server.ts';
+import type { GraphQLResponse, VariablesArgs } from '../fixtures/documents.ts';
+import { expectFailure } from '../fixtures/failures.ts';
+import { addGlyphs, addVersion } from '../fixtures/model-versions.ts';
+import { serveModels, type TestServer } from '../fixtures/server.ts';
+import { nextData, take } from '../fixtures/subscriptions.ts';
+import { forSuite } from '../fixtures/suite.ts';
 import { float32ToBase64 } from '../fixtures/tensors.ts';
-import { createWsClient } from '../fixtures/ws-client.ts';
+import {
+  HealthUpdatesDocument,
+  LoadModelDocument,
+  ModelDocument,
+  ModelEventsDocument,
+  type ModelLifecycleFragment,
+  ModelsDocument,
+  PredictVersionDocument,
+  type PredictVersionMutation,
+  ReloadModelDocument,
+  RescanRepositoryDocument,
+  RollbackAliasDocument,
+  SetAliasDocument,
+  UnloadModelDocument,
+} from '../generated/graphql.ts';
 
-const MODEL_FIELDS = /* GraphQL */ `
-  fragment Lifecycle on Model {
-    name
-    versionPolicy
-    versions {
-      version
-      state
-      stateReason
-    }
-    aliases {
-      name
-      versions {
-        version
-        weight
-      }
-      history {
-        version
-        weight
-      }
-    }
-  }
-`;
-
-const MODEL = /* GraphQL */ `
-  ${MODEL_FIELDS}
-  query Model($name: String!) {
-    model(name: $name) {
-      ...Lifecycle
-    }
-  }
-`;
-
-const MODEL_NAMES = /* GraphQL */ `
-  query ModelNames {
-    models {
-      name
-    }
-  }
-`;
-
-const LOAD = /* GraphQL */ `
-  ${MODEL_FIELDS}
-  mutation Load($model: String!, $version: String) {
-    loadModel(model: $model, version: $version) {
-      ...Lifecycle
-    }
-  }
-`;
-
-const UNLOAD = /* GraphQL */ `
-  ${MODEL_FIELDS}
-  mutation Unload($model: String!, $version: String) {
-    unloadModel(model: $model, version: $version) {
-      ...Lifecycle
-    }
-  }
-`;
-
-const RELOAD = /* GraphQL */ `
-  ${MODEL_FIELDS}
-  mutation Reload($model: String!, $version: String) {
-    reloadModel(model: $model, version: $version) {
-      ...Lifecycle
-    }
-  }
-`;
-
-const SET_ALIAS = /* GraphQL */ `
-  ${MODEL_FIELDS}
-  mutation SetAlias($model: String!, $alias: String!, $versions: [WeightedVersionInput!]!) {
-    setAlias(model: $model, alias: $alias, versions: $versions) {
-      ...Lifecycle
-    }
-  }
-`;
-
-const ROLLBACK_ALIAS = /* GraphQL */ `
-  ${MODEL_FIELDS}
-  mutation RollbackAlias($model: String!, $alias: String!) {
-    rollbackAlias(model: $model, alias: $alias) {
-      ...Lifecycle
-    }
-  }
-`;
-
-const RESCAN = /* GraphQL */ `
-  ${MODEL_FIELDS}
-  mutation Rescan {
-    rescanRepository {
-      ...Lifecycle
-    }
-  }
-`;
-
-/** Only which version served: the lifecycle tests care about routing, predict.test.ts about the numbers. */
-const PREDICT_VERSION = /* GraphQL */ `
-  mutation Predict($input: PredictInput!) {
-    predict(input: $input) {
-      model
-      version
-    }
-  }
-`;
-
-const MODEL_EVENTS = /* GraphQL */ `
-  subscription ModelEvents($model: String) {
-    modelEvents(model: $model) {
-      model
-      version
-      state
-      reason
-    }
-  }
-`;
-
-const HEALTH = /* GraphQL */ `
-  subscription Health {
-    health {
-      ready
-    }
-  }
-`;
-
-interface WeightedVersion {
-  version: string;
-  weight: number;
-}
-
-interface ModelView {
-  name: string;
-  versionPolicy: string;
-  versions: { version: string; state: string; stateReason: string | null }[];
-  aliases: { name: string; versions: WeightedVersion[]; history: WeightedVersion[][] }[];
-}
-
-interface ModelEvent {
-  model: string;
-  version: string;
-  state: string;
-  reason: string | null;
-}
-
-type Response = GraphQLResponse<Record<string, unknown>>;
+type Response = GraphQLResponse<PredictVersionMutation>;
 
 const PIXELS = [{ name: 'pixels', shape: [1, GLYPH_PIXELS], base64: float32ToBase64(new Float32Array(GLYPH_PIXELS).fill(0.5)) }];
 
 function predict(server: TestServer, model: string, version?: string): Promise<Response> {
-  return server.graphql(PREDICT_VERSION, { input: { model, inputs: PIXELS, ...(version === undefined ? {} : { version }) } });
+  return server.graphql(PredictVersionDocument, { input: { model, inputs: PIXELS, ...(version === undefined ? {} : { version }) } });
 }
 
 /** The version that served a predict of `model` (naming `version`, a number or an alias, when given); the predict must succeed. */
 async function servedBy(server: TestServer, model: string, version?: string): Promise<string> {
   const response = await predict(server, model, version);
   expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-  const { predict: result } = response.data as { predict: { model: string; version: string } };
+  const { predict: result } = response.data!;
   expect(result.model).toBe(model);
   return result.version;
 }
 
 /** Runs a lifecycle mutation or query that must succeed; resolves with the model it answers with. */
-async function modelFrom(server: TestServer, document: string, variables: Record<string, unknown>): Promise<ModelView> {
-  const { status, data, errors } = await server.graphql<Record<string, ModelView | null>>(document, variables);
+async function modelFrom<Result extends Record<string, ModelLifecycleFragment | null>, Variables>(
+  server: TestServer,
+  document: TypedDocumentNode<Result, Variables>,
+  ...variables: VariablesArgs<Variables>
+): Promise<ModelLifecycleFragment> {
+  const { status, data, errors } = await server.graphql(document, ...variables);
   expect(errors, JSON.stringify(errors)).toBeUndefined();
   expect(status).toBe(200);
   const model = Object.values(data ?? {})[0];
@@ -177,20 +57,10 @@ async function modelFrom(server: TestServer, document: string, variables: Record
   return model;
 }
 
-function versionOf(model: ModelView, version: string): ModelView['versions'][number] {
+function versionOf(model: ModelLifecycleFragment, version: string): ModelLifecycleFragment['versions'][number] {
   const found = model.versions.find((candidate) => candidate.version === version);
   if (!found) throw new Error(`model "${model.name}" lists no version ${version}: ${JSON.stringify(model.versions)}`);
   return found;
-}
-
-/** Asserts that a response failed with exactly one error of `code` and its HTTP status; resolves with its message. */
-function expectFailure(response: Response, code: string, status: number): string {
-  expect(response.data ?? null).toBeNull();
-  expect(response.errors).toHaveLength(1);
-  const [error] = response.errors!;
-  expect(error!.extensions?.code, error!.message).toBe(code);
-  expect(response.status).toBe(status);
-  return error!.message;
 }
 
 interface PredictLoops {
@@ -234,34 +104,26 @@ function startPredictLoops(server: TestServer, model: string, concurrency: numbe
 }
 
 describe('version policy', () => {
-  let repository: TempRepository;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    repository = await createTempRepository();
-    await addGlyphs(repository, 'latest', [1, 2]);
-    await addGlyphs(repository, 'every', [1, 2], { versionPolicy: { all: true } });
-    await addGlyphs(repository, 'first', [1, 2], { versionPolicy: { specific: [1] } });
-    server = await startServer({ modelRepository: repository.root });
-  });
-
-  afterAll(async () => {
-    await server?.[Symbol.asyncDispose]();
-    await repository?.[Symbol.asyncDispose]();
-  });
+  const server = forSuite(() =>
+    serveModels(async (repository) => {
+      await addGlyphs(repository, 'latest', [1, 2]);
+      await addGlyphs(repository, 'every', [1, 2], { versionPolicy: { all: true } });
+      await addGlyphs(repository, 'first', [1, 2], { versionPolicy: { specific: [1] } });
+    }),
+  );
 
   it('should load only the highest version by default and list the others UNAVAILABLE, naming the policy', async () => {
-    const model = await modelFrom(server, MODEL, { name: 'latest' });
+    const model = await modelFrom(server, ModelDocument, { name: 'latest' });
     expect(model.versionPolicy).toBe('latest 1');
     expect(versionOf(model, '2')).toEqual({ version: '2', state: 'READY', stateReason: null });
     expect(versionOf(model, '1')).toMatchObject({ state: 'UNAVAILABLE', stateReason: expect.stringContaining('latest 1') });
     expect(versionOf(model, '1').stateReason).toContain('version policy');
     expect(await servedBy(server, 'latest')).toBe('2');
-    expect(expectFailure(await predict(server, 'latest', '1'), 'MODEL_NOT_READY', 503)).toContain('latest 1');
+    expect(expectFailure(await predict(server, 'latest', '1'), 'MODEL_NOT_READY', { status: 503 })).toContain('latest 1');
   });
 
   it('should load every version with {"all": true}', async () => {
-    const model = await modelFrom(server, MODEL, { name: 'every' });
+    const model = await modelFrom(server, ModelDocument, { name: 'every' });
     expect(model.versionPolicy).toBe('all');
     expect(model.versions).toEqual([
       { version: '1', state: 'READY', stateReason: null },
@@ -273,7 +135,7 @@ describe('version policy', () => {
   });
 
   it('should load only the versions named by {"specific": [1]}', async () => {
-    const model = await modelFrom(server, MODEL, { name: 'first' });
+    const model = await modelFrom(server, ModelDocument, { name: 'first' });
     expect(model.versionPolicy).toBe('specific 1');
     expect(versionOf(model, '1')).toEqual({ version: '1', state: 'READY', stateReason: null });
     expect(versionOf(model, '2')).toMatchObject({ state: 'UNAVAILABLE', stateReason: expect.stringContaining('specific 1') });
@@ -283,26 +145,18 @@ describe('version policy', () => {
 });
 
 describe('aliases', () => {
-  let repository: TempRepository;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    repository = await createTempRepository();
-    await addGlyphs(repository, 'declared', [1, 2], { versionPolicy: { all: true }, aliases: { stable: 1, canary: 2, default: 1 } });
-    await addGlyphs(repository, 'pointed', [1, 2], { versionPolicy: { all: true }, aliases: { stable: 1 } });
-    await addGlyphs(repository, 'concurrent', [1, 2], { versionPolicy: { specific: [2] } });
-    server = await startServer({ modelRepository: repository.root });
-  });
-
-  afterAll(async () => {
-    await server?.[Symbol.asyncDispose]();
-    await repository?.[Symbol.asyncDispose]();
-  });
+  const server = forSuite(() =>
+    serveModels(async (repository) => {
+      await addGlyphs(repository, 'declared', [1, 2], { versionPolicy: { all: true }, aliases: { stable: 1, canary: 2, default: 1 } });
+      await addGlyphs(repository, 'pointed', [1, 2], { versionPolicy: { all: true }, aliases: { stable: 1 } });
+      await addGlyphs(repository, 'concurrent', [1, 2], { versionPolicy: { specific: [2] } });
+    }),
+  );
 
   it('should serve an alias declared in model.json by the version it points at', async () => {
     expect(await servedBy(server, 'declared', 'stable')).toBe('1');
     expect(await servedBy(server, 'declared', 'canary')).toBe('2');
-    const model = await modelFrom(server, MODEL, { name: 'declared' });
+    const model = await modelFrom(server, ModelDocument, { name: 'declared' });
     expect(model.aliases).toEqual([
       { name: 'stable', versions: [{ version: '1', weight: 1 }], history: [] },
       { name: 'canary', versions: [{ version: '2', weight: 1 }], history: [] },
@@ -316,20 +170,20 @@ describe('aliases', () => {
   });
 
   it('should refuse an unknown alias with MODEL_NOT_FOUND, naming the versions and aliases there are', async () => {
-    const message = expectFailure(await predict(server, 'declared', 'beta'), 'MODEL_NOT_FOUND', 404);
+    const message = expectFailure(await predict(server, 'declared', 'beta'), 'MODEL_NOT_FOUND', { status: 404 });
     expect(message).toContain('"beta"');
     expect(message).toContain('versions: 1, 2');
     expect(message).toContain('aliases: stable, canary, default');
   });
 
   it("should write setAlias into the model's model.json, keeping its other fields", async () => {
-    const before = await readModelJson(repository, 'pointed');
-    const model = await modelFrom(server, SET_ALIAS, { model: 'pointed', alias: 'stable', versions: [{ version: '2' }] });
+    const before = await server.repository.readModelJson('pointed');
+    const model = await modelFrom(server, SetAliasDocument, { model: 'pointed', alias: 'stable', versions: [{ version: '2' }] });
     expect(model.aliases).toEqual([{ name: 'stable', versions: [{ version: '2', weight: 1 }], history: [[{ version: '1', weight: 1 }]] }]);
     expect(await servedBy(server, 'pointed', 'stable')).toBe('2');
-    expect(await readModelJson(repository, 'pointed')).toEqual({ ...before, aliases: { stable: 2 } });
+    expect(await server.repository.readModelJson('pointed')).toEqual({ ...before, aliases: { stable: 2 } });
 
-    await modelFrom(server, SET_ALIAS, {
+    await modelFrom(server, SetAliasDocument, {
       model: 'pointed',
       alias: 'split',
       versions: [
@@ -337,8 +191,8 @@ describe('aliases', () => {
         { version: '2', weight: 1 },
       ],
     });
-    expect((await readModelJson(repository, 'pointed')).aliases).toEqual({ stable: 2, split: { '1': 3, '2': 1 } });
-    const shown = await modelFrom(server, MODEL, { name: 'pointed' });
+    expect((await server.repository.readModelJson('pointed')).aliases).toEqual({ stable: 2, split: { '1': 3, '2': 1 } });
+    const shown = await modelFrom(server, ModelDocument, { name: 'pointed' });
     expect(shown.aliases.find((alias) => alias.name === 'split')).toEqual({
       name: 'split',
       versions: [
@@ -349,29 +203,29 @@ describe('aliases', () => {
     });
 
     // Back to where it was, on disk too, and the version serving it follows.
-    const rolledBack = await modelFrom(server, ROLLBACK_ALIAS, { model: 'pointed', alias: 'stable' });
+    const rolledBack = await modelFrom(server, RollbackAliasDocument, { model: 'pointed', alias: 'stable' });
     expect(rolledBack.aliases.find((alias) => alias.name === 'stable')).toEqual({
       name: 'stable',
       versions: [{ version: '1', weight: 1 }],
       history: [],
     });
     expect(await servedBy(server, 'pointed', 'stable')).toBe('1');
-    expect((await readModelJson(repository, 'pointed')).aliases).toEqual({ stable: 1, split: { '1': 3, '2': 1 } });
+    expect((await server.repository.readModelJson('pointed')).aliases).toEqual({ stable: 1, split: { '1': 3, '2': 1 } });
   });
 
   it('should persist every alias of concurrent setAlias calls on one model, leaving model.json valid', async () => {
     const names = Array.from({ length: 8 }, (_, index) => `lane${index}`);
     const responses = await Promise.all(
-      names.map((alias) => server.graphql(SET_ALIAS, { model: 'concurrent', alias, versions: [{ version: '2' }] })),
+      names.map((alias) => server.graphql(SetAliasDocument, { model: 'concurrent', alias, versions: [{ version: '2' }] })),
     );
     expect.soft(responses.map((response) => response.errors?.[0]?.message ?? null)).toEqual(names.map(() => null));
-    const onDisk = await readModelJson(repository, 'concurrent');
+    const onDisk = await server.repository.readModelJson('concurrent');
     expect(onDisk.aliases).toEqual(Object.fromEntries(names.map((alias) => [alias, 2])));
   });
 
   it('should refuse a rollback with no earlier target with INVALID_ARGUMENT', async () => {
-    const response = await server.graphql(ROLLBACK_ALIAS, { model: 'declared', alias: 'canary' });
-    expect(expectFailure(response, 'INVALID_ARGUMENT', 400)).toContain('"canary"');
+    const response = await server.graphql(RollbackAliasDocument, { model: 'declared', alias: 'canary' });
+    expect(expectFailure(response, 'INVALID_ARGUMENT', { status: 400 })).toContain('"canary"');
     expect(await servedBy(server, 'declared', 'canary')).toBe('2');
   });
 });
@@ -382,10 +236,10 @@ describe('weighted aliases', () => {
 
   /** The versions serving REQUESTS predicts without a version, one after another, once default is split 90/10 on a fresh server seeded with SEED. */
   async function servedSequence(): Promise<string[]> {
-    await using repository = await createTempRepository();
-    await addGlyphs(repository, 'glyphs', [1, 2], { versionPolicy: { all: true } });
-    await using server = await startServer({ modelRepository: repository.root, seed: SEED });
-    const model = await modelFrom(server, SET_ALIAS, {
+    await using server = await serveModels((repository) => addGlyphs(repository, 'glyphs', [1, 2], { versionPolicy: { all: true } }), {
+      seed: SEED,
+    });
+    const model = await modelFrom(server, SetAliasDocument, {
       model: 'glyphs',
       alias: 'default',
       versions: [
@@ -419,60 +273,41 @@ describe('weighted aliases', () => {
 });
 
 describe('unloadModel and loadModel', () => {
-  let repository: TempRepository;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    repository = await createTempRepository();
-    await addGlyphs(repository, 'glyphs', [1, 2], { versionPolicy: { all: true } });
-    server = await startServer({ modelRepository: repository.root });
-  });
-
-  afterAll(async () => {
-    await server?.[Symbol.asyncDispose]();
-    await repository?.[Symbol.asyncDispose]();
-  });
+  const server = forSuite(() => serveModels((repository) => addGlyphs(repository, 'glyphs', [1, 2], { versionPolicy: { all: true } })));
 
   it('should make an unloaded version UNAVAILABLE and refuse it with MODEL_NOT_READY until it is loaded again', async () => {
-    const unloaded = await modelFrom(server, UNLOAD, { model: 'glyphs', version: '1' });
+    const unloaded = await modelFrom(server, UnloadModelDocument, { model: 'glyphs', version: '1' });
     expect(versionOf(unloaded, '1')).toEqual({ version: '1', state: 'UNAVAILABLE', stateReason: 'unloaded by request' });
     expect(versionOf(unloaded, '2').state).toBe('READY');
-    const message = expectFailure(await predict(server, 'glyphs', '1'), 'MODEL_NOT_READY', 503);
+    const message = expectFailure(await predict(server, 'glyphs', '1'), 'MODEL_NOT_READY', { status: 503 });
     expect(message).toContain('unloaded by request');
     expect(await servedBy(server, 'glyphs', '2')).toBe('2');
 
-    const loaded = await modelFrom(server, LOAD, { model: 'glyphs', version: '1' });
+    const loaded = await modelFrom(server, LoadModelDocument, { model: 'glyphs', version: '1' });
     expect(versionOf(loaded, '1')).toEqual({ version: '1', state: 'READY', stateReason: null });
     expect(await servedBy(server, 'glyphs', '1')).toBe('1');
   });
 
   it('should unload and load the versions an alias points at when the alias is named', async () => {
-    await modelFrom(server, SET_ALIAS, { model: 'glyphs', alias: 'old', versions: [{ version: '1' }] });
-    const unloaded = await modelFrom(server, UNLOAD, { model: 'glyphs', version: 'old' });
+    await modelFrom(server, SetAliasDocument, { model: 'glyphs', alias: 'old', versions: [{ version: '1' }] });
+    const unloaded = await modelFrom(server, UnloadModelDocument, { model: 'glyphs', version: 'old' });
     expect(versionOf(unloaded, '1').state).toBe('UNAVAILABLE');
     expect(versionOf(unloaded, '2').state).toBe('READY');
-    const loaded = await modelFrom(server, LOAD, { model: 'glyphs', version: 'old' });
+    const loaded = await modelFrom(server, LoadModelDocument, { model: 'glyphs', version: 'old' });
     expect(versionOf(loaded, '1').state).toBe('READY');
   });
 
   it('should publish UNLOADING, UNAVAILABLE, LOADING, READY on modelEvents as a version is unloaded and loaded', async () => {
-    await using ws = createWsClient(server.wsUrl);
-    const events = ws.client.iterate<{ modelEvents: ModelEvent }>({ query: MODEL_EVENTS, variables: { model: 'glyphs' } });
-    const health = ws.client.iterate<{ health: { ready: boolean } }>({ query: HEALTH });
+    const events = server.ws.subscribe(ModelEventsDocument, { model: 'glyphs' });
+    const health = server.ws.subscribe(HealthUpdatesDocument);
     // The server takes a socket's operations in order: once the health answers, modelEvents listens.
-    expect((await health.next()).value?.data?.health.ready).toBe(true);
-    await health.return!();
+    expect((await nextData(health)).health.ready).toBe(true);
+    await health.return();
 
-    await modelFrom(server, UNLOAD, { model: 'glyphs', version: '2' });
-    await modelFrom(server, LOAD, { model: 'glyphs', version: '2' });
+    await modelFrom(server, UnloadModelDocument, { model: 'glyphs', version: '2' });
+    await modelFrom(server, LoadModelDocument, { model: 'glyphs', version: '2' });
 
-    const seen: ModelEvent[] = [];
-    while (seen.length < 4) {
-      const { value, done } = await events.next();
-      if (done || !value.data) throw new Error(`modelEvents ended or failed: ${JSON.stringify(value)}`);
-      seen.push(value.data.modelEvents);
-    }
-    await events.return!();
+    const seen = (await take(events, 4)).map(({ modelEvents: { at: _at, ...event } }) => event);
     expect(seen).toEqual([
       { model: 'glyphs', version: '2', state: 'UNLOADING', reason: null },
       { model: 'glyphs', version: '2', state: 'UNAVAILABLE', reason: 'unloaded by request' },
@@ -483,36 +318,28 @@ describe('unloadModel and loadModel', () => {
 });
 
 describe('reloadModel', () => {
-  let repository: TempRepository;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    repository = await createTempRepository();
-    await addGlyphs(repository, 'glyphs', [1]);
-    await addGlyphs(repository, 'broken', [1]);
-    server = await startServer({ modelRepository: repository.root });
-  });
-
-  afterAll(async () => {
-    await server?.[Symbol.asyncDispose]();
-    await repository?.[Symbol.asyncDispose]();
-  });
+  const server = forSuite(() =>
+    serveModels(async (repository) => {
+      await addGlyphs(repository, 'glyphs', [1]);
+      await addGlyphs(repository, 'broken', [1]);
+    }),
+  );
 
   it('should reload twice under continuous load without failing a single request', async () => {
     const loops = startPredictLoops(server, 'glyphs', 8);
     // Every client has had answers before the first reload, so requests are in flight throughout.
     await loops.answeredAtLeast(16);
-    const first = await modelFrom(server, RELOAD, { model: 'glyphs' });
+    const first = await modelFrom(server, ReloadModelDocument, { model: 'glyphs' });
     expect(first.versions).toEqual([{ version: '1', state: 'READY', stateReason: 'reloaded' }]);
     await loops.answeredAtLeast(loops.answered + 16);
-    const second = await modelFrom(server, RELOAD, { model: 'glyphs', version: '1' });
+    const second = await modelFrom(server, ReloadModelDocument, { model: 'glyphs', version: '1' });
     expect(second.versions).toEqual([{ version: '1', state: 'READY', stateReason: 'reloaded' }]);
     // And the reloaded session serves.
     await loops.answeredAtLeast(loops.answered + 16);
     const failures = await loops.stop();
     expect(failures.map((response) => response.errors ?? response.status)).toEqual([]);
     expect(loops.answered).toBeGreaterThanOrEqual(48);
-    expect(versionOf(await modelFrom(server, MODEL, { name: 'glyphs' }), '1')).toEqual({
+    expect(versionOf(await modelFrom(server, ModelDocument, { name: 'glyphs' }), '1')).toEqual({
       version: '1',
       state: 'READY',
       stateReason: 'reloaded',
@@ -520,8 +347,11 @@ describe('reloadModel', () => {
   });
 
   it('should keep serving the previous load when the new one fails', async () => {
-    await writeFile(join(repository.root, 'broken', '1', 'model.onnx'), Buffer.from('this is not an ONNX model, only garbage bytes'));
-    const model = await modelFrom(server, RELOAD, { model: 'broken' });
+    await writeFile(
+      join(server.repository.root, 'broken', '1', 'model.onnx'),
+      Buffer.from('this is not an ONNX model, only garbage bytes'),
+    );
+    const model = await modelFrom(server, ReloadModelDocument, { model: 'broken' });
     const version = versionOf(model, '1');
     expect(version.state).toBe('READY');
     expect(version.stateReason).toMatch(/^reload failed, still serving the previous load/);
@@ -531,28 +361,20 @@ describe('reloadModel', () => {
 });
 
 describe('rescanRepository', () => {
-  let repository: TempRepository;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    repository = await createTempRepository();
-    await addGlyphs(repository, 'glyphs', [1, 2]);
-    await addGlyphs(repository, 'retired', [1]);
-    await addGlyphs(repository, 'swapped', [1]);
-    server = await startServer({ modelRepository: repository.root });
-  });
-
-  afterAll(async () => {
-    await server?.[Symbol.asyncDispose]();
-    await repository?.[Symbol.asyncDispose]();
-  });
+  const server = forSuite(() =>
+    serveModels(async (repository) => {
+      await addGlyphs(repository, 'glyphs', [1, 2]);
+      await addGlyphs(repository, 'retired', [1]);
+      await addGlyphs(repository, 'swapped', [1]);
+    }),
+  );
 
   it('should load a new latest version, leave the one it replaces UNAVAILABLE, and drop a removed model', async () => {
     expect(await servedBy(server, 'glyphs')).toBe('2');
-    await addVersion(repository, 'glyphs', 3);
-    await rm(join(repository.root, 'retired'), { recursive: true });
+    await addVersion(server.repository, 'glyphs', 3);
+    await rm(join(server.repository.root, 'retired'), { recursive: true });
 
-    const { data, errors } = await server.graphql<{ rescanRepository: ModelView[] }>(RESCAN);
+    const { data, errors } = await server.graphql(RescanRepositoryDocument);
     expect(errors, JSON.stringify(errors)).toBeUndefined();
     const models = data!.rescanRepository;
     expect(models.map((model) => model.name)).not.toContain('retired');
@@ -565,16 +387,16 @@ describe('rescanRepository', () => {
     expect(versionOf(glyphs!, '2').stateReason).toContain('not selected by the version policy (latest 1)');
 
     expect(await servedBy(server, 'glyphs')).toBe('3');
-    const catalog = await server.graphql<{ models: { name: string }[] }>(MODEL_NAMES);
+    const catalog = await server.graphql(ModelsDocument);
     expect(catalog.data!.models.map((model) => model.name)).not.toContain('retired');
-    expect(expectFailure(await predict(server, 'retired'), 'MODEL_NOT_FOUND', 404)).toContain('"retired"');
+    expect(expectFailure(await predict(server, 'retired'), 'MODEL_NOT_FOUND', { status: 404 })).toContain('"retired"');
   });
 
   it('should keep serving requests without a version while a rescan swaps in a new latest version', async () => {
     const loops = startPredictLoops(server, 'swapped', 8);
     await loops.answeredAtLeast(16);
-    await addVersion(repository, 'swapped', 2);
-    const { errors } = await server.graphql(RESCAN);
+    await addVersion(server.repository, 'swapped', 2);
+    const { errors } = await server.graphql(RescanRepositoryDocument);
     expect(errors, JSON.stringify(errors)).toBeUndefined();
     await loops.answeredAtLeast(loops.answered + 16);
     const failures = await loops.stop();

@@ -1,60 +1,41 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
-import { statsOf, waitForStats } from '../fixtures/model-stats.ts';
+import { keepWorkerBusy, ONE_WORKER, SLOW_OCR_IMAGE } from '../fixtures/busy-worker.ts';
+import { statsOf } from '../fixtures/figures.ts';
 import { postMultipart } from '../fixtures/multipart.ts';
-import { PREDICT, PREDICT_BASE64, type PredictBase64Data, type PredictData } from '../fixtures/operations.ts';
-import { createReferenceSession, type ReferenceSession } from '../fixtures/reference-session.ts';
-import { createTempRepository, EXAMPLE_MODELS, type TempRepository } from '../fixtures/repository.ts';
-import { startServer, type TestServer } from '../fixtures/server.ts';
-import { argmaxRows, expectClose, float32Bytes, float32FromBase64, float32ToBase64, ocrImages } from '../fixtures/tensors.ts';
+import { createReferenceSession } from '../fixtures/reference-session.ts';
+import { serveModels } from '../fixtures/server.ts';
+import { forSuite } from '../fixtures/suite.ts';
+import { argmaxRows, expectClose, float32Bytes, float32FromBase64, float32ToBase64, glyphRow, ocrImages } from '../fixtures/tensors.ts';
+import {
+  ModelDetailsDocument,
+  PredictBase64Document,
+  PredictDocument,
+  PredictEncodingsDocument,
+  type PredictInput,
+  type PredictMutation,
+  PredictTopKDocument,
+} from '../generated/graphql.ts';
 
 const OCR_OUTPUT = 'softmax_0.tmp_0';
 
-let repository: TempRepository;
-let server: TestServer;
-let glyphsReference: ReferenceSession;
-let ocrReference: ReferenceSession;
+const server = forSuite(() =>
+  serveModels(async (repository) => {
+    await repository.copyExample('glyphs');
+    await repository.copyExample('ocr-direction');
+    // The same network, told it has no batch dim: every request must then run alone.
+    await repository.copyExample('glyphs', 'glyphs-unbatched', { batchDim: null });
+    await repository.copyExample('ocr-direction', 'ocr-single', ONE_WORKER);
+  }),
+);
+const glyphsReference = forSuite(() => createReferenceSession('glyphs'));
+const ocrReference = forSuite(() => createReferenceSession('ocr-direction'));
 
-beforeAll(async () => {
-  repository = await createTempRepository();
-  await repository.copyExample('glyphs');
-  await repository.copyExample('ocr-direction');
-  // The same network, told it has no batch dim: every request must then run alone.
-  await repository.copyExample('glyphs', 'glyphs-unbatched');
-  const config = JSON.parse(await readFile(join(EXAMPLE_MODELS, 'glyphs', 'model.json'), 'utf8')) as Record<string, unknown>;
-  await repository.write('glyphs-unbatched/model.json', JSON.stringify({ ...config, batchDim: null }));
-  // On one worker, with room for a long run that keeps it busy.
-  await repository.copyExample('glyphs', 'glyphs-wide');
-  await repository.write('glyphs-wide/model.json', JSON.stringify({ ...config, maxBatchSize: 4096, instances: 1 }));
-  await repository.copyExample('ocr-direction', 'ocr-single');
-  await repository.write('ocr-single/model.json', JSON.stringify({ instances: 1 }));
-  [server, glyphsReference, ocrReference] = await Promise.all([
-    startServer({ modelRepository: repository.root }),
-    createReferenceSession(join(EXAMPLE_MODELS, 'glyphs', '1', 'model.onnx')),
-    createReferenceSession(join(EXAMPLE_MODELS, 'ocr-direction', '1', 'model.onnx')),
-  ]);
-});
-
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-  await glyphsReference?.[Symbol.asyncDispose]();
-  await ocrReference?.[Symbol.asyncDispose]();
-  await repository?.[Symbol.asyncDispose]();
-});
-
-async function predict(input: Record<string, unknown>): Promise<PredictData['predict']> {
-  const { status, data, errors } = await server.graphql<PredictData>(PREDICT, { input });
+async function predict(input: PredictInput): Promise<PredictMutation['predict']> {
+  const { status, data, errors } = await server.graphql(PredictDocument, { input });
   expect(errors).toBeUndefined();
   expect(status).toBe(200);
   return data!.predict;
-}
-
-/** A predict input holding row `n` of `pixels` alone, as base64. */
-function glyphRow(model: string, pixels: Float32Array, n: number): Record<string, unknown> {
-  const row = pixels.subarray(n * GLYPH_PIXELS, (n + 1) * GLYPH_PIXELS);
-  return { model, inputs: [{ name: 'pixels', shape: [1, GLYPH_PIXELS], base64: float32ToBase64(row) }] };
 }
 
 async function glyphsExpected(pixels: Float32Array, rows: number): Promise<Float32Array> {
@@ -123,9 +104,9 @@ describe('predict with base64 bytes', () => {
 describe('predict with a multipart file', () => {
   it('should classify glyphs from a binary part of a GraphQL multipart request as onnxruntime does', async () => {
     const { pixels } = generateGlyphs({ count: 5, seed: 106 });
-    const { status, data, errors } = await postMultipart<PredictData>(
+    const { status, data, errors } = await postMultipart(
       server.url,
-      PREDICT,
+      PredictDocument,
       { input: { model: 'glyphs', inputs: [{ name: 'pixels', shape: [5, GLYPH_PIXELS], file: null }] } },
       [{ path: 'input.inputs.0.file', bytes: float32Bytes(pixels) }],
     );
@@ -137,9 +118,9 @@ describe('predict with a multipart file', () => {
 
   it('should classify text line direction from a binary part as onnxruntime does', async () => {
     const images = ocrImages(4, 192, 107);
-    const { status, data, errors } = await postMultipart<PredictData>(
+    const { status, data, errors } = await postMultipart(
       server.url,
-      PREDICT,
+      PredictDocument,
       { input: { model: 'ocr-direction', inputs: [{ name: 'x', shape: [4, 3, 48, 192], file: null }] } },
       [{ path: 'input.inputs.0.file', bytes: float32Bytes(images) }],
     );
@@ -164,20 +145,9 @@ describe('outputs', () => {
 
   it('should encode a base64 output as the same floats as its data', async () => {
     const images = ocrImages(2, 96, 109);
-    const { data, errors } = await server.graphql<{ predict: { outputs: { shape: number[]; data: number[]; base64: string }[] } }>(
-      /* GraphQL */ `
-        mutation Both($input: PredictInput!) {
-          predict(input: $input) {
-            outputs {
-              shape
-              data
-              base64
-            }
-          }
-        }
-      `,
-      { input: { model: 'ocr-direction', inputs: [{ name: 'x', shape: [2, 3, 48, 96], base64: float32ToBase64(images) }] } },
-    );
+    const { data, errors } = await server.graphql(PredictEncodingsDocument, {
+      input: { model: 'ocr-direction', inputs: [{ name: 'x', shape: [2, 3, 48, 96], base64: float32ToBase64(images) }] },
+    });
     expect(errors).toBeUndefined();
     const [output] = data!.predict.outputs;
     expect(Array.from(float32FromBase64(output!.base64))).toEqual(output!.data);
@@ -186,7 +156,7 @@ describe('outputs', () => {
 
   it('should answer with base64 alone when only base64 is selected', async () => {
     const { pixels } = generateGlyphs({ count: 2, seed: 110 });
-    const { data, errors } = await server.graphql<PredictBase64Data>(PREDICT_BASE64, {
+    const { data, errors } = await server.graphql(PredictBase64Document, {
       input: { model: 'glyphs', inputs: [{ name: 'pixels', shape: [2, GLYPH_PIXELS], base64: float32ToBase64(pixels) }] },
     });
     expect(errors).toBeUndefined();
@@ -197,29 +167,10 @@ describe('outputs', () => {
 });
 
 describe('labels', () => {
-  const TOP_K = /* GraphQL */ `
-    mutation TopK($input: PredictInput!, $k: Int!) {
-      predict(input: $input) {
-        outputs {
-          data
-          topK(k: $k) {
-            index
-            label
-            score
-          }
-        }
-      }
-    }
-  `;
-
-  interface TopKData {
-    predict: { outputs: { data: number[]; topK: { index: number; label: string; score: number }[][] | null }[] };
-  }
-
   it('should name the digits drawn in labelled glyph samples as the best classes', async () => {
     const count = 48;
     const { pixels, labels } = generateGlyphs({ count, seed: 2026 });
-    const { data, errors } = await server.graphql<TopKData>(TOP_K, {
+    const { data, errors } = await server.graphql(PredictTopKDocument, {
       input: { model: 'glyphs', inputs: [{ name: 'pixels', shape: [count, GLYPH_PIXELS], base64: float32ToBase64(pixels) }] },
       k: 3,
     });
@@ -244,7 +195,7 @@ describe('labels', () => {
 
   it('should give every class of a two-class model when k is larger', async () => {
     const images = ocrImages(1, 192, 111);
-    const { data, errors } = await server.graphql<TopKData>(TOP_K, {
+    const { data, errors } = await server.graphql(PredictTopKDocument, {
       input: { model: 'ocr-direction', inputs: [{ name: 'x', shape: [1, 3, 48, 192], base64: float32ToBase64(images) }] },
       k: 5,
     });
@@ -288,44 +239,9 @@ describe('dynamic batching', () => {
     expect(after).toMatchObject({ queued: 0, inFlight: 0 });
   });
 
-  it('should batch the requests that arrive while the model is busy into fewer runs', async () => {
-    // One worker holds this copy, and a request of 4096 rows keeps it busy while 32 more arrive:
-    // they must then wait for it, and go out together when it ends.
-    const count = 32;
-    const { pixels } = generateGlyphs({ count, seed: 115 });
-    const expected = await glyphsExpected(pixels, count);
-    const before = await statsOf(server, 'glyphs-wide');
-    const blocker = predict({
-      model: 'glyphs-wide',
-      inputs: [{ name: 'pixels', shape: [4096, GLYPH_PIXELS], base64: float32ToBase64(new Float32Array(4096 * GLYPH_PIXELS).fill(0.5)) }],
-      outputs: ['probabilities'],
-    });
-    await waitForStats(server, 'glyphs-wide', (stats) => stats.inFlight > 0);
-    const results = await Promise.all(Array.from({ length: count }, (_, n) => predict(glyphRow('glyphs-wide', pixels, n))));
-    expect((await blocker).timing.batchSize).toBe(4096);
-    for (const [n, result] of results.entries()) expectClose(result.outputs[0]!.data, expected.subarray(n * 10, (n + 1) * 10));
-    expect(results.some((result) => result.timing.batchSize > 1)).toBe(true);
-
-    const after = await statsOf(server, 'glyphs-wide');
-    expect(after.requests - before.requests).toBe(count + 1);
-    expect(after.items - before.items).toBe(count + 4096);
-    expect(after.batches - before.batches).toBeLessThan(count + 1);
-    expect(after.meanBatchSize).toBeCloseTo(after.items / after.batches, 10);
-  });
-
   it('should run a model without a batch dim one request at a time, answering each correctly', async () => {
-    const { data } = await server.graphql<{ model: { versions: { maxBatchSize: number }[] } }>(
-      /* GraphQL */ `
-        query {
-          model(name: "glyphs-unbatched") {
-            versions {
-              maxBatchSize
-            }
-          }
-        }
-      `,
-    );
-    expect(data!.model.versions[0]!.maxBatchSize).toBe(0);
+    const { data } = await server.graphql(ModelDetailsDocument, { name: 'glyphs-unbatched' });
+    expect(data!.model!.versions[0]!.maxBatchSize).toBe(0);
 
     const count = 8;
     const { pixels } = generateGlyphs({ count, seed: 114 });
@@ -341,19 +257,15 @@ describe('dynamic batching', () => {
 
   it('should answer a burst of mixed image widths that waited together, each as onnxruntime does', async () => {
     // A slow request holds the one worker of this copy, so the burst gathers in one batch of two widths.
-    const blocker = predict({
-      model: 'ocr-single',
-      inputs: [{ name: 'x', shape: [8, 3, 48, 2048], base64: float32ToBase64(new Float32Array(8 * 3 * 48 * 2048).fill(0.25)) }],
-    });
-    await waitForStats(server, 'ocr-single', (stats) => stats.inFlight > 0);
+    const busy = await keepWorkerBusy(server, 'ocr-single', SLOW_OCR_IMAGE);
     const widths = [192, 96, 192, 96, 96, 192, 96, 192];
     const images = widths.map((width, n) => ocrImages(2, width, 200 + n));
     const results = await Promise.all(
       images.map((image, n) =>
-        predict({ model: 'ocr-single', inputs: [{ name: 'x', shape: [2, 3, 48, widths[n]], base64: float32ToBase64(image) }] }),
+        predict({ model: 'ocr-single', inputs: [{ name: 'x', shape: [2, 3, 48, widths[n]!], base64: float32ToBase64(image) }] }),
       ),
     );
-    await blocker;
+    expect((await busy.answer).errors).toBeUndefined();
     const expected = await Promise.all(images.map((image, n) => ocrExpected(image, 2, widths[n]!)));
     results.forEach((result, n) => {
       expect(result.outputs[0]!.shape).toEqual([2, 2]);

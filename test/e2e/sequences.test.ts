@@ -1,77 +1,48 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
-import { PREDICT, type PredictData } from '../fixtures/operations.ts';
-import { createTempRepository, type TempRepository } from '../fixtures/repository.ts';
-import { startServer, type TestServer } from '../fixtures/server.ts';
-import { createVadReference, syntheticAudio, VAD_FRAME, VAD_SAMPLE_RATE, type VadReference, vadFrames } from '../fixtures/silero-vad.ts';
-import { collectSse, collectWs, type SubscriptionResult } from '../fixtures/subscriptions.ts';
-import { expectClose, float32ToBase64 } from '../fixtures/tensors.ts';
-import { figuresOf, waitForFigures } from '../fixtures/version-figures.ts';
-import { createWsClient, type TestWsClient } from '../fixtures/ws-client.ts';
+import type { ExecutionResult } from '../fixtures/documents.ts';
+import { expectFailure, expectStreamFailure } from '../fixtures/failures.ts';
+import { figuresOf, waitForFigures } from '../fixtures/figures.ts';
+import { serveModels } from '../fixtures/server.ts';
+import { createVadReference, syntheticAudio, VAD_FRAME, VAD_SAMPLE_RATE, vadFrames } from '../fixtures/silero-vad.ts';
+import { collect, nextData } from '../fixtures/subscriptions.ts';
+import { forSuite } from '../fixtures/suite.ts';
+import { expectClose, float32ToBase64, numbersOf } from '../fixtures/tensors.ts';
+import { STREAMING_TRANSPORTS } from '../fixtures/transports.ts';
+import {
+  PredictDocument,
+  type PredictInput,
+  type PredictMutation,
+  PredictStreamDocument,
+  type PredictStreamInput,
+  type PredictStreamSubscription,
+} from '../generated/graphql.ts';
 
-const PREDICT_STREAM = /* GraphQL */ `
-  subscription PredictStream($input: PredictStreamInput!) {
-    predictStream(input: $input) {
-      model
-      version
-      index
-      count
-      outputs {
-        name
-        shape
-        data
-      }
-    }
-  }
-`;
-
-interface PredictStreamData {
-  predictStream: {
-    model: string;
-    version: string;
-    index: number;
-    count: number;
-    outputs: { name: string; shape: number[]; data: number[] }[];
-  };
-}
-
-let repository: TempRepository;
-let server: TestServer;
-let ws: TestWsClient;
-let reference: VadReference;
-
-beforeAll(async () => {
-  repository = await createTempRepository();
-  await repository.copyExample('silero-vad');
-  await repository.copyExample('glyphs');
-  [server, reference] = await Promise.all([startServer({ modelRepository: repository.root }), createVadReference()]);
-  ws = createWsClient(server.wsUrl);
-});
-
-afterAll(async () => {
-  await ws?.[Symbol.asyncDispose]();
-  await server?.[Symbol.asyncDispose]();
-  await reference?.[Symbol.asyncDispose]();
-  await repository?.[Symbol.asyncDispose]();
-});
+const server = forSuite(() =>
+  serveModels(async (repository) => {
+    await repository.copyExample('silero-vad');
+    await repository.copyExample('glyphs');
+  }),
+);
+const reference = forSuite(() => createVadReference());
 
 const sampleRate = { name: 'sr', shape: [], data: [VAD_SAMPLE_RATE] };
 
 /** The predict input of one frame of a sequence. */
-function frameCall(frame: Float32Array, sequence: { id: string; start?: boolean; end?: boolean }) {
+function frameCall(frame: Float32Array, sequence: { id: string; start?: boolean; end?: boolean }): PredictInput {
   return { model: 'silero-vad', inputs: [{ name: 'input', shape: [1, VAD_FRAME], base64: float32ToBase64(frame) }, sampleRate], sequence };
 }
 
 /** The speech probability of a predict answer, which shows the output and not the state. */
-function probabilityOf({ data, errors }: { data?: PredictData | null; errors?: unknown }): number {
+function probabilityOf({ data, errors }: ExecutionResult<PredictMutation>): number {
   expect(errors).toBeUndefined();
   const { outputs } = data!.predict;
   expect(outputs.map((output) => output.name)).toEqual(['output']);
   expect(outputs[0]!.shape).toEqual([1, 1]);
-  return outputs[0]!.data[0]!;
+  return numbersOf(outputs[0]!.data)[0]!;
 }
 
-function streamInput(audio: Float32Array) {
+function streamInput(audio: Float32Array): PredictStreamInput {
   return {
     model: 'silero-vad',
     inputs: [{ name: 'input', shape: [1, audio.length], base64: float32ToBase64(audio) }, sampleRate],
@@ -85,7 +56,7 @@ describe('a sequence through predict', () => {
     const expected = await reference.probabilities(frames);
     const served: number[] = [];
     for (const [index, frame] of frames.entries()) {
-      const answer = await server.graphql<PredictData>(PREDICT, {
+      const answer = await server.graphql(PredictDocument, {
         input: frameCall(frame, { id: 'chirp', start: index === 0, end: index === frames.length - 1 }),
       });
       served.push(probabilityOf(answer));
@@ -100,11 +71,11 @@ describe('a sequence through predict', () => {
   it('should start a sequence again from a zeroed state', async () => {
     const frames = vadFrames(syntheticAudio(4 * VAD_FRAME, 2));
     const expected = await reference.probabilities(frames.slice(2));
-    await server.graphql(PREDICT, { input: frameCall(frames[0]!, { id: 'again', start: true }) });
-    await server.graphql(PREDICT, { input: frameCall(frames[1]!, { id: 'again' }) });
+    await server.graphql(PredictDocument, { input: frameCall(frames[0]!, { id: 'again', start: true }) });
+    await server.graphql(PredictDocument, { input: frameCall(frames[1]!, { id: 'again' }) });
     const restarted = [
-      probabilityOf(await server.graphql<PredictData>(PREDICT, { input: frameCall(frames[2]!, { id: 'again', start: true }) })),
-      probabilityOf(await server.graphql<PredictData>(PREDICT, { input: frameCall(frames[3]!, { id: 'again', end: true }) })),
+      probabilityOf(await server.graphql(PredictDocument, { input: frameCall(frames[2]!, { id: 'again', start: true }) })),
+      probabilityOf(await server.graphql(PredictDocument, { input: frameCall(frames[3]!, { id: 'again', end: true }) })),
     ];
     expectClose(restarted, expected, 1e-5);
   });
@@ -114,7 +85,7 @@ describe('a sequence through predict', () => {
     const expected = await reference.probabilities(frames);
     const answers = await Promise.all(
       frames.map((frame, index) =>
-        ws.graphql<PredictData>(PREDICT, {
+        server.ws.graphql(PredictDocument, {
           input: frameCall(frame, { id: 'burst', start: index === 0, end: index === frames.length - 1 }),
         }),
       ),
@@ -136,7 +107,7 @@ describe('a sequence through predict', () => {
       // Frame i of both at once, over one socket.
       const answers = await Promise.all(
         sequences.map(({ id, frames }) =>
-          ws.graphql<PredictData>(PREDICT, { input: frameCall(frames[index]!, { id, start: index === 0, end: index === count - 1 }) }),
+          server.ws.graphql(PredictDocument, { input: frameCall(frames[index]!, { id, start: index === 0, end: index === count - 1 }) }),
         ),
       );
       for (const [sequence, answer] of answers.entries()) served[sequence]!.push(probabilityOf(answer));
@@ -156,7 +127,7 @@ describe('a sequence through predict', () => {
 describe('sequence errors', () => {
   const frame = vadFrames(syntheticAudio(VAD_FRAME, 5))[0]!;
   const { pixels } = generateGlyphs({ count: 1, seed: 6 });
-  const cases: [string, Record<string, unknown>, string, RegExp][] = [
+  const cases: [string, PredictInput, string, RegExp][] = [
     [
       'a call to silero-vad without a sequence',
       { ...frameCall(frame, { id: 'x' }), sequence: null },
@@ -191,20 +162,16 @@ describe('sequence errors', () => {
   ];
 
   it.each(cases)('should refuse %s', async (_what, input, code, message) => {
-    const { data, errors } = await server.graphql(PREDICT, { input });
-    expect(data ?? null).toBeNull();
-    expect(errors).toHaveLength(1);
-    expect(errors![0]!.extensions?.code).toBe(code);
-    expect(errors![0]!.message).toMatch(message);
+    expect(expectFailure(await server.graphql(PredictDocument, { input }), code)).toMatch(message);
     expect((await figuresOf(server, 'silero-vad')).stats.sequences).toBe(0);
   });
 });
 
-describe('predictStream', () => {
+describe.each(STREAMING_TRANSPORTS)('predictStream over $name', (transport) => {
   // Ten frames' worth, the last one partial.
   const audio = syntheticAudio(9 * VAD_FRAME + 200, 7);
 
-  function expectFrames(results: readonly SubscriptionResult<PredictStreamData>[], expected: readonly number[]): void {
+  function expectFrames(results: readonly ExecutionResult<PredictStreamSubscription>[], expected: readonly number[]): void {
     for (const result of results) expect(result.errors).toBeUndefined();
     const events = results.map((result) => result.data!.predictStream);
     expect(events.map((event) => [event.index, event.count])).toEqual(expected.map((_, index) => [index, expected.length]));
@@ -217,50 +184,34 @@ describe('predictStream', () => {
     );
   }
 
-  it('should send each frame as it is computed over graphql-ws, the last one zero-padded', async () => {
+  it('should send each frame as it is computed, the last one zero-padded', async () => {
     const expected = await reference.probabilities(vadFrames(audio));
     expect(expected).toHaveLength(10);
-    expectFrames(await collectWs<PredictStreamData>(ws.client, PREDICT_STREAM, { input: streamInput(audio) }), expected);
+    expectFrames(await collect(transport.subscribe(server, PredictStreamDocument, { input: streamInput(audio) })), expected);
     expect((await figuresOf(server, 'silero-vad')).stats.sequences).toBe(0);
   });
 
-  it('should send the same frames over SSE', async () => {
-    const expected = await reference.probabilities(vadFrames(audio));
-    expectFrames(await collectSse<PredictStreamData>(server.url, PREDICT_STREAM, { input: streamInput(audio) }), expected);
-    expect((await figuresOf(server, 'silero-vad')).stats.sequences).toBe(0);
-  });
-
-  it('should refuse a model that keeps no state, over graphql-ws and SSE', async () => {
+  it('should refuse a model that keeps no state', async () => {
     const { pixels } = generateGlyphs({ count: 1, seed: 10 });
     const input = {
       model: 'glyphs',
       inputs: [{ name: 'pixels', shape: [1, GLYPH_PIXELS], data: Array.from(pixels) }],
       frame: { input: 'pixels', size: 16 },
     };
-    for (const results of [
-      await collectWs(ws.client, PREDICT_STREAM, { input }),
-      await collectSse(server.url, PREDICT_STREAM, { input }),
-    ]) {
-      expect(results).toHaveLength(1);
-      expect(results[0]!.errors).toHaveLength(1);
-      expect(results[0]!.errors![0]).toMatchObject({
-        message: 'model "glyphs" v1 keeps no state between calls, so it cannot stream frames',
-        extensions: { code: 'INVALID_ARGUMENT' },
-      });
-    }
+    const results = await collect(transport.subscribe(server, PredictStreamDocument, { input }));
+    expect(expectStreamFailure(results, 'INVALID_ARGUMENT')).toBe(
+      'model "glyphs" v1 keeps no state between calls, so it cannot stream frames',
+    );
   });
 
   it('should stop when the client completes the subscription, and free its sequence', async () => {
     const frames = 1000;
     const before = (await figuresOf(server, 'silero-vad')).stats;
-    const stream = ws.client.iterate<PredictStreamData>({
-      query: PREDICT_STREAM,
-      variables: { input: streamInput(syntheticAudio(frames * VAD_FRAME, 8)) },
-    });
-    const first = await stream.next();
-    const second = await stream.next();
-    expect([first.value?.data?.predictStream.index, second.value?.data?.predictStream.index]).toEqual([0, 1]);
-    await stream.return!();
+    const stream = transport.subscribe(server, PredictStreamDocument, { input: streamInput(syntheticAudio(frames * VAD_FRAME, 8)) });
+    const first = await nextData(stream);
+    const second = await nextData(stream);
+    expect([first.predictStream.index, second.predictStream.index]).toEqual([0, 1]);
+    await stream.return();
 
     const after = await waitForFigures(
       server,
