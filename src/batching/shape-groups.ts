@@ -1,3 +1,4 @@
+/** Which queued requests can share one ONNX run: grouping by input names, dtypes and non-batch dims. */
 import { type BatchAxes, batchAxisOf } from '../runtime/batch-axes.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 

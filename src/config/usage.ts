@@ -25,7 +25,8 @@ export function usageOf(table: Settings): string {
   const lines = aligned([HEADER, ...rowsOf(table), ['-h, --help', 'print this text', '', '']]).map((row) =>
     `  ${row.join('   ')}`.trimEnd(),
   );
-  return `Usage: infergraph [options]\n\nEach setting is a flag or an environment variable; the flag wins over the variable.\n\n${lines.join('\n')}\n`;
+  const intro = 'Each setting is a flag or an environment variable; the flag wins over the variable.';
+  return `Usage: infergraph [options]\n\n${intro}\n\n${lines.join('\n')}\n`;
 }
 
 /** The "## Configuration" table of README.md, which a test keeps equal to this. */

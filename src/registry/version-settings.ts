@@ -32,7 +32,8 @@ export function checkSequence(sequence: SequenceConfig | null, { inputs, outputs
     if (!from) throw new Error(`model.json "sequence.state" names output "${output}", which the model does not have`);
     if (from.dataType !== to.dataType || from.shape.length !== to.shape.length) {
       throw new Error(
-        `model.json "sequence.state": output "${output}" (${from.dataType} ${formatShape(from.shape)}) cannot feed input "${input}" (${to.dataType} ${formatShape(to.shape)})`,
+        `model.json "sequence.state": output "${output}" (${from.dataType} ${formatShape(from.shape)}) ` +
+          `cannot feed input "${input}" (${to.dataType} ${formatShape(to.shape)})`,
       );
     }
   }
