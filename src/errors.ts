@@ -16,7 +16,13 @@ export const ERROR_CODES = {
     'A tensor does not fit the model: unknown name, data type, shape, element count or encoding; the message ' +
     'names the tensor, what was expected and what came. Fix the request.',
   INVALID_ARGUMENT: 'An argument other than a tensor is wrong (a malformed operation, an unknown alias, a bad limit). Fix the request.',
+  INFERENCE_REJECTED:
+    "The tensors passed the model's spec, but onnxruntime refused the run (inputs that disagree with each other or with " +
+    "the graph); the message names the model and carries onnxruntime's own words. Fix the request.",
+  QUERY_TOO_COMPLEX: 'The operation is over a limit on its shape or cost (depth, aliases, tokens, directives, cost). Ask for less at once.',
+  PAYLOAD_TOO_LARGE: 'The request body, a multipart part or a WebSocket message is over its size limit. Send less, or use a file part.',
   OVERLOADED: "The model's queue or stream limit is full. Retry later, with backoff.",
+  RATE_LIMITED: "The caller's request or work budget is spent for now; retry after `extensions.retryAfterSeconds` (HTTP Retry-After).",
   DEADLINE_EXCEEDED: "The request's timeoutMs passed before it was answered. Retry with a longer deadline or when the server is less busy.",
   UNAUTHENTICATED: 'No credential, or one that is not valid. Send a valid credential.',
   FORBIDDEN: 'The credential is valid but may not do this. Use a credential with the scope it needs.',

@@ -7,6 +7,7 @@ const SRC = join(import.meta.dirname, '../src');
 /** The boxes of DESIGN.md, lowest first: each may import only those listed for it (and errors, config, observability). */
 const MAY_IMPORT: Record<string, readonly string[]> = {
   runtime: [],
+  auth: [],
   repository: [],
   batching: ['runtime', 'repository'],
   registry: ['runtime', 'repository'],

@@ -1,4 +1,5 @@
 /** What every resolver is given, and the events the server publishes. */
+import type { Principal } from '../auth/principal.ts';
 import type { Predictor } from '../batching/predictor.ts';
 import type { ModelEvent } from '../registry/model-events.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
@@ -16,6 +17,8 @@ export interface GraphQLContext {
   predictor: Predictor;
   generator: Generator;
   bus: EventBus<ServerEvents>;
+  /** Who the request acts for; ANONYMOUS (every scope, every model) while authentication is off. */
+  principal: Principal;
   /** A signal that aborts when the client goes away (made on first call); undefined without a client connection. */
   clientSignal?: () => AbortSignal | undefined;
   /** Whether the server is shutting down (not ready). */

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import type { WebSocket } from 'ws';
+import { ANONYMOUS } from '../auth/principal.ts';
 import { createPredictor, type Predictor } from '../batching/predictor.ts';
 import type { Config } from '../config.ts';
 import { describeError } from '../errors.ts';
@@ -113,7 +114,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: createMaskError(logger) },
-    context: (initial) => ({ ...context, clientSignal: clientSignalOf(initial) }),
+    context: (initial) => ({ ...context, principal: ANONYMOUS, clientSignal: clientSignalOf(initial) }),
     // The probes are answered before yoga (health-endpoints.ts). yoga's own check cannot be turned
     // off and answers any URL ending in its endpoint with an empty 200, '/health' by default;
     // pointing it at the liveness path stops it answering a path we do not serve.
