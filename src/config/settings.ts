@@ -49,6 +49,7 @@ export const settings = {
     schema: int.min(0).max(65_535),
     default: 4000,
   }),
+  // TLS settings (issue 8) go here.
   host: setting({
     flag: '--host ADDR',
     env: 'HOST',
@@ -64,6 +65,7 @@ export const settings = {
     default: availableParallelism,
     defaultText: 'one per core',
   }),
+  // Authentication settings (issue 8) go here.
   /** Batching settings every model gets unless its model.json says otherwise. */
   batching: {
     maxBatchSize: setting({
@@ -114,6 +116,7 @@ export const settings = {
     default: 64 * MiB,
     format: formatBytes,
   }),
+  // Request limits (issue 8) go here.
   graphiql: setting({
     flag: '--graphiql true|false',
     env: 'GRAPHIQL',
@@ -178,4 +181,5 @@ export const settings = {
       default: 64,
     }),
   },
+  // Rate and WebSocket limits (issue 8) go here.
 } satisfies Settings;
