@@ -181,5 +181,40 @@ export const settings = {
       default: 64,
     }),
   },
-  // Rate and WebSocket limits (issue 8) go here.
+  /** Token buckets per caller: per principal, or per client address while the caller is anonymous. */
+  rateLimits: {
+    requestsPerSecond: setting({
+      flag: '--rate-limit-requests-per-second N',
+      env: 'RATE_LIMIT_REQUESTS_PER_SECOND',
+      description: 'operations a caller may run per second',
+      schema: z.coerce.number().min(0),
+      default: 0,
+      defaultText: '0 (no limit)',
+    }),
+    requestBurst: setting({
+      flag: '--rate-limit-request-burst N',
+      env: 'RATE_LIMIT_REQUEST_BURST',
+      description: 'operations a caller may run at once',
+      schema: int.min(0),
+      default: 0,
+      defaultText: "0 (one second's worth)",
+    }),
+    /** Work is rows for predict, maxTokens for generate, frames for predictStream. */
+    workPerSecond: setting({
+      flag: '--rate-limit-work-per-second N',
+      env: 'RATE_LIMIT_WORK_PER_SECOND',
+      description: 'rows, tokens and frames a caller may ask per second',
+      schema: z.coerce.number().min(0),
+      default: 0,
+      defaultText: '0 (no limit)',
+    }),
+    workBurst: setting({
+      flag: '--rate-limit-work-burst N',
+      env: 'RATE_LIMIT_WORK_BURST',
+      description: 'rows, tokens and frames a caller may ask at once',
+      schema: int.min(0),
+      default: 0,
+      defaultText: "0 (one second's worth)",
+    }),
+  },
 } satisfies Settings;
