@@ -136,7 +136,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
   const server = createServer((request, response) => {
     if (!answerHealthProbe(request, response, () => readHealth(context))) void yoga(request, response);
   });
-  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH);
+  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH, config.websocket);
 
   const app: App = {
     registry,
