@@ -62,10 +62,17 @@ export function useRateLimit({
         { details: { work: asked, workBurst: work.burst } },
       );
     }
-    const waitMs = Math.max(requests?.waitMs(key, 1) ?? 0, work && asked > 0 ? work.waitMs(key, asked) : 0);
-    if (waitMs > 0) {
-      const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
-      return new InferError('RATE_LIMITED', `rate limit reached: retry after ${retryAfterSeconds} s`, { details: { retryAfterSeconds } });
+    const requestWaitMs = requests?.waitMs(key, 1) ?? 0;
+    const workWaitMs = work && asked > 0 ? work.waitMs(key, asked) : 0;
+    if (requestWaitMs > 0 || workWaitMs > 0) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(requestWaitMs, workWaitMs) / 1000));
+      const spent =
+        workWaitMs > requestWaitMs
+          ? `asks ${asked} rows, tokens and frames of work, more than it has left of its ${work!.burst} (${workPerSecond} a second)`
+          : `has run its ${requests!.burst} operations (${requestsPerSecond} a second)`;
+      return new InferError('RATE_LIMITED', `rate limit: caller "${key}" ${spent}; retry after ${retryAfterSeconds} s`, {
+        details: { retryAfterSeconds },
+      });
     }
     requests?.take(key, 1);
     if (work && asked > 0) work.take(key, asked);

@@ -72,7 +72,11 @@ function aliasesOfPredict(count: number): TypedDocumentNode<PredictMutation, { i
 describe.each(TRANSPORTS)('rate limits over $name', (transport) => {
   it('should refuse an operation past the request burst with RATE_LIMITED, and admit it again once the bucket refills', async () => {
     for (let n = 0; n < REQUEST_BURST; n++) expect((await transport.execute(server, HealthNowDocument)).errors).toBeUndefined();
-    expect(expectRateLimited(await transport.execute(server, HealthNowDocument))).toBe(1);
+    const refused = await transport.execute(server, HealthNowDocument);
+    expect(expectRateLimited(refused)).toBe(1);
+    expect(refused.errors![0]!.message).toBe(
+      `rate limit: caller "ip:127.0.0.1" has run its ${REQUEST_BURST} operations (1 a second); retry after 1 s`,
+    );
 
     // A refusal spends nothing: 999 ms later the one request a second has still not come back.
     clock.ms += 999;
@@ -85,7 +89,11 @@ describe.each(TRANSPORTS)('rate limits over $name', (transport) => {
   it('should count the rows of a predict as work: after 1 and 19 rows, one more row waits', async () => {
     await expectAdmitted(transport, glyphs(1));
     await expectAdmitted(transport, glyphs(WORK_BURST - 1));
-    expect(expectRateLimited(await transport.execute(server, PredictDocument, { input: glyphs(1) }))).toBe(1);
+    const refused = await transport.execute(server, PredictDocument, { input: glyphs(1) });
+    expect(expectRateLimited(refused)).toBe(1);
+    expect(refused.errors![0]!.message).toContain(
+      `asks 1 rows, tokens and frames of work, more than it has left of its ${WORK_BURST} (${WORK_PER_SECOND} a second)`,
+    );
     // One row comes back in 1000 / WORK_PER_SECOND ms.
     clock.ms += 1000 / WORK_PER_SECOND;
     await expectAdmitted(transport, glyphs(1));
