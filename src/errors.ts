@@ -22,7 +22,9 @@ export const ERROR_CODES = {
   QUERY_TOO_COMPLEX: 'The operation is over a limit on its shape or cost (depth, aliases, tokens, directives, cost). Ask for less at once.',
   PAYLOAD_TOO_LARGE: 'The request body, a multipart part or a WebSocket message is over its size limit. Send less, or use a file part.',
   OVERLOADED: "The model's queue or stream limit is full. Retry later, with backoff.",
-  RATE_LIMITED: "The caller's request or work budget is spent for now; retry after `extensions.retryAfterSeconds` (HTTP Retry-After).",
+  RATE_LIMITED:
+    "The caller's request or work budget is spent for now; retry after `extensions.retryAfterSeconds` (HTTP Retry-After). " +
+    'On a WebSocket without retryAfterSeconds: the socket carries its most operations at once; complete one first.',
   DEADLINE_EXCEEDED: "The request's timeoutMs passed before it was answered. Retry with a longer deadline or when the server is less busy.",
   UNAUTHENTICATED: 'No credential, or one that is not valid. Send a valid credential.',
   FORBIDDEN: 'The credential is valid but may not do this. Use a credential with the scope it needs.',

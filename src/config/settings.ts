@@ -181,5 +181,76 @@ export const settings = {
       default: 64,
     }),
   },
-  // Rate and WebSocket limits (issue 8) go here.
+  /** Token buckets per caller: per principal, or per client address while the caller is anonymous. */
+  rateLimits: {
+    requestsPerSecond: setting({
+      flag: '--rate-limit-requests-per-second N',
+      env: 'RATE_LIMIT_REQUESTS_PER_SECOND',
+      description: 'operations a caller may run per second',
+      schema: z.coerce.number().min(0),
+      default: 0,
+      defaultText: '0 (no limit)',
+    }),
+    requestBurst: setting({
+      flag: '--rate-limit-request-burst N',
+      env: 'RATE_LIMIT_REQUEST_BURST',
+      description: 'operations a caller may run at once',
+      schema: int.min(0),
+      default: 0,
+      defaultText: "0 (one second's worth)",
+    }),
+    /** Work is rows for predict, maxTokens for generate, frames for predictStream. */
+    workPerSecond: setting({
+      flag: '--rate-limit-work-per-second N',
+      env: 'RATE_LIMIT_WORK_PER_SECOND',
+      description: 'rows, tokens and frames a caller may ask per second',
+      schema: z.coerce.number().min(0),
+      default: 0,
+      defaultText: '0 (no limit)',
+    }),
+    workBurst: setting({
+      flag: '--rate-limit-work-burst N',
+      env: 'RATE_LIMIT_WORK_BURST',
+      description: 'rows, tokens and frames a caller may ask at once',
+      schema: int.min(0),
+      default: 0,
+      defaultText: "0 (one second's worth)",
+    }),
+  },
+  /** Limits of graphql-ws sockets. */
+  websocket: {
+    /** Per principal, or per client address while the caller is anonymous; past it the socket closes with 4429. */
+    maxConnections: setting({
+      flag: '--ws-max-connections N',
+      env: 'WS_MAX_CONNECTIONS',
+      description: 'open sockets per caller',
+      schema: int.min(0),
+      default: 0,
+      defaultText: '0 (no limit)',
+    }),
+    /** Queries and mutations sent over the socket count while they run, as graphql-ws counts them. */
+    maxSubscriptions: setting({
+      flag: '--ws-max-subscriptions N',
+      env: 'WS_MAX_SUBSCRIPTIONS',
+      description: 'operations in flight per socket',
+      schema: int.min(0),
+      default: 1024,
+    }),
+    connectionInitTimeoutMs: setting({
+      flag: '--ws-connection-init-timeout-ms MS',
+      env: 'WS_CONNECTION_INIT_TIMEOUT_MS',
+      description: 'wait for connection_init, then close (4408), in ms',
+      schema: int.min(1),
+      default: 3000,
+      format: formatMs,
+    }),
+    maxMessageBytes: setting({
+      flag: '--ws-max-message-bytes BYTES',
+      env: 'WS_MAX_MESSAGE_BYTES',
+      description: 'largest WebSocket message, then close (1009)',
+      schema: int.min(1),
+      default: 100 * MiB,
+      format: formatBytes,
+    }),
+  },
 } satisfies Settings;

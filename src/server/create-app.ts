@@ -1,5 +1,5 @@
 /** The app: the serving core wired to yoga and graphql-ws on one HTTP server, and its shutdown order. */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
@@ -16,11 +16,12 @@ import { createModelRegistry, type ModelRegistry } from '../registry/model-regis
 import { watchRepository } from '../repository/watch-repository.ts';
 import { createWorkerPool, type WorkerPool } from '../runtime/worker-pool.ts';
 import { createEventBus } from '../streaming/event-bus.ts';
-import { createGenerator } from '../streaming/generation/generator.ts';
+import { createGenerator, DEFAULT_MAX_TOKENS } from '../streaming/generation/generator.ts';
 import { clientSignalOf } from './client-signal.ts';
 import { attachGraphQLWs } from './graphql-ws.ts';
 import { answerHealthProbe, LIVE_PATH } from './health-endpoints.ts';
 import { createMaskError } from './mask-error.ts';
+import { useRateLimit } from './rate-limit.ts';
 
 const GRAPHQL_PATH = '/graphql';
 
@@ -35,8 +36,9 @@ const GRAPHIQL_QUERY = `# The models this server serves. Try predict next: see t
 }
 `;
 
-/** What a request brings from its transport: Node's response over HTTP, the socket over graphql-ws. */
+/** What a request brings from its transport: Node's request and response over HTTP, the upgrade request and socket over graphql-ws. */
 interface ServerContext {
+  req?: IncomingMessage;
   res?: ServerResponse;
   socket?: WebSocket;
 }
@@ -45,6 +47,8 @@ export interface AppOptions {
   logger?: Logger;
   /** For weighted aliases; tests pass a seeded one. @default Math.random */
   random?: () => number;
+  /** The clock of the rate limits, in ms; tests pass one they move. @default Date.now */
+  now?: () => number;
 }
 
 export interface App extends AsyncDisposable {
@@ -64,7 +68,7 @@ export interface App extends AsyncDisposable {
  * the background (the server answers, not ready, meanwhile), the batching core, and yoga with
  * graphql-ws on one HTTP server.
  */
-export function createApp(config: Config, { logger = createJsonLogger(), random }: AppOptions = {}): App {
+export function createApp(config: Config, { logger = createJsonLogger(), random, now }: AppOptions = {}): App {
   const pool = createWorkerPool({ size: config.workers });
   const predictor = createPredictor({ pool, maxTensorBytes: config.maxTensorBytes });
   const generator = createGenerator({ pool, limits: config.generation });
@@ -119,12 +123,20 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
     // off and answers any URL ending in its endpoint with an empty 200, '/health' by default;
     // pointing it at the liveness path stops it answering a path we do not serve.
     healthCheckEndpoint: LIVE_PATH,
+    plugins: [
+      useRateLimit({
+        ...config.rateLimits,
+        defaultMaxTokens: DEFAULT_MAX_TOKENS,
+        maxTokens: config.generation.maxTokens,
+        ...(now ? { now } : {}),
+      }),
+    ],
   });
 
   const server = createServer((request, response) => {
     if (!answerHealthProbe(request, response, () => readHealth(context))) void yoga(request, response);
   });
-  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH);
+  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH, config.websocket);
 
   const app: App = {
     registry,

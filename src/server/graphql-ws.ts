@@ -1,10 +1,13 @@
-/** graphql-ws on the HTTP server's /graphql, through yoga's envelop pipeline. */
-import type { Server as HttpServer } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+/** graphql-ws on the HTTP server's /graphql, through yoga's envelop pipeline, with its limits per caller and per socket. */
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import { type ExecutionArgs, GraphQLError } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
+import { type Extra, useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import { ANONYMOUS } from '../auth/principal.ts';
+import { clientKeyOf } from './client-key.ts';
+import { HTTP_STATUS } from './http-status.ts';
 
 type OperationResult = ReturnType<NonNullable<ServerOptions['execute']>>;
 
@@ -13,18 +16,67 @@ interface EnvelopedRoot {
   subscribe(args: ExecutionArgs): OperationResult;
 }
 
+/** The close code of a socket over its caller's connection limit: graphql-ws's "too many", as HTTP's 429. */
+export const TOO_MANY_CONNECTIONS = 4429;
+
+export interface WebSocketLimits {
+  /** Open sockets per caller (principal, or address while anonymous); past it a socket closes with 4429 at connection_init. 0 for no limit. */
+  maxConnections: number;
+  /** Operations in flight per socket, subscriptions or not; past it a subscribe is refused with RATE_LIMITED. 0 for no limit. */
+  maxSubscriptions: number;
+  /** Time a socket has to send connection_init, then closed with 4408, in ms. */
+  connectionInitTimeoutMs: number;
+  /** Largest message, in bytes; a larger one closes the socket with 1009 (ws's maxPayload). */
+  maxMessageBytes: number;
+}
+
 /**
  * graphql-ws on the same port and path as HTTP. Every operation goes through yoga's envelop
- * pipeline (`getEnveloped`), so the plugins that apply to HTTP (error masking, and later auth)
- * apply here too.
+ * pipeline (`getEnveloped`), so the plugins that apply to HTTP (error masking, rate limits, and
+ * later auth) apply here too.
  */
-export function attachGraphQLWs(server: HttpServer, yoga: YogaServerInstance<object, object>, path: string) {
-  const sockets = new WebSocketServer({ server, path });
+export function attachGraphQLWs(server: HttpServer, yoga: YogaServerInstance<object, object>, path: string, limits: WebSocketLimits) {
+  const { maxConnections, maxSubscriptions, connectionInitTimeoutMs, maxMessageBytes } = limits;
+  const sockets = new WebSocketServer({ server, path, maxPayload: maxMessageBytes });
+  /** Open sockets per caller key, and the key each counted socket was counted under. */
+  const connections = new Map<string, number>();
+  const countedUnder = new WeakMap<Extra, string>();
+
   const disposable = useServer(
     {
+      connectionInitWaitTimeout: connectionInitTimeoutMs,
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      onConnect: ({ extra }) => {
+        if (maxConnections === 0) return true;
+        // Every socket is anonymous until authentication gives it a principal at connection_init.
+        const key = clientKeyOf(ANONYMOUS, addressOf(extra.request));
+        const open = connections.get(key) ?? 0;
+        if (open >= maxConnections) {
+          // Closed here with our own code; graphql-ws's own close after `false` (4403) then finds it closing and does nothing.
+          extra.socket.close(TOO_MANY_CONNECTIONS, `Too many connections: at most ${maxConnections} per caller`);
+          return false;
+        }
+        connections.set(key, open + 1);
+        countedUnder.set(extra, key);
+        return true;
+      },
+      onClose: ({ extra }) => {
+        const key = countedUnder.get(extra);
+        if (key === undefined) return;
+        const open = (connections.get(key) ?? 1) - 1;
+        if (open > 0) connections.set(key, open);
+        else connections.delete(key);
+      },
       onSubscribe: async (context, _id, params) => {
+        // graphql-ws has already added this operation to the socket's list when it asks.
+        if (maxSubscriptions > 0 && Object.keys(context.subscriptions).length > maxSubscriptions) {
+          return [
+            new GraphQLError(`this socket already carries ${maxSubscriptions} operations, its most at once; complete one first`, {
+              extensions: { code: 'RATE_LIMITED', maxSubscriptions, http: { status: HTTP_STATUS.RATE_LIMITED } },
+            }),
+          ];
+        }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...context,
           req: context.extra.request,
@@ -50,4 +102,8 @@ export function attachGraphQLWs(server: HttpServer, yoga: YogaServerInstance<obj
     /** Closes every socket with 1001 (going away) and stops accepting new ones. */
     close: () => disposable.dispose(),
   };
+}
+
+function addressOf(request: IncomingMessage): string | undefined {
+  return request.socket.remoteAddress;
 }

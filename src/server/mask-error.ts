@@ -18,7 +18,7 @@ export function createMaskError(logger: Logger) {
       return new GraphQLError(original.message, {
         nodes: located?.nodes ?? null,
         path: located?.path ?? null,
-        extensions: { code: original.code, ...original.details, http: { status: HTTP_STATUS[original.code] } },
+        extensions: { code: original.code, ...original.details, http: httpOf(original) },
       });
     }
     if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) {
@@ -38,4 +38,11 @@ export function createMaskError(logger: Logger) {
       extensions: { code: 'INTERNAL', http: { status: HTTP_STATUS.INTERNAL } },
     });
   };
+}
+
+/** The status of a code; an error that says when to retry (RATE_LIMITED) also gets HTTP's Retry-After. */
+function httpOf({ code, details }: InferError): { status: number; headers?: Record<string, string> } {
+  const { retryAfterSeconds } = details;
+  const status = HTTP_STATUS[code];
+  return typeof retryAfterSeconds === 'number' ? { status, headers: { 'Retry-After': String(retryAfterSeconds) } } : { status };
 }

@@ -51,7 +51,8 @@ export interface Generator {
   close(): Promise<void>;
 }
 
-const DEFAULT_MAX_TOKENS = 64;
+/** What a request that names no maxTokens may generate, capped by the model. */
+export const DEFAULT_MAX_TOKENS = 64;
 
 export function createGenerator({ pool, limits }: { pool: WorkerPool; limits: GenerationLimits }): Generator {
   const engines = new Map<

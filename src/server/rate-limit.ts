@@ -1,0 +1,100 @@
+/**
+ * Rate limits per caller as an envelop plugin: every operation, over HTTP, SSE or graphql-ws (one per
+ * subscribe message), spends one request and the work it asks (operation-work.ts) from two token
+ * buckets of its caller before it runs, or is refused with RATE_LIMITED and when to retry.
+ *
+ * A plugin on yoga's pipeline rather than a hook the resolvers call: it is the one place every
+ * transport passes (graphql-ws runs operations through `getEnveloped`), it decides for the whole
+ * operation before any resolver starts (2,000 aliases are refused whole, not after the first 100 ran),
+ * and the batching and streaming core stays unaware of callers.
+ */
+import type { IncomingMessage } from 'node:http';
+import { type ExecutionArgs, GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Principal } from '../auth/principal.ts';
+import { InferError } from '../errors.ts';
+import { clientKeyOf } from './client-key.ts';
+import { type WorkLimits, workOf } from './operation-work.ts';
+import { createTokenBuckets, type TokenBuckets } from './token-buckets.ts';
+
+export interface RateLimitOptions extends WorkLimits {
+  /** Operations per second per caller; 0 for no limit. */
+  requestsPerSecond: number;
+  /** Operations a caller may run at once; 0 for one second's worth. */
+  requestBurst: number;
+  /** Rows, tokens and frames per second per caller; 0 for no limit. */
+  workPerSecond: number;
+  /** Rows, tokens and frames a caller may ask at once; 0 for one second's worth. */
+  workBurst: number;
+  /** The clock, in ms; tests move their own. @default Date.now */
+  now?: () => number;
+}
+
+/** What the plugin reads off the context: who asks, and from where (yoga's Node request, or the socket's upgrade request). */
+interface CallerContext {
+  principal: Principal;
+  req?: IncomingMessage;
+}
+
+/** The plugin; one that does nothing when both limits are off. */
+export function useRateLimit({
+  requestsPerSecond,
+  requestBurst,
+  workPerSecond,
+  workBurst,
+  now = Date.now,
+  ...limits
+}: RateLimitOptions): Plugin {
+  const requests = bucketsFor(requestsPerSecond, requestBurst, now);
+  const work = bucketsFor(workPerSecond, workBurst, now);
+  if (!requests && !work) return {};
+
+  /** The refusal of an operation, or null when it may run (and has spent its share). */
+  function admit(args: ExecutionArgs): InferError | null {
+    const { principal, req } = args.contextValue as CallerContext;
+    const key = clientKeyOf(principal, req?.socket.remoteAddress);
+    const asked = work ? workOf(args.schema, args.document, args.operationName, args.variableValues, limits) : 0;
+    if (work && asked > work.burst) {
+      return new InferError(
+        'QUERY_TOO_COMPLEX',
+        `the operation asks ${asked} rows, tokens and frames of work, more than the ${work.burst} a caller may ask at once ` +
+          '(--rate-limit-work-burst); ask for less in one operation',
+        { details: { work: asked, workBurst: work.burst } },
+      );
+    }
+    const requestWaitMs = requests?.waitMs(key, 1) ?? 0;
+    const workWaitMs = work && asked > 0 ? work.waitMs(key, asked) : 0;
+    if (requestWaitMs > 0 || workWaitMs > 0) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(requestWaitMs, workWaitMs) / 1000));
+      const spent =
+        workWaitMs > requestWaitMs
+          ? `asks ${asked} rows, tokens and frames of work, more than it has left of its ${work!.burst} (${workPerSecond} a second)`
+          : `has run its ${requests!.burst} operations (${requestsPerSecond} a second)`;
+      return new InferError('RATE_LIMITED', `rate limit: caller "${key}" ${spent}; retry after ${retryAfterSeconds} s`, {
+        details: { retryAfterSeconds },
+      });
+    }
+    requests?.take(key, 1);
+    if (work && asked > 0) work.take(key, asked);
+    return null;
+  }
+
+  // The refusal replaces execute or subscribe rather than stopping the pipeline, so that the error
+  // mask, which runs after this plugin, still gives it its code, status and Retry-After.
+  const refused = (error: InferError) => () => ({ errors: [new GraphQLError(error.message, { originalError: error })] });
+  return {
+    onExecute({ args, setExecuteFn }) {
+      const error = admit(args);
+      if (error) setExecuteFn(refused(error));
+    },
+    onSubscribe({ args, setSubscribeFn }) {
+      const error = admit(args);
+      if (error) setSubscribeFn(refused(error));
+    },
+  };
+}
+
+function bucketsFor(ratePerSecond: number, burst: number, now: () => number): TokenBuckets | null {
+  if (ratePerSecond <= 0) return null;
+  return createTokenBuckets({ ratePerSecond, burst: burst > 0 ? burst : Math.max(1, Math.ceil(ratePerSecond)), now });
+}
