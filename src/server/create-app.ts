@@ -1,6 +1,7 @@
 /** The app: the serving core wired to yoga and graphql-ws on one HTTP server, and its shutdown order. */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import type { WebSocket } from 'ws';
@@ -21,6 +22,9 @@ import { clientSignalOf } from './client-signal.ts';
 import { attachGraphQLWs } from './graphql-ws.ts';
 import { answerHealthProbe, LIVE_PATH } from './health-endpoints.ts';
 import { createMaskError } from './mask-error.ts';
+import { useMultipartLimits } from './multipart-limits.ts';
+import { operationLimitPlugins } from './operation-limits.ts';
+import { loadTrustedDocuments, trustedDocumentsPlugins } from './trusted-documents.ts';
 
 const GRAPHQL_PATH = '/graphql';
 
@@ -66,7 +70,14 @@ export interface App extends AsyncDisposable {
  */
 export function createApp(config: Config, { logger = createJsonLogger(), random }: AppOptions = {}): App {
   const pool = createWorkerPool({ size: config.workers });
-  const predictor = createPredictor({ pool, maxTensorBytes: config.maxTensorBytes });
+  const predictor = createPredictor({
+    pool,
+    limits: {
+      maxTensorBytes: config.maxTensorBytes,
+      maxTensorElements: config.limits.maxTensorElements,
+      maxInputs: config.limits.maxInputs,
+    },
+  });
   const generator = createGenerator({ pool, limits: config.generation });
   const registry = createModelRegistry({
     root: config.modelRepository,
@@ -105,8 +116,20 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
       })
     : null;
 
+  const { limits } = config;
+  const trusted = limits.trustedDocuments ? loadTrustedDocuments() : null;
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema: createSchema(),
+    plugins: [
+      ...(limits.csrf ? [useCSRFPrevention()] : []),
+      useMultipartLimits(limits),
+      ...(trusted ? trustedDocumentsPlugins(trusted) : []),
+      ...operationLimitPlugins(limits),
+    ],
+    batching: limits.maxBatchedOperations > 0 && { limit: limits.maxBatchedOperations },
+    maxRequestBodySize: limits.maxRequestBodyBytes,
+    // yoga's default answers any origin; a list answers only those.
+    ...(limits.corsOrigins ? { cors: { origin: limits.corsOrigins, credentials: true } } : {}),
     graphqlEndpoint: GRAPHQL_PATH,
     graphiql: config.graphiql && { title: 'infergraph', defaultQuery: GRAPHIQL_QUERY },
     // The bundled GraphiQL: yoga's default page loads its scripts from a CDN, which a closed network lacks.
@@ -124,7 +147,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
   const server = createServer((request, response) => {
     if (!answerHealthProbe(request, response, () => readHealth(context))) void yoga(request, response);
   });
-  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH);
+  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH, { trusted });
 
   const app: App = {
     registry,

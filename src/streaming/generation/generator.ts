@@ -51,7 +51,8 @@ export interface Generator {
   close(): Promise<void>;
 }
 
-const DEFAULT_MAX_TOKENS = 64;
+/** A request that does not say how many tokens it wants gets this many, or its cap if lower. */
+export const DEFAULT_MAX_TOKENS = 64;
 
 export function createGenerator({ pool, limits }: { pool: WorkerPool; limits: GenerationLimits }): Generator {
   const engines = new Map<
