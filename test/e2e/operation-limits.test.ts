@@ -4,9 +4,12 @@
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
+import { createClient } from 'graphql-ws';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { ModelsDocument as SdkModelsDocument } from '../../clients/sdk/graphql.ts';
 import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
+import type { ExecutionResult } from '../fixtures/documents.ts';
 import { expectFailure, expectStreamFailure } from '../fixtures/failures.ts';
 import { statsOf } from '../fixtures/figures.ts';
 import { serveModels } from '../fixtures/server.ts';
@@ -14,6 +17,11 @@ import { collect } from '../fixtures/subscriptions.ts';
 import { forSuite } from '../fixtures/suite.ts';
 import { STREAMING_TRANSPORTS, TRANSPORTS } from '../fixtures/transports.ts';
 import { GenerateDocument, PredictDocument, type PredictInput } from '../generated/graphql.ts';
+
+/** The sha256 codegen gave an SDK document. */
+function hashOf(document: object): string {
+  return (document as { __meta__: { hash: string } }).__meta__.hash;
+}
 
 const { pixels } = generateGlyphs({ count: 1, seed: 7 });
 const GLYPH = { name: 'pixels', shape: [1, GLYPH_PIXELS], data: Array.from(pixels) };
@@ -177,5 +185,42 @@ describe.each(TRANSPORTS)('trusted documents over $name', (transport) => {
     );
     // A test document the SDK does not list: its text is a valid operation, but no hash comes with it.
     expectFailure(await transport.execute(server, PredictDocument, { input: { model: 'glyphs', inputs: [GLYPH] } }), 'FORBIDDEN');
+  });
+});
+
+describe('trusted documents, named by their hash alone', () => {
+  const server = forSuite(() => serveModels((repository) => repository.copyExample('glyphs'), { limits: { trustedDocuments: true } }));
+  const persisted = (sha256Hash: string) => ({ persistedQuery: { version: 1, sha256Hash } });
+
+  it('should run the listed document for a hash sent without its text over HTTP, and refuse an unlisted hash', async () => {
+    const post = async (body: object) => {
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, ...((await response.json()) as ExecutionResult<{ models: { name: string }[] }>) };
+    };
+    const listed = await post({ extensions: persisted(hashOf(SdkModelsDocument)) });
+    expect(listed.data?.models.map((model) => model.name)).toEqual(['glyphs']);
+    const bare = await post({ extensions: persisted(hashOf(SdkModelsDocument).replace('sha256:', '')) });
+    expect(bare.errors).toBeUndefined();
+    expect(expectFailure(await post({ extensions: persisted('sha256:0000') }), 'FORBIDDEN', { status: 403 })).toContain('sha256:0000');
+  });
+
+  it('should run it over graphql-ws with an empty query, the text graphql-ws requires', async () => {
+    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
+    try {
+      const result = await new Promise<unknown>((resolve, reject) => {
+        let last: unknown;
+        client.subscribe(
+          { query: '', extensions: persisted(hashOf(SdkModelsDocument)) },
+          { next: (value) => (last = value), error: reject, complete: () => resolve(last) },
+        );
+      });
+      expect(result).toEqual({ data: { models: [expect.objectContaining({ name: 'glyphs' })] } });
+    } finally {
+      await client.dispose();
+    }
   });
 });
