@@ -8,14 +8,15 @@ import { HTTP_STATUS } from './http-status.ts';
 
 /**
  * The price list, in cost units. A field costs 1; a field that runs a model costs what it makes the workers do:
- * a run (its fixed overhead: a queue slot, a trip to a worker) plus its input elements, rows × elements per row,
- * since that is what the compute and the memory grow with; a generated token is one decoder step.
+ * a request's run (its fixed overhead: a queue slot, a trip to a worker) plus its input elements, rows × elements
+ * per row, since that is what the compute and the memory grow with. A step of a stream (a generated token, a frame
+ * of predictStream) is a run too, but rides in a batch with the other streams' steps, so it costs less.
  */
 const COST = {
   field: 1,
   run: 100,
   elementsPerUnit: 1000,
-  token: 50,
+  step: 50,
 } as const;
 
 /** A tensor as the cost reads it: only its shape, before it is checked. */
@@ -39,18 +40,31 @@ function elementsOf(inputs: unknown): number {
 interface WorkInput {
   inputs?: unknown;
   maxTokens?: unknown;
+  frame?: { input?: unknown; size?: unknown; axis?: unknown } | null;
 }
 
-function runCost(input: WorkInput | undefined): number {
-  return COST.run + Math.ceil(elementsOf(input?.inputs) / COST.elementsPerUnit);
+function elementCost(input: WorkInput | undefined): number {
+  return Math.ceil(elementsOf(input?.inputs) / COST.elementsPerUnit);
+}
+
+/** Frames predictStream will cut its buffer into: its length along the frame axis (the last by default) over the frame size. */
+function framesOf(input: WorkInput | undefined): number {
+  const { frame, inputs } = input ?? {};
+  if (!frame || !Array.isArray(inputs)) return 1;
+  const buffer = (inputs as { name?: unknown; shape?: unknown }[]).find((tensor) => tensor?.name === frame.input);
+  if (!buffer || !Array.isArray(buffer.shape)) return 1;
+  const axis = typeof frame.axis === 'number' ? frame.axis : buffer.shape.length - 1;
+  const length = buffer.shape[axis];
+  const size = typeof frame.size === 'number' && frame.size >= 1 ? frame.size : 1;
+  return typeof length === 'number' && length > 0 ? Math.ceil(length / size) : 1;
 }
 
 /** What the fields that run models cost on top of a field's 1, by `Type.field`. */
 const WORK: Record<string, (input: WorkInput | undefined) => number> = {
-  'Mutation.predict': runCost,
-  'Subscription.predictStream': runCost,
+  'Mutation.predict': (input) => COST.run + elementCost(input),
+  'Subscription.predictStream': (input) => COST.step * framesOf(input) + elementCost(input),
   'Subscription.generate': (input) =>
-    COST.token * (typeof input?.maxTokens === 'number' ? Math.max(input.maxTokens, 0) : DEFAULT_MAX_TOKENS),
+    COST.step * (typeof input?.maxTokens === 'number' ? Math.max(input.maxTokens, 0) : DEFAULT_MAX_TOKENS),
 };
 
 const estimator: ComplexityEstimator = ({ type, field, args, childComplexity }) =>

@@ -13,10 +13,12 @@ import type { ExecutionResult } from '../fixtures/documents.ts';
 import { expectFailure, expectStreamFailure } from '../fixtures/failures.ts';
 import { statsOf } from '../fixtures/figures.ts';
 import { serveModels } from '../fixtures/server.ts';
+import { syntheticAudio, VAD_FRAME, VAD_SAMPLE_RATE } from '../fixtures/silero-vad.ts';
 import { collect } from '../fixtures/subscriptions.ts';
 import { forSuite } from '../fixtures/suite.ts';
+import { float32ToBase64 } from '../fixtures/tensors.ts';
 import { STREAMING_TRANSPORTS, TRANSPORTS } from '../fixtures/transports.ts';
-import { GenerateDocument, PredictDocument, type PredictInput } from '../generated/graphql.ts';
+import { GenerateDocument, PredictDocument, type PredictInput, PredictStreamDocument } from '../generated/graphql.ts';
 
 /** The sha256 codegen gave an SDK document. */
 function hashOf(document: object): string {
@@ -116,8 +118,16 @@ describe.each(TRANSPORTS)('the cost limit over $name', (transport) => {
   });
 });
 
-describe.each(STREAMING_TRANSPORTS)('the cost of generate over $name', (transport) => {
-  const server = forSuite(() => serveModels((repository) => repository.copyExample('tiny-lm'), { limits: { maxCost: 1000 } }));
+describe.each(STREAMING_TRANSPORTS)('the cost of streams over $name', (transport) => {
+  const server = forSuite(() =>
+    serveModels(
+      async (repository) => {
+        await repository.copyExample('tiny-lm');
+        await repository.copyExample('silero-vad');
+      },
+      { limits: { maxCost: 1000 } },
+    ),
+  );
 
   it('should price generate by its maxTokens, refusing a long one before its first token', async () => {
     const results = await collect(
@@ -128,6 +138,21 @@ describe.each(STREAMING_TRANSPORTS)('the cost of generate over $name', (transpor
       transport.subscribe(server, GenerateDocument, { input: { model: 'tiny-lm', prompt: 'The ', maxTokens: 4 } }),
     );
     expect(short.at(-1)?.data?.generate.finishReason).toBeTruthy();
+  });
+
+  it('should price predictStream by the frames its buffer is cut into, refusing a long one before its first frame', async () => {
+    const stream = (frames: number) => ({
+      model: 'silero-vad',
+      inputs: [
+        { name: 'input', shape: [1, frames * VAD_FRAME], base64: float32ToBase64(syntheticAudio(frames * VAD_FRAME, 3)) },
+        { name: 'sr', shape: [], data: [VAD_SAMPLE_RATE] },
+      ],
+      frame: { input: 'input', size: VAD_FRAME },
+    });
+    const refused = await collect(transport.subscribe(server, PredictStreamDocument, { input: stream(40) }));
+    expect(expectStreamFailure(refused, 'QUERY_TOO_COMPLEX')).toMatch(/costs \d+, over the limit of 1000/);
+    const served = await collect(transport.subscribe(server, PredictStreamDocument, { input: stream(4) }));
+    expect(served.map((result) => result.data?.predictStream.index)).toEqual([0, 1, 2, 3]);
   });
 });
 
