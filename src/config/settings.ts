@@ -148,7 +148,7 @@ export const settings = {
       schema: int.min(0),
       default: 50,
     }),
-    /** 1 a field; a predict or predictStream 100 a run plus 1 per 1000 input elements; a generate 50 per token (README, "Limits"). */
+    /** 1 a field; a predict 100, a frame of predictStream or a token of generate 50, plus 1 per 1000 input elements (README, "Limits"). */
     maxCost: setting({
       flag: '--max-cost N',
       env: 'MAX_COST',
