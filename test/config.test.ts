@@ -144,7 +144,7 @@ describe('usage', () => {
       .split('\n')
       .filter((line) => line.startsWith('|'))
       .join('\n');
-    // When this fails, paste the expected table (the one in src/config/settings.ts) into the README.
+    // When this fails, paste the expected table (the one in src/config/settings.ts) into the README: `npm run config-table` does it.
     expect(table).toBe(readmeTableOf(settings));
   });
 });

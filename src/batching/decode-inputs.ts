@@ -26,6 +26,16 @@ export interface ServedVersion {
   maxBatchSize: number;
 }
 
+/** What one request's tensors may be at most; past any, INVALID_TENSOR before anything is decoded. */
+export interface TensorLimits {
+  /** Of one tensor, in bytes, in any wire form. */
+  maxTensorBytes: number;
+  /** Of one tensor. */
+  maxTensorElements: number;
+  /** Tensors in one request. */
+  maxInputs: number;
+}
+
 export interface DecodedInputs {
   inputs: Record<string, Tensor>;
   /** Rows along the batch dim, shared by every input (1 without a batch dim). */
@@ -40,11 +50,12 @@ export interface DecodedInputs {
 export function decodeInputs(
   version: ServedVersion,
   sent: readonly TensorInput[],
-  maxTensorBytes: number,
+  limits: TensorLimits,
   /** Inputs the server fills itself (a sequence's state): a client may not send them. */
   carried: ReadonlySet<string> = new Set(),
 ): DecodedInputs {
   const { label, signature } = version;
+  checkInputCount(label, sent, limits);
   const specs = new Map(signature.inputs.map((spec) => [spec.name, spec]));
   const inputs: Record<string, Tensor> = {};
   for (const input of sent) {
@@ -58,7 +69,7 @@ export function decodeInputs(
       );
     }
     try {
-      inputs[input.name] = decodeInput(`input "${input.name}" of ${label}`, spec, input, maxTensorBytes);
+      inputs[input.name] = decodeInput(`input "${input.name}" of ${label}`, spec, input, limits);
     } catch (error) {
       // The codec knows the tensor only by the context string in its message.
       if (error instanceof InferError) throw new InferError(error.code, error.message, { details: { tensor: input.name } });
@@ -74,10 +85,20 @@ export function decodeInputs(
 }
 
 /** Decodes one input on its own (a whole buffer a stream will cut into frames), checked against the model's spec. */
-export function decodeTensorInput({ label, signature }: ServedVersion, input: TensorInput, maxTensorBytes: number): Tensor {
+export function decodeTensorInput({ label, signature }: ServedVersion, input: TensorInput, limits: TensorLimits): Tensor {
   const spec = signature.inputs.find((candidate) => candidate.name === input.name);
   if (!spec) throw invalid(`${label} has no input "${input.name}" (inputs: ${names(signature.inputs)})`, input.name);
-  return decodeInput(`input "${input.name}" of ${label}`, spec, input, maxTensorBytes);
+  return decodeInput(`input "${input.name}" of ${label}`, spec, input, limits);
+}
+
+/**
+ * A request may not list more tensors than `maxInputs`, checked before any is looked at: a model has few inputs, and
+ * a list of thousands is a mistake or an attack. INVALID_TENSOR, like every other way the tensors do not fit.
+ */
+export function checkInputCount(label: string, sent: readonly TensorInput[], { maxInputs }: TensorLimits): void {
+  if (sent.length > maxInputs) {
+    throw invalid(`${label}: the request gives ${sent.length} input tensors, over the limit of ${maxInputs}`, null);
+  }
 }
 
 /** Checks that every output asked for exists; null means all of them. */
@@ -93,7 +114,7 @@ export function checkOutputs({ label, signature }: ServedVersion, outputs: reado
   return [...new Set(outputs)];
 }
 
-function decodeInput(context: string, spec: TensorSpec, input: TensorInput, maxTensorBytes: number): Tensor {
+function decodeInput(context: string, spec: TensorSpec, input: TensorInput, { maxTensorBytes, maxTensorElements }: TensorLimits): Tensor {
   const dataType = input.dataType ?? spec.dataType;
   if (dataType === 'BF16') {
     throw new InferError('INVALID_TENSOR', `${context}: BF16 is not supported, since onnxruntime-node cannot pass bfloat16 tensors`);
@@ -110,6 +131,12 @@ function decodeInput(context: string, spec: TensorSpec, input: TensorInput, maxT
     throw new InferError('INVALID_TENSOR', `${context}: expected shape ${formatSpecShape(spec)}, got ${formatShape(shape)}`);
   }
   const count = elementCount(shape);
+  if (count > maxTensorElements) {
+    throw new InferError(
+      'INVALID_TENSOR',
+      `${context}: shape ${formatShape(shape)} holds ${count} elements, over the limit of ${maxTensorElements}`,
+    );
+  }
   const bytes = dataType === 'STRING' ? count : count * BYTES_PER_ELEMENT[dataType];
   if (bytes > maxTensorBytes) {
     throw new InferError(

@@ -7,7 +7,15 @@ import { formatShape, type Tensor } from '../runtime/tensor.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
 import { type Batcher, type BatcherStats, type BatchResponse, createBatcher } from './batcher.ts';
-import { checkOutputs, decodeInputs, decodeTensorInput, type ServedVersion, type TensorInput } from './decode-inputs.ts';
+import {
+  checkInputCount,
+  checkOutputs,
+  decodeInputs,
+  decodeTensorInput,
+  type ServedVersion,
+  type TensorInput,
+  type TensorLimits,
+} from './decode-inputs.ts';
 import { cutFrames } from './frames.ts';
 import { createSequenceStore, type SequenceStep, type SequenceStore } from './sequence-store.ts';
 
@@ -67,8 +75,8 @@ export interface FrameResponse extends PredictResponse {
 
 export interface PredictorOptions {
   pool: WorkerPool;
-  /** Largest tensor a client may send, in bytes. */
-  maxTensorBytes: number;
+  /** What a client's tensors may be at most: bytes and elements of each, how many. */
+  limits: TensorLimits;
 }
 
 export interface PredictorStats extends BatcherStats {
@@ -95,7 +103,7 @@ export interface Predictor {
 const SEQUENCE_IDLE_TIMEOUT_MS = 60_000;
 const MAX_SEQUENCES = 1024;
 
-export function createPredictor({ pool, maxTensorBytes }: PredictorOptions): Predictor {
+export function createPredictor({ pool, limits }: PredictorOptions): Predictor {
   const batchers = new Map<string, Batcher>();
   const sequenceStores = new Map<string, SequenceStore>();
 
@@ -172,7 +180,7 @@ export function createPredictor({ pool, maxTensorBytes }: PredictorOptions): Pre
             `${label} keeps state ("${state}") from call to call: send each call with a sequence { id, start, end }`,
           );
         }
-        const decoded = decodeInputs(served, inputs, maxTensorBytes);
+        const decoded = decodeInputs(served, inputs, limits);
         return answer(await submit(decoded.inputs, decoded.rows, requested));
       }
       if (!config)
@@ -181,7 +189,7 @@ export function createPredictor({ pool, maxTensorBytes }: PredictorOptions): Pre
           `${label} keeps no state between calls (its model.json has no "sequence"); leave sequence out`,
         );
       const carried = new Set(Object.keys(config.state));
-      const decoded = decodeInputs(served, inputs, maxTensorBytes, carried);
+      const decoded = decodeInputs(served, inputs, limits, carried);
       if (decoded.rows !== 1) throw new InferError('INVALID_TENSOR', `${label}: a sequence call takes one row, got ${decoded.rows}`);
       const stateOutputs = Object.values(config.state);
       // The state outputs are always fetched, to be kept; the client sees them only when it asks.
@@ -201,9 +209,10 @@ export function createPredictor({ pool, maxTensorBytes }: PredictorOptions): Pre
       const { signature, settings } = version;
       if (!signature) throw new InferError('MODEL_NOT_READY', `${label} is not loaded`);
       if (!settings.sequence) throw new InferError('INVALID_ARGUMENT', `${label} keeps no state between calls, so it cannot stream frames`);
+      checkInputCount(label, inputs, limits);
       const framed = inputs.find((input) => input.name === frame.input);
       if (!framed) throw new InferError('INVALID_TENSOR', `${label}: frame.input "${frame.input}" is not among the inputs given`);
-      const whole = decodeTensorInput({ label, signature, ...settings }, framed, maxTensorBytes);
+      const whole = decodeTensorInput({ label, signature, ...settings }, framed, limits);
       const axis = frame.axis ?? whole.shape.length - 1;
       if (!Number.isInteger(axis) || axis < 0 || axis >= whole.shape.length) {
         throw new InferError(

@@ -116,7 +116,127 @@ export const settings = {
     default: 64 * MiB,
     format: formatBytes,
   }),
-  // Request limits (issue 8) go here.
+  /** What one request may ask of the server: its shape, its cost, its size (README, "Limits"). Past any, the request is refused before it runs. */
+  limits: {
+    /** Past it, QUERY_TOO_COMPLEX. Introspection's own nesting is not counted, so GraphiQL's schema query passes. */
+    maxDepth: setting({
+      flag: '--max-depth N',
+      env: 'MAX_DEPTH',
+      description: 'deepest selection an operation may nest',
+      schema: int.min(1),
+      default: 10,
+    }),
+    maxAliases: setting({
+      flag: '--max-aliases N',
+      env: 'MAX_ALIASES',
+      description: 'aliases in one operation',
+      schema: int.min(0),
+      default: 30,
+    }),
+    /** Variables are not tokens: a tensor sent in variables costs none. */
+    maxQueryTokens: setting({
+      flag: '--max-query-tokens N',
+      env: 'MAX_QUERY_TOKENS',
+      description: 'tokens in one GraphQL document',
+      schema: int.min(1),
+      default: 10_000,
+    }),
+    maxDirectives: setting({
+      flag: '--max-directives N',
+      env: 'MAX_DIRECTIVES',
+      description: 'directives in one operation',
+      schema: int.min(0),
+      default: 50,
+    }),
+    /** 1 a field; a predict 100, a frame of predictStream or a token of generate 50, plus 1 per 1000 input elements (README, "Limits"). */
+    maxCost: setting({
+      flag: '--max-cost N',
+      env: 'MAX_COST',
+      description: 'work one operation may cause, in cost units',
+      schema: int.min(1),
+      default: 100_000,
+    }),
+    /** A JSON array of operations in one HTTP request; 0 refuses arrays. */
+    maxBatchedOperations: setting({
+      flag: '--max-batched-operations N',
+      env: 'MAX_BATCHED_OPERATIONS',
+      description: 'operations in one HTTP request, 0 for off',
+      schema: int.min(0),
+      default: 0,
+      defaultText: '0 (off)',
+    }),
+    /** Past it, HTTP 413 PAYLOAD_TOO_LARGE before the body is read. */
+    maxRequestBodyBytes: setting({
+      flag: '--max-request-body-bytes BYTES',
+      env: 'MAX_REQUEST_BODY_BYTES',
+      description: 'largest HTTP request body, in bytes',
+      schema: int.min(1),
+      default: 25_000_000,
+    }),
+    maxFiles: setting({
+      flag: '--max-files N',
+      env: 'MAX_FILES',
+      description: 'file parts in one multipart request',
+      schema: int.min(0),
+      default: 64,
+    }),
+    maxFileBytes: setting({
+      flag: '--max-file-bytes BYTES',
+      env: 'MAX_FILE_BYTES',
+      description: 'largest multipart file part, in bytes',
+      schema: int.min(1),
+      default: 64 * MiB,
+      format: formatBytes,
+    }),
+    /** Of one tensor, in any wire form; the bytes are bounded by maxTensorBytes. */
+    maxTensorElements: setting({
+      flag: '--max-tensor-elements N',
+      env: 'MAX_TENSOR_ELEMENTS',
+      description: 'elements in one input tensor',
+      schema: int.min(1),
+      default: 64 * MiB,
+    }),
+    maxInputs: setting({
+      flag: '--max-inputs N',
+      env: 'MAX_INPUTS',
+      description: 'input tensors in one request',
+      schema: int.min(1),
+      default: 64,
+    }),
+    /** Refuses GET and form, multipart and text/plain POSTs without an `x-graphql-yoga-csrf` header: what a foreign page can send. */
+    csrf: setting({
+      flag: '--csrf true|false',
+      env: 'CSRF',
+      description: 'refuse browser requests sent without preflight',
+      schema: z.stringbool(),
+      default: false,
+    }),
+    /** Any origin when not set, as yoga answers by default. */
+    corsOrigins: setting({
+      flag: '--cors-origins LIST',
+      env: 'CORS_ORIGINS',
+      description: 'origins browsers may call from, comma-separated',
+      schema: z
+        .string()
+        .transform((text) => text.split(',').map((origin) => origin.trim()))
+        .pipe(z.array(z.url())),
+    }),
+    introspection: setting({
+      flag: '--introspection true|false',
+      env: 'INTROSPECTION',
+      description: 'answer schema introspection',
+      schema: z.stringbool(),
+      default: true,
+    }),
+    /** Only the SDK's persisted documents run, named by their hash (README, "Limits"). */
+    trustedDocuments: setting({
+      flag: '--trusted-documents true|false',
+      env: 'TRUSTED_DOCUMENTS',
+      description: "run only the SDK's persisted documents",
+      schema: z.stringbool(),
+      default: false,
+    }),
+  },
   graphiql: setting({
     flag: '--graphiql true|false',
     env: 'GRAPHIQL',

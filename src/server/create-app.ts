@@ -1,6 +1,7 @@
 /** The app: the serving core wired to yoga and graphql-ws on one HTTP server, and its shutdown order. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import type { WebSocket } from 'ws';
@@ -21,7 +22,10 @@ import { clientSignalOf } from './client-signal.ts';
 import { attachGraphQLWs } from './graphql-ws.ts';
 import { answerHealthProbe, LIVE_PATH } from './health-endpoints.ts';
 import { createMaskError } from './mask-error.ts';
+import { useMultipartLimits } from './multipart-limits.ts';
+import { operationLimitPlugins } from './operation-limits.ts';
 import { useRateLimit } from './rate-limit.ts';
+import { loadTrustedDocuments, trustedDocumentsPlugins } from './trusted-documents.ts';
 
 const GRAPHQL_PATH = '/graphql';
 
@@ -70,7 +74,14 @@ export interface App extends AsyncDisposable {
  */
 export function createApp(config: Config, { logger = createJsonLogger(), random, now }: AppOptions = {}): App {
   const pool = createWorkerPool({ size: config.workers });
-  const predictor = createPredictor({ pool, maxTensorBytes: config.maxTensorBytes });
+  const predictor = createPredictor({
+    pool,
+    limits: {
+      maxTensorBytes: config.maxTensorBytes,
+      maxTensorElements: config.limits.maxTensorElements,
+      maxInputs: config.limits.maxInputs,
+    },
+  });
   const generator = createGenerator({ pool, limits: config.generation });
   const registry = createModelRegistry({
     root: config.modelRepository,
@@ -109,8 +120,27 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
       })
     : null;
 
+  const { limits } = config;
+  const trusted = limits.trustedDocuments ? loadTrustedDocuments() : null;
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema: createSchema(),
+    plugins: [
+      ...(limits.csrf ? [useCSRFPrevention()] : []),
+      useMultipartLimits(limits),
+      ...(trusted ? trustedDocumentsPlugins(trusted) : []),
+      ...operationLimitPlugins(limits),
+      // After the shape and cost limits: an operation they refuse spends none of the caller's budget.
+      useRateLimit({
+        ...config.rateLimits,
+        defaultMaxTokens: DEFAULT_MAX_TOKENS,
+        maxTokens: config.generation.maxTokens,
+        ...(now ? { now } : {}),
+      }),
+    ],
+    batching: limits.maxBatchedOperations > 0 && { limit: limits.maxBatchedOperations },
+    maxRequestBodySize: limits.maxRequestBodyBytes,
+    // yoga's default answers any origin; a list answers only those.
+    ...(limits.corsOrigins ? { cors: { origin: limits.corsOrigins, credentials: true } } : {}),
     graphqlEndpoint: GRAPHQL_PATH,
     graphiql: config.graphiql && { title: 'infergraph', defaultQuery: GRAPHIQL_QUERY },
     // The bundled GraphiQL: yoga's default page loads its scripts from a CDN, which a closed network lacks.
@@ -123,20 +153,12 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
     // off and answers any URL ending in its endpoint with an empty 200, '/health' by default;
     // pointing it at the liveness path stops it answering a path we do not serve.
     healthCheckEndpoint: LIVE_PATH,
-    plugins: [
-      useRateLimit({
-        ...config.rateLimits,
-        defaultMaxTokens: DEFAULT_MAX_TOKENS,
-        maxTokens: config.generation.maxTokens,
-        ...(now ? { now } : {}),
-      }),
-    ],
   });
 
   const server = createServer((request, response) => {
     if (!answerHealthProbe(request, response, () => readHealth(context))) void yoga(request, response);
   });
-  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH, config.websocket);
+  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH, { ...config.websocket, trusted });
 
   const app: App = {
     registry,

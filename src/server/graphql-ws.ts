@@ -1,6 +1,6 @@
 /** graphql-ws on the HTTP server's /graphql, through yoga's envelop pipeline, with its limits per caller and per socket. */
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
-import { type ExecutionArgs, GraphQLError } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { type Extra, useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import { ANONYMOUS } from '../auth/principal.ts';
 import { clientKeyOf } from './client-key.ts';
 import { HTTP_STATUS } from './http-status.ts';
+import { type TrustedDocuments, trustedQueryOf } from './trusted-documents.ts';
 
 type OperationResult = ReturnType<NonNullable<ServerOptions['execute']>>;
 
@@ -30,13 +31,22 @@ export interface WebSocketLimits {
   maxMessageBytes: number;
 }
 
+export interface GraphQLWsOptions extends WebSocketLimits {
+  /**
+   * In trusted-documents mode, the documents that may run: an operation names one by
+   * `extensions.persistedQuery.sha256Hash`, as over HTTP, since yoga's `onParams` (where HTTP checks it) does
+   * not see socket messages. @default null (any operation)
+   */
+  trusted?: TrustedDocuments | null;
+}
+
 /**
  * graphql-ws on the same port and path as HTTP. Every operation goes through yoga's envelop
- * pipeline (`getEnveloped`), so the plugins that apply to HTTP (error masking, rate limits, and
- * later auth) apply here too.
+ * pipeline (`getEnveloped`), so the plugins that apply to HTTP (error masking, operation and rate
+ * limits, and later auth) apply here too.
  */
-export function attachGraphQLWs(server: HttpServer, yoga: YogaServerInstance<object, object>, path: string, limits: WebSocketLimits) {
-  const { maxConnections, maxSubscriptions, connectionInitTimeoutMs, maxMessageBytes } = limits;
+export function attachGraphQLWs(server: HttpServer, yoga: YogaServerInstance<object, object>, path: string, options: GraphQLWsOptions) {
+  const { maxConnections, maxSubscriptions, connectionInitTimeoutMs, maxMessageBytes, trusted = null } = options;
   const sockets = new WebSocketServer({ server, path, maxPayload: maxMessageBytes });
   /** Open sockets per caller key, and the key each counted socket was counted under. */
   const connections = new Map<string, number>();
@@ -83,10 +93,20 @@ export function attachGraphQLWs(server: HttpServer, yoga: YogaServerInstance<obj
           socket: context.extra.socket,
           params,
         });
+        const query = trusted ? trustedQueryOf(trusted, params) : params.query;
+        if (query instanceof GraphQLError) return [query];
+        let document: DocumentNode;
+        try {
+          document = parse(query);
+        } catch (error) {
+          // A syntax error, or a document over the token limit: the client's to fix, not a reason to drop the socket.
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const args = {
           schema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },

@@ -1,7 +1,7 @@
 /** yoga's error mask in infergraph's vocabulary: codes for clients, details only in the log. */
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
-import { describeError, InferError } from '../errors.ts';
+import { describeError, type ErrorCode, InferError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { HTTP_STATUS } from './http-status.ts';
 
@@ -23,11 +23,13 @@ export function createMaskError(logger: Logger) {
     }
     if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) {
       // GraphQL's own errors (a variable of the wrong type, say) are the client's mistakes too.
-      if (error.extensions.code !== undefined) return error;
+      const given = error.extensions.code;
+      if (given !== undefined && !(typeof given === 'string' && given in YOGA_CODES)) return error;
+      const code = given === undefined ? codeOfYogaStatus(error.extensions.http) : YOGA_CODES[given as string]!;
       return new GraphQLError(error.message, {
         nodes: error.nodes ?? null,
         path: error.path ?? null,
-        extensions: { ...error.extensions, code: 'INVALID_ARGUMENT', http: { status: HTTP_STATUS.INVALID_ARGUMENT } },
+        extensions: { ...error.extensions, code, http: { ...(error.extensions.http as object), status: HTTP_STATUS[code] } },
       });
     }
     logger.error('internal error', { error: describeError(original), path: error instanceof GraphQLError ? error.path : undefined });
@@ -45,4 +47,24 @@ function httpOf({ code, details }: InferError): { status: number; headers?: Reco
   const { retryAfterSeconds } = details;
   const status = HTTP_STATUS[code];
   return typeof retryAfterSeconds === 'number' ? { status, headers: { 'Retry-After': String(retryAfterSeconds) } } : { status };
+}
+
+/** yoga's codes for the refusals of the limits it enforces, in infergraph's vocabulary. */
+const YOGA_CODES: Record<string, ErrorCode> = {
+  // A body over maxRequestBodySize, a multipart file part over its size.
+  REQUEST_ENTITY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  // A malformed request: an array of operations with batching off or over its limit, a body that is no JSON.
+  BAD_REQUEST: 'INVALID_ARGUMENT',
+};
+
+/**
+ * yoga refuses some requests before GraphQL runs with a status and no code: 413 for a body over
+ * maxRequestBodySize, 403 from the CSRF check. They keep their meaning; anything else of the kind is
+ * a malformed request.
+ */
+function codeOfYogaStatus(http: unknown): ErrorCode {
+  const status = typeof http === 'object' && http !== null && 'status' in http ? http.status : undefined;
+  if (status === 413) return 'PAYLOAD_TOO_LARGE';
+  if (status === 403) return 'FORBIDDEN';
+  return 'INVALID_ARGUMENT';
 }
