@@ -1,5 +1,6 @@
-/** The app: the serving core wired to yoga and graphql-ws on one HTTP server, and its shutdown order. */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+/** The app: the serving core wired to yoga and graphql-ws on one HTTP or HTTPS server, and its shutdown order. */
+import { createServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
@@ -21,6 +22,7 @@ import { clientSignalOf } from './client-signal.ts';
 import { attachGraphQLWs } from './graphql-ws.ts';
 import { answerHealthProbe, LIVE_PATH } from './health-endpoints.ts';
 import { createMaskError } from './mask-error.ts';
+import { readTlsFiles } from './tls.ts';
 
 const GRAPHQL_PATH = '/graphql';
 
@@ -52,8 +54,9 @@ export interface App extends AsyncDisposable {
   readonly pool: WorkerPool;
   readonly predictor: Predictor;
   readonly yoga: ReturnType<typeof createYoga<ServerContext, GraphQLContext>>;
-  readonly server: Server;
-  /** Listens on the config's port and host (port 0 picks a free one); resolves with the GraphQL URL. */
+  /** HTTPS when the config names a TLS certificate and key, else plain HTTP. */
+  readonly server: HttpServer | HttpsServer;
+  /** Listens on the config's port and host (port 0 picks a free one); resolves with the GraphQL URL, https:// under TLS. */
   listen(): Promise<string>;
   /** Shuts down in order: not ready → stop accepting → close sockets (1001) → drain queues → release sessions. */
   dispose(): Promise<void>;
@@ -62,9 +65,11 @@ export interface App extends AsyncDisposable {
 /**
  * The whole server, not yet listening: the worker pool, the registry loading the repository in
  * the background (the server answers, not ready, meanwhile), the batching core, and yoga with
- * graphql-ws on one HTTP server.
+ * graphql-ws on one HTTP server (HTTPS and WSS when the config names a certificate and key).
+ * Throws before starting anything when the TLS files are missing, unreadable or mismatched.
  */
 export function createApp(config: Config, { logger = createJsonLogger(), random }: AppOptions = {}): App {
+  const tls = readTlsFiles(config);
   const pool = createWorkerPool({ size: config.workers });
   const predictor = createPredictor({ pool, maxTensorBytes: config.maxTensorBytes });
   const generator = createGenerator({ pool, limits: config.generation });
@@ -121,9 +126,10 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
     healthCheckEndpoint: LIVE_PATH,
   });
 
-  const server = createServer((request, response) => {
+  const handle = (request: IncomingMessage, response: ServerResponse) => {
     if (!answerHealthProbe(request, response, () => readHealth(context))) void yoga(request, response);
-  });
+  };
+  const server = tls ? createHttpsServer(tls, handle) : createServer(handle);
   const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH);
 
   const app: App = {
@@ -140,7 +146,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
           server.off('error', reject);
           const { port } = server.address() as AddressInfo;
           const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-          resolve(`http://${host}:${port}${GRAPHQL_PATH}`);
+          resolve(`${tls ? 'https' : 'http'}://${host}:${port}${GRAPHQL_PATH}`);
         });
       });
     },

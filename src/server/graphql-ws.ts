@@ -1,5 +1,6 @@
 /** graphql-ws on the HTTP server's /graphql, through yoga's envelop pipeline. */
 import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { ExecutionArgs } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -18,7 +19,7 @@ interface EnvelopedRoot {
  * pipeline (`getEnveloped`), so the plugins that apply to HTTP (error masking, and later auth)
  * apply here too.
  */
-export function attachGraphQLWs(server: HttpServer, yoga: YogaServerInstance<object, object>, path: string) {
+export function attachGraphQLWs(server: HttpServer | HttpsServer, yoga: YogaServerInstance<object, object>, path: string) {
   const sockets = new WebSocketServer({ server, path });
   const disposable = useServer(
     {
