@@ -24,7 +24,7 @@ export function createMaskError(logger: Logger) {
     if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) {
       // GraphQL's own errors (a variable of the wrong type, say) are the client's mistakes too.
       if (error.extensions.code !== undefined) return error;
-      return new GraphQLError(error.message, {
+      return new GraphQLError(withShortValues(error.message), {
         nodes: error.nodes ?? null,
         path: error.path ?? null,
         extensions: { ...error.extensions, code: 'INVALID_ARGUMENT', http: { status: HTTP_STATUS.INVALID_ARGUMENT } },
@@ -38,4 +38,18 @@ export function createMaskError(logger: Logger) {
       extensions: { code: 'INTERNAL', http: { status: HTTP_STATUS.INTERNAL } },
     });
   };
+}
+
+/** Longest string value GraphQL's own messages may quote back, in characters. */
+const MAX_QUOTED_CHARS = 32;
+
+/**
+ * graphql-js quotes a variable's whole invalid value (`Variable "$input" got invalid value
+ * "..."`): tensor data or a token pasted in the wrong field would come back in the answer and in
+ * any log of it. Long quoted strings are cut; names of fields, types and variables are short.
+ */
+function withShortValues(message: string): string {
+  return message.replace(/"((?:[^"\\]|\\.)*)"/g, (quoted, inner: string) =>
+    inner.length > MAX_QUOTED_CHARS ? `"${inner.slice(0, MAX_QUOTED_CHARS - 3)}..."` : quoted,
+  );
 }
