@@ -21,6 +21,7 @@ import { createGenerator } from '../streaming/generation/generator.ts';
 import { clientSignalOf } from './client-signal.ts';
 import { attachGraphQLWs } from './graphql-ws.ts';
 import { answerHealthProbe, LIVE_PATH } from './health-endpoints.ts';
+import { useMalformedBodyAsClientError } from './malformed-body.ts';
 import { createMaskError } from './mask-error.ts';
 import { readTlsFiles } from './tls.ts';
 
@@ -119,6 +120,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: createMaskError(logger) },
+    plugins: [useMalformedBodyAsClientError()],
     context: (initial) => ({ ...context, principal: ANONYMOUS, clientSignal: clientSignalOf(initial) }),
     // The probes are answered before yoga (health-endpoints.ts). yoga's own check cannot be turned
     // off and answers any URL ending in its endpoint with an empty 200, '/health' by default;
@@ -130,7 +132,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
     if (!answerHealthProbe(request, response, () => readHealth(context))) void yoga(request, response);
   };
   const server = tls ? createHttpsServer(tls, handle) : createServer(handle);
-  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH);
+  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH, logger);
 
   const app: App = {
     registry,

@@ -1,7 +1,7 @@
 /** yoga's error mask in infergraph's vocabulary: codes for clients, details only in the log. */
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
-import { describeError, InferError } from '../errors.ts';
+import { describeError, ERROR_CODES, InferError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { HTTP_STATUS } from './http-status.ts';
 
@@ -23,12 +23,9 @@ export function createMaskError(logger: Logger) {
     }
     if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) {
       // GraphQL's own errors (a variable of the wrong type, say) are the client's mistakes too.
-      if (error.extensions.code !== undefined) return error;
-      return new GraphQLError(withShortValues(error.message), {
-        nodes: error.nodes ?? null,
-        path: error.path ?? null,
-        extensions: { ...error.extensions, code: 'INVALID_ARGUMENT', http: { status: HTTP_STATUS.INVALID_ARGUMENT } },
-      });
+      // One vocabulary: yoga's and graphql-js's own codes (OPERATION_RESOLUTION_FAILURE...) become ours.
+      if (typeof error.extensions.code === 'string' && error.extensions.code in ERROR_CODES) return error;
+      return asInvalidArgument(error);
     }
     logger.error('internal error', { error: describeError(original), path: error instanceof GraphQLError ? error.path : undefined });
     const masked = yogaMaskError(error, message, false) as GraphQLError;
@@ -38,6 +35,22 @@ export function createMaskError(logger: Logger) {
       extensions: { code: 'INTERNAL', http: { status: HTTP_STATUS.INTERNAL } },
     });
   };
+}
+
+/**
+ * One of GraphQL's own errors (syntax, validation, a variable of the wrong type) as the client's
+ * mistake: INVALID_ARGUMENT, with the values it quotes cut short. graphql-ws uses it for the
+ * errors it answers before yoga's pipeline runs.
+ */
+export function asInvalidArgument(error: GraphQLError): GraphQLError {
+  return new GraphQLError(withShortValues(error.message), {
+    nodes: error.nodes ?? null,
+    source: error.nodes ? null : (error.source ?? null),
+    positions: error.nodes ? null : (error.positions ?? null),
+    path: error.path ?? null,
+    // yoga's own status (405 for a GET mutation, say) says more than a plain 400.
+    extensions: { ...error.extensions, code: 'INVALID_ARGUMENT', http: error.extensions.http ?? { status: HTTP_STATUS.INVALID_ARGUMENT } },
+  });
 }
 
 /** Longest string value GraphQL's own messages may quote back, in characters. */
