@@ -75,7 +75,8 @@ it('should refuse thousands of malformed requests clearly, keep answering valid 
       expectClose(answer.data!.predict.outputs[0]!.data, expected!);
       expect((await fetch(`${server.origin}/health/live`)).status).toBe(200);
     }),
-    { numRuns: RUNS },
+    // FUZZ_SEED replays the run a failure printed (fast-check prints its seed).
+    { numRuns: RUNS, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) },
   );
 
   console.info(`fuzz: ${sent} requests and socket messages`);
