@@ -12,15 +12,13 @@ import { TRANSPORTS } from '../fixtures/transports.ts';
 
 const server = forSuite(() => serveModels((repository) => repository.copyExample('glyphs')));
 
-/** A raw graphql-ws socket, initialised; resolves with the code it is closed with after `frames`, or with the messages up to `until`. */
+/** A raw graphql-ws socket that has sent connection_init, and the close code it will end with. */
 async function rawSocket() {
   const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
-  const messages: { type: string; id?: string; payload?: unknown }[] = [];
-  socket.on('message', (data) => messages.push(JSON.parse(String(data))));
   await once(socket, 'open');
   socket.send(JSON.stringify({ type: 'connection_init' }));
   const closed = once(socket, 'close').then(([code]) => code as number);
-  return { socket, messages, closed };
+  return { socket, closed };
 }
 
 describe.each(TRANSPORTS)('a document that does not parse, over $name', (transport) => {
