@@ -19,7 +19,14 @@ try {
   process.exit(2);
 }
 
-const app = createApp(config, { logger });
+let app: ReturnType<typeof createApp>;
+try {
+  app = createApp(config, { logger });
+} catch (error) {
+  // A start-up refusal (TLS files that cannot serve) is the operator's to fix: its message, not a stack.
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(2);
+}
 const url = await app.listen();
 logger.info('infergraph listening', { url, models: config.modelRepository, workers: config.workers });
 

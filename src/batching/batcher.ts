@@ -154,6 +154,12 @@ export function createBatcher({
     batchScheduleFn: schedule,
   });
 
+  /** The worker knows sessions, not models: a refusal of the inputs gets the model's name here. */
+  function named(error: InferError): InferError {
+    if (error.code !== 'INFERENCE_REJECTED') return error;
+    return new InferError(error.code, `${label}: ${error.message}`, { cause: error, details: error.details });
+  }
+
   async function runBatch(batch: readonly Pending[]): Promise<(BatchResponse | Error)[]> {
     const dispatchedAt = performance.now();
     const results = new Map<Pending, BatchResponse | Error>();
@@ -177,7 +183,7 @@ export function createBatcher({
       for (const [index, request] of chunk.entries()) results.set(request, answers[index]!);
     } catch (error) {
       if (chunk.length === 1) {
-        results.set(chunk[0]!, toInferError(error));
+        results.set(chunk[0]!, named(toInferError(error)));
         return;
       }
       await Promise.all(chunk.map((request) => runChunk([request], dispatchedAt, results)));

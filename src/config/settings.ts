@@ -49,7 +49,25 @@ export const settings = {
     schema: int.min(0).max(65_535),
     default: 4000,
   }),
-  // TLS settings (issue 8) go here.
+  /** With tlsKey: HTTPS and WSS on the same port. Both or neither. */
+  tlsCert: setting({
+    flag: '--tls-cert PATH',
+    env: 'TLS_CERT',
+    description: 'TLS certificate chain, a PEM file',
+    schema: z
+      .string()
+      .min(1)
+      .transform((path) => resolve(path)),
+  }),
+  tlsKey: setting({
+    flag: '--tls-key PATH',
+    env: 'TLS_KEY',
+    description: 'TLS private key, a PEM file',
+    schema: z
+      .string()
+      .min(1)
+      .transform((path) => resolve(path)),
+  }),
   host: setting({
     flag: '--host ADDR',
     env: 'HOST',

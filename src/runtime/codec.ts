@@ -329,6 +329,9 @@ function elementError(context: string, index: number, value: unknown, dataType: 
   return invalid(`${context}: element ${index} is ${describe(value)}, expected ${EXPECTED[dataType]}`);
 }
 
+/** Longest echo of a bad element, in characters: enough to recognise it, too little to carry a payload back into logs or answers. */
+const MAX_ECHO_CHARS = 32;
+
 /** The value as the client wrote it, cut short so a huge string cannot flood a message. */
 function describe(value: unknown): string {
   let text: string | undefined;
@@ -338,5 +341,5 @@ function describe(value: unknown): string {
     text = undefined; // a bigint or a cycle
   }
   text ??= String(value);
-  return text.length > 64 ? `${text.slice(0, 61)}...` : text;
+  return text.length > MAX_ECHO_CHARS ? `${text.slice(0, MAX_ECHO_CHARS - 3)}...` : text;
 }

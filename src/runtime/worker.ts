@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { InferError, serializeError } from '../errors.ts';
 import { halfBitsOf } from './fp16.ts';
+import { rejectionOf } from './ort-rejection.ts';
 import { readSignature } from './signature.ts';
 import { dataTypeFromOrt, ORT_TYPE, type Tensor, type TensorElements, withOwnBuffer } from './tensor.ts';
 import type { RunResult, WorkerRequest, WorkerResponse, WorkerResults } from './worker-protocol.ts';
@@ -68,7 +69,13 @@ async function run(key: string, feeds: Record<string, Tensor>, outputNames: stri
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = toOrt(tensor);
   const started = performance.now();
-  const ortOutputs = outputNames ? await session.run(ortFeeds, outputNames) : await session.run(ortFeeds);
+  let ortOutputs: ort.InferenceSession.ReturnType;
+  try {
+    ortOutputs = outputNames ? await session.run(ortFeeds, outputNames) : await session.run(ortFeeds);
+  } catch (error) {
+    // The session exists and took the feeds, so this is onnxruntime judging the inputs (see ort-rejection.ts).
+    throw rejectionOf(error);
+  }
   const computeMs = performance.now() - started;
 
   const outputs: Record<string, Tensor> = {};

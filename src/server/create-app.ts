@@ -1,5 +1,6 @@
-/** The app: the serving core wired to yoga and graphql-ws on one HTTP server, and its shutdown order. */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+/** The app: the serving core wired to yoga and graphql-ws on one HTTP or HTTPS server, and its shutdown order. */
+import { createServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
@@ -21,10 +22,12 @@ import { createGenerator, DEFAULT_MAX_TOKENS } from '../streaming/generation/gen
 import { clientSignalOf } from './client-signal.ts';
 import { attachGraphQLWs } from './graphql-ws.ts';
 import { answerHealthProbe, LIVE_PATH } from './health-endpoints.ts';
+import { useMalformedBodyAsClientError } from './malformed-body.ts';
 import { createMaskError } from './mask-error.ts';
 import { useMultipartLimits } from './multipart-limits.ts';
 import { operationLimitPlugins } from './operation-limits.ts';
 import { useRateLimit } from './rate-limit.ts';
+import { readTlsFiles } from './tls.ts';
 import { loadTrustedDocuments, trustedDocumentsPlugins } from './trusted-documents.ts';
 
 const GRAPHQL_PATH = '/graphql';
@@ -60,8 +63,9 @@ export interface App extends AsyncDisposable {
   readonly pool: WorkerPool;
   readonly predictor: Predictor;
   readonly yoga: ReturnType<typeof createYoga<ServerContext, GraphQLContext>>;
-  readonly server: Server;
-  /** Listens on the config's port and host (port 0 picks a free one); resolves with the GraphQL URL. */
+  /** HTTPS when the config names a TLS certificate and key, else plain HTTP. */
+  readonly server: HttpServer | HttpsServer;
+  /** Listens on the config's port and host (port 0 picks a free one); resolves with the GraphQL URL, https:// under TLS. */
   listen(): Promise<string>;
   /** Shuts down in order: not ready → stop accepting → close sockets (1001) → drain queues → release sessions. */
   dispose(): Promise<void>;
@@ -70,9 +74,11 @@ export interface App extends AsyncDisposable {
 /**
  * The whole server, not yet listening: the worker pool, the registry loading the repository in
  * the background (the server answers, not ready, meanwhile), the batching core, and yoga with
- * graphql-ws on one HTTP server.
+ * graphql-ws on one HTTP server (HTTPS and WSS when the config names a certificate and key).
+ * Throws before starting anything when the TLS files are missing, unreadable or mismatched.
  */
 export function createApp(config: Config, { logger = createJsonLogger(), random, now }: AppOptions = {}): App {
+  const tls = readTlsFiles(config);
   const pool = createWorkerPool({ size: config.workers });
   const predictor = createPredictor({
     pool,
@@ -127,6 +133,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
     plugins: [
       ...(limits.csrf ? [useCSRFPrevention()] : []),
       useMultipartLimits(limits),
+      useMalformedBodyAsClientError(),
       ...(trusted ? trustedDocumentsPlugins(trusted) : []),
       ...operationLimitPlugins(limits),
       // After the shape and cost limits: an operation they refuse spends none of the caller's budget.
@@ -155,10 +162,11 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
     healthCheckEndpoint: LIVE_PATH,
   });
 
-  const server = createServer((request, response) => {
+  const handle = (request: IncomingMessage, response: ServerResponse) => {
     if (!answerHealthProbe(request, response, () => readHealth(context))) void yoga(request, response);
-  });
-  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH, { ...config.websocket, trusted });
+  };
+  const server = tls ? createHttpsServer(tls, handle) : createServer(handle);
+  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH, { ...config.websocket, trusted, logger });
 
   const app: App = {
     registry,
@@ -174,7 +182,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
           server.off('error', reject);
           const { port } = server.address() as AddressInfo;
           const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-          resolve(`http://${host}:${port}${GRAPHQL_PATH}`);
+          resolve(`${tls ? 'https' : 'http'}://${host}:${port}${GRAPHQL_PATH}`);
         });
       });
     },

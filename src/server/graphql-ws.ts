@@ -1,14 +1,18 @@
 /** graphql-ws on the HTTP server's /graphql, through yoga's envelop pipeline, with its limits per caller and per socket. */
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
-import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
+import type { Server as HttpsServer } from 'node:https';
+import { type DocumentNode, type ExecutionArgs, GraphQLError, getOperationAST } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
-import { type Extra, useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { ANONYMOUS } from '../auth/principal.ts';
+import { ERROR_CODES } from '../errors.ts';
+import type { Logger } from '../observability/logger.ts';
 import { clientKeyOf } from './client-key.ts';
 import { HTTP_STATUS } from './http-status.ts';
+import { asInvalidArgument } from './mask-error.ts';
 import { type TrustedDocuments, trustedQueryOf } from './trusted-documents.ts';
+import { type SocketExtra, useServer } from './ws-adapter.ts';
 
 type OperationResult = ReturnType<NonNullable<ServerOptions['execute']>>;
 
@@ -38,6 +42,8 @@ export interface GraphQLWsOptions extends WebSocketLimits {
    * not see socket messages. @default null (any operation)
    */
   trusted?: TrustedDocuments | null;
+  /** Where faults of the socket layer are logged. */
+  logger: Logger;
 }
 
 /**
@@ -45,12 +51,17 @@ export interface GraphQLWsOptions extends WebSocketLimits {
  * pipeline (`getEnveloped`), so the plugins that apply to HTTP (error masking, operation and rate
  * limits, and later auth) apply here too.
  */
-export function attachGraphQLWs(server: HttpServer, yoga: YogaServerInstance<object, object>, path: string, options: GraphQLWsOptions) {
-  const { maxConnections, maxSubscriptions, connectionInitTimeoutMs, maxMessageBytes, trusted = null } = options;
+export function attachGraphQLWs(
+  server: HttpServer | HttpsServer,
+  yoga: YogaServerInstance<object, object>,
+  path: string,
+  options: GraphQLWsOptions,
+) {
+  const { maxConnections, maxSubscriptions, connectionInitTimeoutMs, maxMessageBytes, trusted = null, logger } = options;
   const sockets = new WebSocketServer({ server, path, maxPayload: maxMessageBytes });
   /** Open sockets per caller key, and the key each counted socket was counted under. */
   const connections = new Map<string, number>();
-  const countedUnder = new WeakMap<Extra, string>();
+  const countedUnder = new WeakMap<SocketExtra, string>();
 
   const disposable = useServer(
     {
@@ -95,15 +106,26 @@ export function attachGraphQLWs(server: HttpServer, yoga: YogaServerInstance<obj
         });
         const query = trusted ? trustedQueryOf(trusted, params) : params.query;
         if (query instanceof GraphQLError) return [query];
+        // What graphql-ws would answer with its own unmasked errors, or (a syntax error, thrown)
+        // by closing the socket with 4500, is the client's mistake: answered here, with a code.
         let document: DocumentNode;
         try {
           document = parse(query);
         } catch (error) {
           // A syntax error, or a document over the token limit: the client's to fix, not a reason to drop the socket.
-          if (error instanceof GraphQLError) return [error];
+          if (error instanceof GraphQLError) return [asClientError(error)];
           throw error;
         }
-        const args = {
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors.map(asClientError);
+        if (!getOperationAST(document, params.operationName)) {
+          const name = params.operationName;
+          const message = name
+            ? `Unknown operation named "${name}".`
+            : 'Must provide operation name if query contains multiple operations.';
+          return [asInvalidArgument(new GraphQLError(message))];
+        }
+        return {
           schema,
           operationName: params.operationName,
           document,
@@ -111,11 +133,10 @@ export function attachGraphQLWs(server: HttpServer, yoga: YogaServerInstance<obj
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },
         };
-        const errors = validate(args.schema, args.document);
-        return errors.length > 0 ? errors : args;
       },
     },
     sockets,
+    { logger },
   );
   return {
     sockets,
@@ -126,4 +147,10 @@ export function attachGraphQLWs(server: HttpServer, yoga: YogaServerInstance<obj
 
 function addressOf(request: IncomingMessage): string | undefined {
   return request.socket.remoteAddress;
+}
+
+/** A parse or validation error as the client sees it: a limit's own code (QUERY_TOO_COMPLEX) kept, anything else INVALID_ARGUMENT. */
+function asClientError(error: GraphQLError): GraphQLError {
+  const { code } = error.extensions;
+  return typeof code === 'string' && code in ERROR_CODES ? error : asInvalidArgument(error);
 }

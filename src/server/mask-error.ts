@@ -1,7 +1,7 @@
 /** yoga's error mask in infergraph's vocabulary: codes for clients, details only in the log. */
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
-import { describeError, type ErrorCode, InferError } from '../errors.ts';
+import { describeError, ERROR_CODES, type ErrorCode, InferError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { HTTP_STATUS } from './http-status.ts';
 
@@ -23,14 +23,14 @@ export function createMaskError(logger: Logger) {
     }
     if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) {
       // GraphQL's own errors (a variable of the wrong type, say) are the client's mistakes too.
+      // One vocabulary: yoga's and graphql-js's own codes (OPERATION_RESOLUTION_FAILURE...) become ours.
       const given = error.extensions.code;
-      if (given !== undefined && !(typeof given === 'string' && given in YOGA_CODES)) return error;
-      const code = given === undefined ? codeOfYogaStatus(error.extensions.http) : YOGA_CODES[given as string]!;
-      return new GraphQLError(error.message, {
-        nodes: error.nodes ?? null,
-        path: error.path ?? null,
-        extensions: { ...error.extensions, code, http: { ...(error.extensions.http as object), status: HTTP_STATUS[code] } },
-      });
+      if (typeof given === 'string' && given in ERROR_CODES) return error;
+      // yoga's refusals of its own limits get our code and its status; any other foreign code is a
+      // malformed request, keeping yoga's status (405 for a GET mutation, say) when it has one.
+      if (typeof given === 'string' && given in YOGA_CODES) return asClientError(error, YOGA_CODES[given]!);
+      if (given === undefined) return asClientError(error, codeOfYogaStatus(error.extensions.http));
+      return asInvalidArgument(error);
     }
     logger.error('internal error', { error: describeError(original), path: error instanceof GraphQLError ? error.path : undefined });
     const masked = yogaMaskError(error, message, false) as GraphQLError;
@@ -67,4 +67,43 @@ function codeOfYogaStatus(http: unknown): ErrorCode {
   if (status === 413) return 'PAYLOAD_TOO_LARGE';
   if (status === 403) return 'FORBIDDEN';
   return 'INVALID_ARGUMENT';
+}
+
+/**
+ * One of GraphQL's own errors (syntax, validation, a variable of the wrong type) as the client's
+ * mistake: INVALID_ARGUMENT, with the values it quotes cut short. graphql-ws uses it for the
+ * errors it answers before yoga's pipeline runs.
+ */
+export function asInvalidArgument(error: GraphQLError): GraphQLError {
+  const http = error.extensions.http;
+  return asClientError(
+    error,
+    'INVALID_ARGUMENT',
+    typeof http === 'object' && http !== null ? http : { status: HTTP_STATUS.INVALID_ARGUMENT },
+  );
+}
+
+/** A GraphQL error of the client's, with one of our codes (and its HTTP status) and the values it quotes cut short. */
+function asClientError(error: GraphQLError, code: ErrorCode, http: object = { status: HTTP_STATUS[code] }): GraphQLError {
+  return new GraphQLError(withShortValues(error.message), {
+    nodes: error.nodes ?? null,
+    source: error.nodes ? null : (error.source ?? null),
+    positions: error.nodes ? null : (error.positions ?? null),
+    path: error.path ?? null,
+    extensions: { ...error.extensions, code, http },
+  });
+}
+
+/** Longest string value GraphQL's own messages may quote back, in characters. */
+const MAX_QUOTED_CHARS = 32;
+
+/**
+ * graphql-js quotes a variable's whole invalid value (`Variable "$input" got invalid value
+ * "..."`): tensor data or a token pasted in the wrong field would come back in the answer and in
+ * any log of it. Long quoted strings are cut; names of fields, types and variables are short.
+ */
+function withShortValues(message: string): string {
+  return message.replace(/"((?:[^"\\]|\\.)*)"/g, (quoted, inner: string) =>
+    inner.length > MAX_QUOTED_CHARS ? `"${inner.slice(0, MAX_QUOTED_CHARS - 3)}..."` : quoted,
+  );
 }

@@ -248,12 +248,11 @@ describe('DEADLINE_EXCEEDED', () => {
   });
 });
 
-describe('INTERNAL', () => {
-  it('should answer a model failing at run time with a generic message and no details', async () => {
+describe('INFERENCE_REJECTED', () => {
+  it('should answer a run onnxruntime refuses with its reason, naming the model', async () => {
     // A zero-width image passes every check of the request, and the convolution refuses it inside onnxruntime.
     const response = await predict({ model: 'ocr-direction', inputs: [{ name: 'x', shape: [1, 3, 48, 0], data: [] }] });
-    const message = expectRefused(response, 'INTERNAL', 500);
-    expect(message).toBe('internal server error');
-    expect(Object.keys(response.errors![0]!.extensions!).sort()).toEqual(['code']);
+    const message = expectRefused(response, 'INFERENCE_REJECTED', 400);
+    expect(message).toMatch(/^model "ocr-direction" v1: onnxruntime refused the inputs: Non-zero status code returned while running/);
   });
 });

@@ -201,7 +201,10 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
     try {
       result = await runner.run(feeds, null);
     } catch (error) {
-      for (const stream of batch) finish(stream, 'ERROR', toInferError(error));
+      // The server built these feeds, not the client: onnxruntime refusing them is our fault, not theirs.
+      const failure = toInferError(error);
+      const ours = failure.code === 'INFERENCE_REJECTED' ? new InferError('INTERNAL', failure.message, { cause: failure }) : failure;
+      for (const stream of batch) finish(stream, 'ERROR', ours);
       return;
     }
     stats.steps++;
