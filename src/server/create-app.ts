@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import type { WebSocket } from 'ws';
-import { ANONYMOUS } from '../auth/principal.ts';
+import { createAuthenticator } from '../auth/authenticator.ts';
+import type { Principal } from '../auth/principal.ts';
 import { createPredictor, type Predictor } from '../batching/predictor.ts';
 import type { Config } from '../config.ts';
 import { describeError } from '../errors.ts';
@@ -18,6 +19,7 @@ import { createWorkerPool, type WorkerPool } from '../runtime/worker-pool.ts';
 import { createEventBus } from '../streaming/event-bus.ts';
 import { createGenerator } from '../streaming/generation/generator.ts';
 import { clientSignalOf } from './client-signal.ts';
+import { principalOfRequest } from './credentials.ts';
 import { attachGraphQLWs } from './graphql-ws.ts';
 import { answerHealthProbe, LIVE_PATH } from './health-endpoints.ts';
 import { createMaskError } from './mask-error.ts';
@@ -35,10 +37,11 @@ const GRAPHIQL_QUERY = `# The models this server serves. Try predict next: see t
 }
 `;
 
-/** What a request brings from its transport: Node's response over HTTP, the socket over graphql-ws. */
+/** What a request brings from its transport: Node's response over HTTP; the socket and its principal over graphql-ws. */
 interface ServerContext {
   res?: ServerResponse;
   socket?: WebSocket;
+  principal?: Principal;
 }
 
 export interface AppOptions {
@@ -65,6 +68,8 @@ export interface App extends AsyncDisposable {
  * graphql-ws on one HTTP server.
  */
 export function createApp(config: Config, { logger = createJsonLogger(), random }: AppOptions = {}): App {
+  // First: a server whose credentials cannot work stops here, before it starts threads.
+  const authenticator = createAuthenticator(config.auth);
   const pool = createWorkerPool({ size: config.workers });
   const predictor = createPredictor({ pool, maxTensorBytes: config.maxTensorBytes });
   const generator = createGenerator({ pool, limits: config.generation });
@@ -114,7 +119,14 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: createMaskError(logger) },
-    context: (initial) => ({ ...context, principal: ANONYMOUS, clientSignal: clientSignalOf(initial) }),
+    // The principal is made once per request (per socket over graphql-ws, where it comes made), and a
+    // caller limited to some models is given a registry that shows only those.
+    context: async (initial) => {
+      const principal = initial.principal ?? (await principalOfRequest(initial.request, authenticator));
+      const { models } = principal;
+      const visible = models === null ? registry : registry.viewFor((name) => models.has(name));
+      return { ...context, registry: visible, principal, clientSignal: clientSignalOf(initial) };
+    },
     // The probes are answered before yoga (health-endpoints.ts). yoga's own check cannot be turned
     // off and answers any URL ending in its endpoint with an empty 200, '/health' by default;
     // pointing it at the liveness path stops it answering a path we do not serve.
@@ -122,9 +134,9 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
   });
 
   const server = createServer((request, response) => {
-    if (!answerHealthProbe(request, response, () => readHealth(context))) void yoga(request, response);
+    if (!answerHealthProbe(request, response, () => readHealth(context), { models: !authenticator.enabled })) void yoga(request, response);
   });
-  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH);
+  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH, authenticator);
 
   const app: App = {
     registry,

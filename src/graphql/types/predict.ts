@@ -74,6 +74,7 @@ export function addPredict(
       type: Result,
       description: 'Runs a model on the given inputs, batched with concurrent requests to the same model version.',
       args: { input: t.arg({ type: PredictInput, required: true }) },
+      authScopes: { predict: true },
       resolve: async (_root, { input }, { registry, predictor, clientSignal }) => {
         const version = await registry.acquire(input.model, input.version);
         const { outputs, timing } = await predictor.predict(version, {
