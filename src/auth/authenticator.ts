@@ -43,7 +43,7 @@ export function createAuthenticator(settings: Config['auth']): Authenticator {
       : createJwtVerifier({
           secret: jwtSecret,
           publicKeyPem: jwtPublicKeyFile === undefined ? undefined : readText(jwtPublicKeyFile, 'JWT public key'),
-          jwks: jwtJwksFile === undefined ? undefined : (JSON.parse(readText(jwtJwksFile, 'JWKS')) as JSONWebKeySet),
+          jwks: jwtJwksFile === undefined ? undefined : readJwks(jwtJwksFile),
           issuer: settings.jwtIssuer,
           audience: settings.jwtAudience,
           scopesClaim: settings.jwtScopesClaim,
@@ -73,5 +73,14 @@ function readText(path: string, what: string): string {
     return readFileSync(path, 'utf8');
   } catch (error) {
     throw new Error(`cannot read the ${what} file ${path}: ${(error as Error).message}`);
+  }
+}
+
+function readJwks(path: string): JSONWebKeySet {
+  try {
+    return JSON.parse(readText(path, 'JWKS')) as JSONWebKeySet;
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new Error(`the JWKS file ${path} is not JSON: ${error.message}`);
+    throw error;
   }
 }

@@ -15,11 +15,13 @@ import { collect, nextData, subscribeSse } from '../fixtures/subscriptions.ts';
 import { forSuite } from '../fixtures/suite.ts';
 import { STREAMING_TRANSPORTS, TRANSPORTS, type Transport } from '../fixtures/transports.ts';
 import {
+  GenerateDocument,
   HealthModelNamesDocument,
   LoadModelDocument,
   ModelByNameDocument,
   ModelEventsDocument,
   ModelNamesDocument,
+  PredictStreamDocument,
   PredictVersionDocument,
   ReadinessDocument,
   ReloadModelDocument,
@@ -182,6 +184,18 @@ describe.each(STREAMING_TRANSPORTS)('subscriptions over $name', (transport) => {
     await using predictOnly = server.as(keys.bearer['predict-only']!);
     const message = expectStreamFailure(await collect(transport.subscribe(predictOnly, ModelEventsDocument)), 'FORBIDDEN');
     expect(message).toBe('Subscription.modelEvents needs the "models:read" scope, which key:predict-only lacks');
+  });
+
+  it('should refuse generate without the generate scope and predictStream without the predict scope', async () => {
+    await using predictOnly = server.as(keys.bearer['predict-only']!);
+    const generated = await collect(transport.subscribe(predictOnly, GenerateDocument, { input: { model: 'glyphs', prompt: 'hi' } }));
+    expect(expectStreamFailure(generated, 'FORBIDDEN')).toBe(
+      'Subscription.generate needs the "generate" scope, which key:predict-only lacks',
+    );
+    await using reader = server.as(`Bearer ${await signToken({ scope: 'models:read generate' }, { subject: 'ana' })}`);
+    const input = { ...glyphsInput('glyphs'), frame: { input: 'pixels', size: 1 } };
+    const streamed = await collect(transport.subscribe(reader, PredictStreamDocument, { input }));
+    expect(expectStreamFailure(streamed, 'FORBIDDEN')).toBe('Subscription.predictStream needs the "predict" scope, which jwt:ana lacks');
   });
 
   it('should send a key limited to one model the events of that model only', async () => {
