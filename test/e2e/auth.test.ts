@@ -11,8 +11,10 @@ import { authSettings, createKeysFile, JWT_SECRET, signToken } from '../fixtures
 import { queryOf } from '../fixtures/documents.ts';
 import { expectFailure, expectStreamFailure } from '../fixtures/failures.ts';
 import { serveModels, type TestServer } from '../fixtures/server.ts';
+import { VAD_FRAME, VAD_SAMPLE_RATE } from '../fixtures/silero-vad.ts';
 import { collect, nextData, subscribeSse } from '../fixtures/subscriptions.ts';
 import { forSuite } from '../fixtures/suite.ts';
+import { float32ToBase64 } from '../fixtures/tensors.ts';
 import { STREAMING_TRANSPORTS, TRANSPORTS, type Transport } from '../fixtures/transports.ts';
 import {
   GenerateDocument,
@@ -217,6 +219,34 @@ describe.each(STREAMING_TRANSPORTS)('subscriptions over $name', (transport) => {
     await changes;
     await events.return();
     expect(seen.map((data) => data.modelEvents.model)).toEqual(['glyphs', 'glyphs', 'glyphs']);
+  });
+});
+
+describe('sequences of two credentials', () => {
+  const vad = forSuite(() =>
+    serveModels((repository) => repository.copyExample('silero-vad'), {
+      auth: authSettings({ keysFile: keys.path, jwtSecret: JWT_SECRET }),
+    }),
+  );
+  const frameCall = (sequence: { id: string; start?: boolean }) => ({
+    model: 'silero-vad',
+    inputs: [
+      { name: 'input', shape: [1, VAD_FRAME], base64: float32ToBase64(new Float32Array(VAD_FRAME)) },
+      { name: 'sr', shape: [], data: [VAD_SAMPLE_RATE] },
+    ],
+    sequence,
+  });
+
+  describe.each(TRANSPORTS)('over $name', (transport) => {
+    it('should keep one credential from continuing, or reading the state of, a sequence another started under the same id', async () => {
+      await using owner = vad.as(keys.bearer['predict-only']!);
+      await using other = vad.as(`Bearer ${await signToken({ scope: 'predict' })}`);
+      const id = `shared-${transport.name}`;
+      expect((await transport.execute(owner, PredictVersionDocument, { input: frameCall({ id, start: true }) })).errors).toBeUndefined();
+      const intruded = await transport.execute(other, PredictVersionDocument, { input: frameCall({ id }) });
+      expect(expectFailure(intruded, 'INVALID_ARGUMENT')).toMatch(new RegExp(`^sequence "${id}" of model "silero-vad" v1 is not running`));
+      expect((await transport.execute(owner, PredictVersionDocument, { input: frameCall({ id }) })).errors).toBeUndefined();
+    });
   });
 });
 
