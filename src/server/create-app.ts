@@ -19,6 +19,7 @@ import { createWorkerPool, type WorkerPool } from '../runtime/worker-pool.ts';
 import { createEventBus } from '../streaming/event-bus.ts';
 import { createGenerator } from '../streaming/generation/generator.ts';
 import { clientSignalOf } from './client-signal.ts';
+import { useCredentialExpiry } from './credential-expiry.ts';
 import { principalOfRequest } from './credentials.ts';
 import { attachGraphQLWs } from './graphql-ws.ts';
 import { answerHealthProbe, LIVE_PATH } from './health-endpoints.ts';
@@ -119,6 +120,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: createMaskError(logger) },
+    plugins: [useCredentialExpiry()],
     // The principal is made once per request (per socket over graphql-ws, where it comes made), and a
     // caller limited to some models is given a registry that shows only those.
     context: async (initial) => {

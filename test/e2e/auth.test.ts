@@ -298,6 +298,19 @@ describe('a socket whose credential expires', () => {
   });
 });
 
+describe('an SSE subscription whose credential expires', () => {
+  it('should end with UNAUTHENTICATED at the expiry, and be served again with a fresh token', async () => {
+    const expiresAt = Math.floor(Date.now() / 1000) + 2;
+    const authorization = `Bearer ${await signToken({ scope: 'models:read' }, { expiresAt })}`;
+    const results = await collect(subscribeSse({ url: server.url, headers: { authorization } }, ModelEventsDocument));
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt * 1000);
+    expect(expectStreamFailure(results, 'UNAUTHENTICATED')).toBe('the credential expired; subscribe again with a fresh one');
+
+    await using fresh = server.as(`Bearer ${await signToken({ scope: 'models:read' })}`);
+    expect((await collect(subscribeSse(fresh, ModelNamesDocument)))[0]?.data?.models).toHaveLength(2);
+  });
+});
+
 /**
  * Connects a graphql-ws client to `url` with `authorization` in connection_init, keeps it open (with a
  * subscription to `document`, or none), and resolves with how the server closed it.
