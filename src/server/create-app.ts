@@ -18,6 +18,7 @@ import { watchRepository } from '../repository/watch-repository.ts';
 import { createWorkerPool, type WorkerPool } from '../runtime/worker-pool.ts';
 import { createEventBus } from '../streaming/event-bus.ts';
 import { createGenerator } from '../streaming/generation/generator.ts';
+import { useAuthChallenge } from './auth-challenge.ts';
 import { clientSignalOf } from './client-signal.ts';
 import { useCredentialExpiry } from './credential-expiry.ts';
 import { principalOfRequest } from './credentials.ts';
@@ -120,7 +121,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random 
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: createMaskError(logger) },
-    plugins: [useCredentialExpiry()],
+    plugins: [useCredentialExpiry(), useAuthChallenge()],
     // The principal is made once per request (per socket over graphql-ws, where it comes made), and a
     // caller limited to some models is given a registry that shows only those.
     context: async (initial) => {

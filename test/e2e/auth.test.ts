@@ -260,6 +260,7 @@ describe('credentials outside the Authorization header', () => {
         body: JSON.stringify({ query: '{ health { ready } }' }),
       });
       expect(overHttp.status).toBe(401);
+      expect(overHttp.headers.get('www-authenticate')).toBe('Bearer realm="infergraph"');
       expectFailure({ status: overHttp.status, ...((await overHttp.json()) as object) }, 'UNAUTHENTICATED');
       const overSse = await collect(subscribeSse({ url, headers: { authorization: keys.bearer.admin! } }, ReadinessDocument));
       expect(expectStreamFailure(overSse, 'UNAUTHENTICATED')).toContain(`credentials are not accepted in the query string ("${name}")`);
