@@ -200,6 +200,22 @@ describe.each(STREAMING_TRANSPORTS)('subscriptions over $name', (transport) => {
     expect(expectStreamFailure(streamed, 'FORBIDDEN')).toBe('Subscription.predictStream needs the "predict" scope, which jwt:ana lacks');
   });
 
+  it('should refuse generate and predictStream of a hidden model exactly as of a model that does not exist', async () => {
+    await using limited = server.as(keys.bearer['glyphs-only']!);
+    const named = (results: unknown, name: string) => JSON.stringify(results).replaceAll(name, '(name)');
+    const generate = (model: string) => collect(transport.subscribe(limited, GenerateDocument, { input: { model, prompt: 'hi' } }));
+    const hidden = await generate('ocr-direction');
+    expect(expectStreamFailure(hidden, 'MODEL_NOT_FOUND')).toBe('model "ocr-direction" is not in the repository (models: glyphs)');
+    expect(named(hidden, 'ocr-direction')).toBe(named(await generate('no-such-model'), 'no-such-model'));
+    const stream = (model: string) =>
+      collect(
+        transport.subscribe(limited, PredictStreamDocument, { input: { ...glyphsInput(model), frame: { input: 'pixels', size: 1 } } }),
+      );
+    const hiddenStream = await stream('ocr-direction');
+    expectStreamFailure(hiddenStream, 'MODEL_NOT_FOUND');
+    expect(named(hiddenStream, 'ocr-direction')).toBe(named(await stream('no-such-model'), 'no-such-model'));
+  });
+
   it('should send a key limited to one model the events of that model only', async () => {
     await using limited = server.as(keys.bearer['glyphs-only']!);
     await using admin = server.as(keys.bearer.admin!);
