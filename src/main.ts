@@ -1,8 +1,20 @@
 /** The command line: the only place that touches the process (arguments, signals, exit). */
+import { runKeysCommand } from './cli/keys.ts';
 import { type Config, loadConfig, USAGE } from './config.ts';
 import { describeError } from './errors.ts';
 import { createJsonLogger } from './observability/logger.ts';
-import { createApp } from './server/create-app.ts';
+import { type App, createApp } from './server/create-app.ts';
+
+// `infergraph keys ...` manages API keys; anything else serves.
+if (process.argv[2] === 'keys') {
+  process.exit(
+    runKeysCommand(process.argv.slice(3), {
+      defaultKeysFile: process.env.AUTH_KEYS_FILE,
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+    }),
+  );
+}
 
 const logger = createJsonLogger();
 
@@ -19,12 +31,12 @@ try {
   process.exit(2);
 }
 
-let app: ReturnType<typeof createApp>;
+let app: App;
 try {
   app = createApp(config, { logger });
 } catch (error) {
-  // A start-up refusal (TLS files that cannot serve) is the operator's to fix: its message, not a stack.
-  process.stderr.write(`${(error as Error).message}\n`);
+  // A server that cannot start as configured (TLS files that cannot serve, a keys file others can read) says why, without a stack.
+  process.stderr.write(`infergraph cannot start: ${(error as Error).message}\n`);
   process.exit(2);
 }
 const url = await app.listen();

@@ -7,6 +7,8 @@ import type { TensorSpec } from '../runtime/tensor-spec.ts';
 /** Where a call stands in its sequence. */
 export interface SequenceStep {
   id: string;
+  /** Whose sequence it is (a principal's id): one id of two owners is two sequences, neither seeing the other's state. */
+  owner?: string | undefined;
   /** Starts the sequence (again): its state is zeroed. */
   start?: boolean | null | undefined;
   /** Ends it after this call: its state is freed. */
@@ -68,8 +70,9 @@ export function createSequenceStore({ label, stateInputs, batchAxes, idleTimeout
   }
 
   return {
-    async step({ id, start, end }, call) {
-      let sequence = sequences.get(id);
+    async step({ id, owner, start, end }, call) {
+      const key = owner === undefined ? id : `${owner}\u0000${id}`;
+      let sequence = sequences.get(key);
       if (!sequence && !start) {
         throw new InferError(
           'INVALID_ARGUMENT',
@@ -85,7 +88,7 @@ export function createSequenceStore({ label, stateInputs, batchAxes, idleTimeout
           );
         }
         sequence = { state: zeroState(), lastUsed: performance.now(), tail: Promise.resolve() };
-        sequences.set(id, sequence);
+        sequences.set(key, sequence);
       }
       const current = sequence;
       const run = current.tail.then(async () => {
@@ -98,7 +101,7 @@ export function createSequenceStore({ label, stateInputs, batchAxes, idleTimeout
         const { result, state } = await call(copies as Record<string, Tensor>);
         current.state = state;
         current.lastUsed = performance.now();
-        if (end) sequences.delete(id);
+        if (end) sequences.delete(key);
         return result;
       });
       current.tail = run.catch(() => {});

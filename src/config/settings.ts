@@ -28,6 +28,22 @@ import { formatBytes, formatMs, MiB } from './units.ts';
 
 const int = z.coerce.number().int();
 
+/** The JWT algorithms a token may be signed with: HMAC, RSA and ECDSA; never `none`. */
+const JWT_ALGORITHMS = [
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+] as const;
+
 export const settings = {
   modelRepository: setting({
     flag: '--model-repository DIR',
@@ -83,7 +99,82 @@ export const settings = {
     default: availableParallelism,
     defaultText: 'one per core',
   }),
-  // Authentication settings (issue 8) go here.
+  /** Who may call: API keys from a keys file and JWT bearer tokens, checked on HTTP, SSE and WebSocket alike. */
+  auth: {
+    /** Off, every caller may do everything: a server anyone else can reach must turn it on. */
+    enabled: setting({
+      flag: '--auth off|on',
+      env: 'AUTH',
+      description: 'require a credential (API key or JWT)',
+      schema: z.enum(['off', 'on']).transform((value) => value === 'on'),
+      default: false,
+      format: (on) => (on ? 'on' : 'off'),
+    }),
+    keysFile: setting({
+      flag: '--auth-keys-file PATH',
+      env: 'AUTH_KEYS_FILE',
+      description: 'API keys file (`infergraph keys create`)',
+      schema: z
+        .string()
+        .min(1)
+        .transform((path) => resolve(path)),
+    }),
+    /** HS256 needs a secret as long as its hash: at least 32 characters. */
+    jwtSecret: setting({
+      flag: '--jwt-secret SECRET',
+      env: 'JWT_SECRET',
+      description: 'HMAC secret of HS256 tokens',
+      schema: z.string().min(32, 'an HS256 secret must be at least 32 characters'),
+      secret: true,
+    }),
+    jwtPublicKeyFile: setting({
+      flag: '--jwt-public-key-file PATH',
+      env: 'JWT_PUBLIC_KEY_FILE',
+      description: 'PEM public key of RS256 or ES256 tokens',
+      schema: z
+        .string()
+        .min(1)
+        .transform((path) => resolve(path)),
+    }),
+    jwtJwksFile: setting({
+      flag: '--jwt-jwks-file PATH',
+      env: 'JWT_JWKS_FILE',
+      description: 'JWKS file of RS256 or ES256 token keys',
+      schema: z
+        .string()
+        .min(1)
+        .transform((path) => resolve(path)),
+    }),
+    jwtIssuer: setting({
+      flag: '--jwt-issuer ISS',
+      env: 'JWT_ISSUER',
+      description: 'the `iss` tokens must carry',
+      schema: z.string().min(1),
+    }),
+    jwtAudience: setting({
+      flag: '--jwt-audience AUD',
+      env: 'JWT_AUDIENCE',
+      description: 'the `aud` tokens must carry',
+      schema: z.string().min(1),
+    }),
+    jwtScopesClaim: setting({
+      flag: '--jwt-scopes-claim NAME',
+      env: 'JWT_SCOPES_CLAIM',
+      description: 'token claim holding its scopes',
+      schema: z.string().min(1),
+      default: 'scope',
+    }),
+    /** Not set: HS256, RS256 and ES256. Each key only ever verifies its own kind: the secret HS, an RSA key RS and PS, an EC key ES. */
+    jwtAlgorithms: setting({
+      flag: '--jwt-algorithms LIST',
+      env: 'JWT_ALGORITHMS',
+      description: 'token algorithms; not set: HS256,RS256,ES256',
+      schema: z
+        .string()
+        .transform((text) => text.split(','))
+        .pipe(z.array(z.enum(JWT_ALGORITHMS)).min(1)),
+    }),
+  },
   /** Batching settings every model gets unless its model.json says otherwise. */
   batching: {
     maxBatchSize: setting({

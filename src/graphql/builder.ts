@@ -1,6 +1,9 @@
 /** The Pothos builder and the scalars every type file shares. */
 import SchemaBuilder from '@pothos/core';
+import ScopeAuthPlugin, { type AuthFailure } from '@pothos/plugin-scope-auth';
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import type { Scope } from '../auth/principal.ts';
+import { InferError } from '../errors.ts';
 import type { GraphQLContext } from './context.ts';
 
 export type Types = {
@@ -10,6 +13,8 @@ export type Types = {
     File: { Input: File; Output: never };
   };
   DefaultFieldNullability: false;
+  /** A field names the scope it needs (`authScopes: { predict: true }`); the principal in the context holds scopes. */
+  AuthScopes: Record<Scope, boolean>;
 };
 
 /** The schema types as Pothos sees them, for refs passed between type files. */
@@ -17,7 +22,31 @@ export type SchemaTypes = PothosSchemaTypes.ExtendDefaultTypes<Types>;
 
 export function createBuilder() {
   const builder = new SchemaBuilder<Types>({
+    plugins: [ScopeAuthPlugin],
     defaultFieldNullability: false,
+    scopeAuth: {
+      // A subscription is refused when it starts, not at its first event.
+      authorizeOnSubscribe: true,
+      authScopes: ({ principal }) => ({
+        'models:read': principal.scopes.has('models:read'),
+        predict: principal.scopes.has('predict'),
+        generate: principal.scopes.has('generate'),
+        admin: principal.scopes.has('admin'),
+      }),
+      unauthorizedError: (_parent, { principal }, info, { failure }) => {
+        const needed =
+          scopesOf(failure)
+            .map((scope) => `"${scope}"`)
+            .join(' or ') || 'a scope';
+        return new InferError(
+          'FORBIDDEN',
+          `${info.parentType.name}.${info.fieldName} needs the ${needed} scope, which ${principal.id} lacks`,
+          {
+            details: { field: `${info.parentType.name}.${info.fieldName}` },
+          },
+        );
+      },
+    },
   });
 
   builder.scalarType('TensorData', {
@@ -56,6 +85,12 @@ export function createBuilder() {
 }
 
 export type Builder = ReturnType<typeof createBuilder>;
+
+/** The scopes a failed check asked for, whatever nesting of any/all it came in. */
+function scopesOf(failure: AuthFailure): string[] {
+  if ('failures' in failure) return failure.failures.flatMap(scopesOf);
+  return 'scope' in failure ? [failure.scope] : [];
+}
 
 function literalElement(node: ValueNode): unknown {
   switch (node.kind) {

@@ -29,6 +29,12 @@ export interface Catalog {
   loadedVersions(): ModelVersion[];
 }
 
+/** The error for a model name that is not there, naming the models that are (as far as the caller may see them). */
+export function modelNotFound(name: string, known: readonly string[]): InferError {
+  const list = known.join(', ') || 'none';
+  return new InferError('MODEL_NOT_FOUND', `model "${name}" is not in the repository (models: ${list})`, { details: { model: name } });
+}
+
 export function createCatalog({ defaults }: CatalogOptions): Catalog {
   const models = new Map<string, Model>();
 
@@ -59,8 +65,7 @@ export function createCatalog({ defaults }: CatalogOptions): Catalog {
     modelOf(name) {
       const model = models.get(name);
       if (model) return model;
-      const known = [...models.keys()].join(', ') || 'none';
-      throw new InferError('MODEL_NOT_FOUND', `model "${name}" is not in the repository (models: ${known})`, { details: { model: name } });
+      throw modelNotFound(name, [...models.keys()]);
     },
 
     add(entry) {

@@ -19,6 +19,7 @@ import { createCatalog } from './catalog.ts';
 import { bytesInUse, chooseEvictions } from './eviction.ts';
 import type { ModelEventListener } from './model-events.ts';
 import { type Model, type ModelState, type ModelVersion, versionKey } from './model-version.ts';
+import { viewOf } from './registry-view.ts';
 import { defaultVersion, namedVersions, type RoutingOptions, requestedVersion, servingVersion } from './routing.ts';
 import { createSessionLoader } from './session-loader.ts';
 import { loadsOnRequest, type UnavailableCause, unavailableReason } from './unavailable-cause.ts';
@@ -80,6 +81,13 @@ export interface ModelRegistry extends AsyncDisposable {
   refresh(names: ReadonlySet<string>): Promise<void>;
   /** Listens to every state change; returns the function that stops listening. */
   onEvent(listener: ModelEventListener): () => void;
+  /** Whether this registry shows the model of that name at all (the whole registry shows every one; a view, some). */
+  isVisible(name: string): boolean;
+  /**
+   * The registry as a caller who may see only the models `visible` accepts sees it: the others are
+   * absent from lists and events, and naming one answers MODEL_NOT_FOUND exactly as a name that does not exist.
+   */
+  viewFor(visible: (name: string) => boolean): ModelRegistry;
   close(): Promise<void>;
 }
 
@@ -299,6 +307,9 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+
+    isVisible: () => true,
+    viewFor: (visible) => viewOf(registry, visible),
 
     async close() {
       started = false;

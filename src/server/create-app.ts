@@ -6,7 +6,8 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import type { WebSocket } from 'ws';
-import { ANONYMOUS } from '../auth/principal.ts';
+import { createAuthenticator } from '../auth/authenticator.ts';
+import type { Principal } from '../auth/principal.ts';
 import { createPredictor, type Predictor } from '../batching/predictor.ts';
 import type { Config } from '../config.ts';
 import { describeError } from '../errors.ts';
@@ -19,7 +20,10 @@ import { watchRepository } from '../repository/watch-repository.ts';
 import { createWorkerPool, type WorkerPool } from '../runtime/worker-pool.ts';
 import { createEventBus } from '../streaming/event-bus.ts';
 import { createGenerator, DEFAULT_MAX_TOKENS } from '../streaming/generation/generator.ts';
+import { useAuthChallenge } from './auth-challenge.ts';
 import { clientSignalOf } from './client-signal.ts';
+import { useCredentialExpiry } from './credential-expiry.ts';
+import { principalOfRequest } from './credentials.ts';
 import { attachGraphQLWs } from './graphql-ws.ts';
 import { answerHealthProbe, LIVE_PATH } from './health-endpoints.ts';
 import { useMalformedBodyAsClientError } from './malformed-body.ts';
@@ -43,11 +47,12 @@ const GRAPHIQL_QUERY = `# The models this server serves. Try predict next: see t
 }
 `;
 
-/** What a request brings from its transport: Node's request and response over HTTP, the upgrade request and socket over graphql-ws. */
+/** What a request brings from its transport: Node's request and response over HTTP; the upgrade request, socket and principal over graphql-ws. */
 interface ServerContext {
   req?: IncomingMessage;
   res?: ServerResponse;
   socket?: WebSocket;
+  principal?: Principal;
 }
 
 export interface AppOptions {
@@ -78,7 +83,9 @@ export interface App extends AsyncDisposable {
  * Throws before starting anything when the TLS files are missing, unreadable or mismatched.
  */
 export function createApp(config: Config, { logger = createJsonLogger(), random, now }: AppOptions = {}): App {
+  // First: a server whose TLS files or credentials cannot work stops here, before it starts threads.
   const tls = readTlsFiles(config);
+  const authenticator = createAuthenticator(config.auth);
   const pool = createWorkerPool({ size: config.workers });
   const predictor = createPredictor({
     pool,
@@ -131,6 +138,8 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema: createSchema(),
     plugins: [
+      useCredentialExpiry(),
+      useAuthChallenge(),
       ...(limits.csrf ? [useCSRFPrevention()] : []),
       useMultipartLimits(limits),
       useMalformedBodyAsClientError(),
@@ -155,7 +164,14 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: createMaskError(logger) },
-    context: (initial) => ({ ...context, principal: ANONYMOUS, clientSignal: clientSignalOf(initial) }),
+    // The principal is made once per request (per socket over graphql-ws, where it comes made), and a
+    // caller limited to some models is given a registry that shows only those.
+    context: async (initial) => {
+      const principal = initial.principal ?? (await principalOfRequest(initial.request, authenticator));
+      const { models } = principal;
+      const visible = models === null ? registry : registry.viewFor((name) => models.has(name));
+      return { ...context, registry: visible, principal, clientSignal: clientSignalOf(initial) };
+    },
     // The probes are answered before yoga (health-endpoints.ts). yoga's own check cannot be turned
     // off and answers any URL ending in its endpoint with an empty 200, '/health' by default;
     // pointing it at the liveness path stops it answering a path we do not serve.
@@ -163,10 +179,10 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
   });
 
   const handle = (request: IncomingMessage, response: ServerResponse) => {
-    if (!answerHealthProbe(request, response, () => readHealth(context))) void yoga(request, response);
+    if (!answerHealthProbe(request, response, () => readHealth(context), { models: !authenticator.enabled })) void yoga(request, response);
   };
   const server = tls ? createHttpsServer(tls, handle) : createServer(handle);
-  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH, { ...config.websocket, trusted, logger });
+  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH, { ...config.websocket, trusted, logger, authenticator });
 
   const app: App = {
     registry,

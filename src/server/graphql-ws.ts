@@ -5,10 +5,12 @@ import { type DocumentNode, type ExecutionArgs, GraphQLError, getOperationAST } 
 import type { ServerOptions } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
-import { ANONYMOUS } from '../auth/principal.ts';
-import { ERROR_CODES } from '../errors.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
+import type { Principal } from '../auth/principal.ts';
+import { ERROR_CODES, InferError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { clientKeyOf } from './client-key.ts';
+import { closeAtExpiry, closeUnauthorized, principalOfConnection } from './credentials.ts';
 import { HTTP_STATUS } from './http-status.ts';
 import { asInvalidArgument } from './mask-error.ts';
 import { type TrustedDocuments, trustedQueryOf } from './trusted-documents.ts';
@@ -44,12 +46,18 @@ export interface GraphQLWsOptions extends WebSocketLimits {
   trusted?: TrustedDocuments | null;
   /** Where faults of the socket layer are logged. */
   logger: Logger;
+  /** Turns the credential of `connection_init` into the socket's principal. */
+  authenticator: Authenticator;
 }
 
+/** What a socket carries: its upgrade request and, once connection_init is taken, its principal. */
+type Extra = SocketExtra & { principal?: Principal };
+
 /**
- * graphql-ws on the same port and path as HTTP. Every operation goes through yoga's envelop
- * pipeline (`getEnveloped`), so the plugins that apply to HTTP (error masking, operation and rate
- * limits, and later auth) apply here too.
+ * graphql-ws on the same port and path as HTTP. The credential of `connection_init` becomes the
+ * socket's principal once (a bad one closes the socket with 4401, as does its expiry); every
+ * operation then goes through yoga's envelop pipeline (`getEnveloped`) with that principal, so the
+ * plugins and scope checks that apply to HTTP (error masking, operation and rate limits) apply here too.
  */
 export function attachGraphQLWs(
   server: HttpServer | HttpsServer,
@@ -57,29 +65,39 @@ export function attachGraphQLWs(
   path: string,
   options: GraphQLWsOptions,
 ) {
-  const { maxConnections, maxSubscriptions, connectionInitTimeoutMs, maxMessageBytes, trusted = null, logger } = options;
+  const { maxConnections, maxSubscriptions, connectionInitTimeoutMs, maxMessageBytes, trusted = null, logger, authenticator } = options;
   const sockets = new WebSocketServer({ server, path, maxPayload: maxMessageBytes });
   /** Open sockets per caller key, and the key each counted socket was counted under. */
   const connections = new Map<string, number>();
-  const countedUnder = new WeakMap<SocketExtra, string>();
+  const countedUnder = new WeakMap<Extra, string>();
 
-  const disposable = useServer(
+  const disposable = useServer<Extra>(
     {
       connectionInitWaitTimeout: connectionInitTimeoutMs,
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
-      onConnect: ({ extra }) => {
-        if (maxConnections === 0) return true;
-        // Every socket is anonymous until authentication gives it a principal at connection_init.
-        const key = clientKeyOf(ANONYMOUS, addressOf(extra.request));
-        const open = connections.get(key) ?? 0;
-        if (open >= maxConnections) {
-          // Closed here with our own code; graphql-ws's own close after `false` (4403) then finds it closing and does nothing.
-          extra.socket.close(TOO_MANY_CONNECTIONS, `Too many connections: at most ${maxConnections} per caller`);
+      onConnect: async ({ extra, connectionParams }) => {
+        let principal: Principal;
+        try {
+          principal = await principalOfConnection(extra.request.url, connectionParams, authenticator);
+        } catch (error) {
+          if (!(error instanceof InferError)) throw error;
+          closeUnauthorized(extra.socket, error.message);
           return false;
         }
-        connections.set(key, open + 1);
-        countedUnder.set(extra, key);
+        if (maxConnections > 0) {
+          const key = clientKeyOf(principal, addressOf(extra.request));
+          const open = connections.get(key) ?? 0;
+          if (open >= maxConnections) {
+            // Closed here with our own code; graphql-ws's own close after `false` (4403) then finds it closing and does nothing.
+            extra.socket.close(TOO_MANY_CONNECTIONS, `Too many connections: at most ${maxConnections} per caller`);
+            return false;
+          }
+          connections.set(key, open + 1);
+          countedUnder.set(extra, key);
+        }
+        extra.principal = principal;
+        closeAtExpiry(extra.socket, principal.expiresAt);
         return true;
       },
       onClose: ({ extra }) => {
@@ -102,6 +120,7 @@ export function attachGraphQLWs(
           ...context,
           req: context.extra.request,
           socket: context.extra.socket,
+          principal: context.extra.principal,
           params,
         });
         const query = trusted ? trustedQueryOf(trusted, params) : params.query;

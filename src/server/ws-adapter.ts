@@ -26,8 +26,8 @@ export interface WsAdapterOptions {
 /** graphql-ws's core throws this for a message the server never takes (`connection_ack`, `next`, `error`). */
 const CLIENT_BOUND_MESSAGE = /^Unexpected message of type \S+ received$/;
 
-export function useServer(
-  options: ServerOptions<Record<string, unknown> | undefined, SocketExtra>,
+export function useServer<Extra extends SocketExtra = SocketExtra>(
+  options: ServerOptions<Record<string, unknown> | undefined, Extra>,
   sockets: WebSocketServer,
   { logger, keepAliveMs = 12_000 }: WsAdapterOptions,
 ) {
@@ -77,7 +77,8 @@ export function useServer(
             }
           }),
       },
-      { socket, request },
+      // Fields beyond the socket and its request are the caller's, set in its onConnect.
+      { socket, request } as Extra,
     );
     socket.once('close', (code, reason) => {
       if (pongWait) clearTimeout(pongWait);

@@ -32,7 +32,9 @@ export function addEventSubscriptions(
         'Every state change of every version (LOADING, READY, FAILED with its reason, ' +
         'UNLOADING...) as it happens; of one model when `model` is given.',
       args: { model: t.arg.string() },
-      subscribe: (_root, { model }, { bus }) => onlyOf(bus.subscribe('model-events'), model ?? null),
+      authScopes: { 'models:read': true },
+      subscribe: (_root, { model }, { bus, registry }) =>
+        onlyOf(bus.subscribe('model-events'), (event) => registry.isVisible(event.model) && (model == null || event.model === model)),
       resolve: (event) => event,
     }),
   );
@@ -42,15 +44,17 @@ export function addEventSubscriptions(
       type: HealthRef,
       description: 'The health object now, then on every model state change and every intervalMs (default 5000, at least 100).',
       args: { intervalMs: t.arg.int({ defaultValue: 5000, required: true }) },
+      authScopes: { 'models:read': true },
       subscribe: (_root, { intervalMs }, context) => healthStream(context, Math.max(MIN_INTERVAL_MS, intervalMs)),
       resolve: (_health, _args, context) => readHealth(context),
     }),
   );
 }
 
-async function* onlyOf(events: AsyncIterableIterator<ModelEvent>, model: string | null): AsyncGenerator<ModelEvent> {
+/** The events a subscriber may see and asked for: of the models its registry shows, of one model when it named one. */
+async function* onlyOf(events: AsyncIterableIterator<ModelEvent>, wanted: (event: ModelEvent) => boolean): AsyncGenerator<ModelEvent> {
   try {
-    for await (const event of events) if (model === null || event.model === model) yield event;
+    for await (const event of events) if (wanted(event)) yield event;
   } finally {
     await events.return?.();
   }

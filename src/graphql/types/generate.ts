@@ -67,6 +67,7 @@ export function addGenerate(builder: Builder) {
       type: Event,
       description: 'Generates text from a decoder model: one event per token, then a final event. Completing the subscription cancels it.',
       args: { input: t.arg({ type: GenerateInput, required: true }) },
+      authScopes: { generate: true },
       subscribe: async (_root, { input }, { registry, generator }) => {
         const version = await registry.acquire(input.model, input.version);
         const events = generator.generate(version, input);

@@ -22,7 +22,12 @@ export function addHealth(builder: Builder) {
     fields: (t) => ({
       live: t.exposeBoolean('live'),
       ready: t.exposeBoolean('ready', { description: 'Whether the server takes traffic: models loaded, not shutting down.' }),
-      models: t.field({ type: [ModelHealthRef], resolve: (health) => health.models }),
+      models: t.field({
+        type: [ModelHealthRef],
+        description: 'Per-model readiness; needs the models:read scope.',
+        authScopes: { 'models:read': true },
+        resolve: (health) => health.models,
+      }),
     }),
   });
 

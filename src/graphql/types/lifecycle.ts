@@ -13,8 +13,8 @@ interface Alias {
 
 /**
  * Model management: aliases in the catalog, and the mutations that load, unload, reload, point
- * aliases and re-read the repository. Every change is published on modelEvents. (Meant for
- * operators: the hardening work puts these fields behind an admin scope.)
+ * aliases and re-read the repository. Every change is published on modelEvents. (For
+ * operators: each needs the admin scope.)
  */
 export function addLifecycle(builder: Builder, { ModelRef }: { ModelRef: ObjectRef<SchemaTypes, Model> }) {
   const WeightedVersion = builder.objectRef<AliasTarget[number]>('WeightedVersion').implement({
@@ -58,6 +58,7 @@ export function addLifecycle(builder: Builder, { ModelRef }: { ModelRef: ObjectR
   builder.mutationFields((t) => ({
     loadModel: t.field({
       type: ModelRef,
+      authScopes: { admin: true },
       description: "Loads a model's versions as its policy says, or one version whatever the policy.",
       args: {
         model: t.arg.string({ required: true }),
@@ -67,6 +68,7 @@ export function addLifecycle(builder: Builder, { ModelRef }: { ModelRef: ObjectR
     }),
     unloadModel: t.field({
       type: ModelRef,
+      authScopes: { admin: true },
       description: "Unloads a model's versions, or one, once their work in flight is done.",
       args: {
         model: t.arg.string({ required: true }),
@@ -76,6 +78,7 @@ export function addLifecycle(builder: Builder, { ModelRef }: { ModelRef: ObjectR
     }),
     reloadModel: t.field({
       type: ModelRef,
+      authScopes: { admin: true },
       description:
         "Re-reads the model's folder and loads it again without downtime: the new load is made next to the serving one, " +
         'requests switch to it, and the old one is drained, then released. A load that fails leaves the serving one untouched.',
@@ -87,6 +90,7 @@ export function addLifecycle(builder: Builder, { ModelRef }: { ModelRef: ObjectR
     }),
     setAlias: t.field({
       type: ModelRef,
+      authScopes: { admin: true },
       description: "Points an alias at versions, with weights for a traffic split; written to the model's model.json.",
       args: {
         model: t.arg.string({ required: true }),
@@ -102,12 +106,14 @@ export function addLifecycle(builder: Builder, { ModelRef }: { ModelRef: ObjectR
     }),
     rollbackAlias: t.field({
       type: ModelRef,
+      authScopes: { admin: true },
       description: 'Moves an alias back to the target it had before its last change.',
       args: { model: t.arg.string({ required: true }), alias: t.arg.string({ required: true }) },
       resolve: (_root, { model, alias }, { registry }) => registry.rollbackAlias(model, alias),
     }),
     rescanRepository: t.field({
       type: [ModelRef],
+      authScopes: { admin: true },
       description: 'Reads the model repository again: new models and versions load, vanished ones unload.',
       resolve: (_root, _args, { registry }) => registry.rescan(),
     }),

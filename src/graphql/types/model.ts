@@ -114,10 +114,11 @@ export function addModelTypes(builder: Builder, { TensorSpecRef }: { TensorSpecR
   });
 
   builder.queryFields((t) => ({
-    models: t.field({ type: [ModelRef], resolve: (_root, _args, { registry }) => registry.list() }),
+    models: t.field({ type: [ModelRef], authScopes: { 'models:read': true }, resolve: (_root, _args, { registry }) => registry.list() }),
     model: t.field({
       type: ModelRef,
       nullable: true,
+      authScopes: { 'models:read': true },
       args: { name: t.arg.string({ required: true }) },
       resolve: (_root, { name }, { registry }) => registry.get(name) ?? null,
     }),

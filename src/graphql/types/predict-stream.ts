@@ -59,6 +59,7 @@ export function addPredictStream(
         'Runs a stateful streaming model (one with a sequence in model.json) over a whole buffer, frame by frame with its state ' +
         'carried, and sends each frame’s outputs as they are computed. Completing the subscription stops it.',
       args: { input: t.arg({ type: PredictStreamInput, required: true }) },
+      authScopes: { predict: true },
       subscribe: async (_root, { input }, { registry, predictor, clientSignal }) => {
         const version = await registry.acquire(input.model, input.version);
         const frames = predictor.predictFrames(version, {

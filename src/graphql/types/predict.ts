@@ -74,14 +74,16 @@ export function addPredict(
       type: Result,
       description: 'Runs a model on the given inputs, batched with concurrent requests to the same model version.',
       args: { input: t.arg({ type: PredictInput, required: true }) },
-      resolve: async (_root, { input }, { registry, predictor, clientSignal }) => {
+      authScopes: { predict: true },
+      resolve: async (_root, { input }, { registry, predictor, clientSignal, principal }) => {
         const version = await registry.acquire(input.model, input.version);
         const { outputs, timing } = await predictor.predict(version, {
           inputs: await tensorInputs(input.inputs),
           outputs: input.outputs,
           timeoutMs: input.timeoutMs,
           signal: clientSignal?.(),
-          sequence: input.sequence,
+          // Each caller's sequence ids are its own: another credential cannot continue or read its state.
+          sequence: input.sequence && { ...input.sequence, owner: principal.id },
         });
         return {
           model: version.model,
