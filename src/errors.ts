@@ -27,7 +27,9 @@ export const ERROR_CODES = {
     'On a WebSocket without retryAfterSeconds: the socket carries its most operations at once; complete one first.',
   DEADLINE_EXCEEDED: "The request's timeoutMs passed before it was answered. Retry with a longer deadline or when the server is less busy.",
   UNAUTHENTICATED: 'No credential, or one that is not valid. Send a valid credential.',
-  FORBIDDEN: 'The credential is valid but may not do this. Use a credential with the scope it needs.',
+  FORBIDDEN:
+    'The credential is valid but may not do this (use one with the scope it needs), or the server refuses this kind of ' +
+    'request: no CSRF header, introspection off, a document outside the trusted documents.',
   INTERNAL: "A fault of the server itself, not of the request. The server's log has the details; report it.",
 } as const;
 

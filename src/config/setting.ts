@@ -19,6 +19,8 @@ export interface SettingOptions<T> {
   format?: (value: T) => string;
   /** Its value is never printed: not in messages, not in `--help`. For keys, passwords, URLs with credentials. @default false */
   secret?: boolean;
+  /** What leaving an optional setting unset means, as `--help` shows it. @default 'not set' */
+  unsetText?: string;
 }
 
 /**
@@ -58,7 +60,18 @@ export type ValuesOf<S extends Settings> = {
 export function setting<T>(options: SettingOptions<T> & Default<NoInfer<T>>): Setting<T>;
 export function setting<T>(options: SettingOptions<T>): Setting<T | undefined>;
 export function setting<T>(options: SettingOptions<T> & Partial<Default<T>>): Setting<T | undefined> {
-  const { flag, aliases = [], env, description, schema, format = String, secret = false, default: fallback, defaultText } = options;
+  const {
+    flag,
+    aliases = [],
+    env,
+    description,
+    schema,
+    format = String,
+    secret = false,
+    unsetText = 'not set',
+    default: fallback,
+    defaultText,
+  } = options;
   const space = flag.indexOf(' ');
   const defaultValue = typeof fallback === 'function' ? (fallback as () => T) : () => fallback;
   return {
@@ -70,7 +83,7 @@ export function setting<T>(options: SettingOptions<T> & Partial<Default<T>>): Se
     schema,
     secret,
     defaultValue,
-    defaultText: fallback === undefined ? 'not set' : secret ? 'hidden' : (defaultText ?? format(fallback as T)),
+    defaultText: fallback === undefined ? unsetText : secret ? 'hidden' : (defaultText ?? format(fallback as T)),
   };
 }
 

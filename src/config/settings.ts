@@ -318,7 +318,7 @@ export const settings = {
       env: 'CSRF',
       description: 'refuse browser requests sent without preflight',
       schema: z.stringbool(),
-      default: false,
+      unsetText: 'off; on with --auth on',
     }),
     /** Any origin when not set, as yoga answers by default. */
     corsOrigins: setting({
@@ -335,7 +335,7 @@ export const settings = {
       env: 'INTROSPECTION',
       description: 'answer schema introspection',
       schema: z.stringbool(),
-      default: true,
+      unsetText: 'on; off with --auth on',
     }),
     /** Only the SDK's persisted documents run, named by their hash (README, "Limits"). */
     trustedDocuments: setting({
@@ -351,7 +351,7 @@ export const settings = {
     env: 'GRAPHIQL',
     description: 'serve GraphiQL at /graphql',
     schema: z.stringbool(),
-    default: true,
+    unsetText: 'on; off with --auth on',
   }),
   /** Without it, only the rescanRepository mutation picks up changes. */
   watch: setting({

@@ -135,16 +135,23 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
 
   const { limits } = config;
   const trusted = limits.trustedDocuments ? loadTrustedDocuments() : null;
+  // Left unset, what a browser and a stranger may do follows authentication: a local server is open
+  // to explore; one that asks for credentials shows no GraphiQL, answers no introspection, and
+  // wants CSRF's preflight header. Each can still be set either way.
+  const secured = authenticator.enabled;
+  const graphiql = config.graphiql ?? !secured;
+  const csrf = limits.csrf ?? secured;
+  const introspection = limits.introspection ?? !secured;
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema: createSchema(),
     plugins: [
       useCredentialExpiry(),
       useAuthChallenge(),
-      ...(limits.csrf ? [useCSRFPrevention()] : []),
+      ...(csrf ? [useCSRFPrevention()] : []),
       useMultipartLimits(limits),
       useMalformedBodyAsClientError(),
       ...(trusted ? trustedDocumentsPlugins(trusted) : []),
-      ...operationLimitPlugins(limits),
+      ...operationLimitPlugins({ ...limits, introspection }),
       // After the shape and cost limits: an operation they refuse spends none of the caller's budget.
       useRateLimit({
         ...config.rateLimits,
@@ -158,7 +165,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
     // yoga's default answers any origin; a list answers only those.
     ...(limits.corsOrigins ? { cors: { origin: limits.corsOrigins, credentials: true } } : {}),
     graphqlEndpoint: GRAPHQL_PATH,
-    graphiql: config.graphiql && { title: 'infergraph', defaultQuery: GRAPHIQL_QUERY },
+    graphiql: graphiql && { title: 'infergraph', defaultQuery: GRAPHIQL_QUERY },
     // The bundled GraphiQL: yoga's default page loads its scripts from a CDN, which a closed network lacks.
     renderGraphiQL,
     landingPage: false,
