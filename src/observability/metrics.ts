@@ -8,7 +8,7 @@
  * modules that keep them know nothing of prom-client. Labels take only server-chosen values: a
  * model and version the registry holds, a transport, an outcome, a subscription's root field.
  */
-import { type Counter, collectDefaultMetrics, Gauge, Counter as PromCounter, Registry } from 'prom-client';
+import { type Counter, collectDefaultMetrics, Gauge, Histogram, Counter as PromCounter, Registry } from 'prom-client';
 
 /** How an operation reached the server. */
 export type Transport = 'http' | 'ws' | 'sse';
@@ -38,6 +38,17 @@ export interface VersionFigures {
   generation: { activeStreams: number; waitingStreams: number; tokens: number } | null;
 }
 
+/** The model and version a figure is of. */
+export interface VersionLabels {
+  model: string;
+  version: number;
+}
+
+/** Seconds, 0.5 ms to 10 s: a run of a small model takes well under a millisecond, a big one seconds. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Rows of a run, powers of two as batch sizes are usually set. */
+const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+
 export interface MetricsSources {
   /** Every state a version can be in: each is a series of `infergraph_model_versions`, so a dashboard sees the zeros too. */
   states: readonly string[];
@@ -50,8 +61,12 @@ export interface MetricsSources {
 export interface Metrics {
   /** The app's own registry: what /metrics serves. */
   readonly registry: Registry;
-  /** Counts one finished GraphQL operation. */
-  recordOperation(transport: Transport, outcome: Outcome): void;
+  /** Counts one finished GraphQL operation; a query or mutation also observes how long it took, in seconds. */
+  recordOperation(transport: Transport, outcome: Outcome, seconds?: number): void;
+  /** Observes one ONNX run of a version: its rows, compute time and each request's queue wait. */
+  recordRun(version: VersionLabels, run: { batchSize: number; computeMs: number; queueMs: readonly number[] }): void;
+  /** Observes a stream's time to first token, or a later token's latency, in ms. */
+  recordTokenTiming(version: VersionLabels, kind: 'timeToFirstToken' | 'interToken', ms: number): void;
   /** Counts a subscription that starts; call the returned function once when it ends. */
   openSubscription(transport: Transport, kind: string): () => void;
 }
@@ -178,10 +193,51 @@ export function createMetrics(sources: MetricsSources): Metrics {
     },
   });
 
+  const histogramOf = (name: string, help: string, buckets: number[]) =>
+    new Histogram({ name, help, labelNames: versionLabels, buckets, registers: [registry] });
+  const requestDuration = new Histogram({
+    name: 'infergraph_request_duration_seconds',
+    help: 'Time a query or mutation took from execution to its result, by transport',
+    labelNames: ['transport'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const batchSize = histogramOf('infergraph_inference_batch_size', 'Rows of each ONNX run, per version', BATCH_SIZE_BUCKETS);
+  const queueDuration = histogramOf(
+    'infergraph_inference_queue_duration_seconds',
+    'Time each predict request waited in the queue before its run, per version (Triton nv_inference_queue_duration_us)',
+    LATENCY_BUCKETS,
+  );
+  const computeDuration = histogramOf(
+    'infergraph_inference_compute_duration_seconds',
+    'Time each ONNX run took on its worker, per version (Triton nv_inference_compute_infer_duration_us)',
+    LATENCY_BUCKETS,
+  );
+  const timeToFirstToken = histogramOf(
+    'infergraph_generation_time_to_first_token_seconds',
+    'Time from a stream start to its first token, per version (vLLM time_to_first_token_seconds)',
+    LATENCY_BUCKETS,
+  );
+  const interToken = histogramOf(
+    'infergraph_generation_inter_token_latency_seconds',
+    'Time between two tokens of a stream, per version (vLLM time_per_output_token_seconds)',
+    LATENCY_BUCKETS,
+  );
+
   return {
     registry,
-    recordOperation(transport, outcome) {
+    recordOperation(transport, outcome, seconds) {
       requests.inc({ transport, outcome });
+      if (seconds !== undefined) requestDuration.observe({ transport }, seconds);
+    },
+    recordRun(version, run) {
+      const labels = labelsOf(version);
+      batchSize.observe(labels, run.batchSize);
+      computeDuration.observe(labels, run.computeMs / 1000);
+      for (const ms of run.queueMs) queueDuration.observe(labels, ms / 1000);
+    },
+    recordTokenTiming(version, kind, ms) {
+      (kind === 'timeToFirstToken' ? timeToFirstToken : interToken).observe(labelsOf(version), ms / 1000);
     },
     openSubscription(transport, kind) {
       subscriptions.inc({ transport, kind });
@@ -195,6 +251,6 @@ export function createMetrics(sources: MetricsSources): Metrics {
   };
 }
 
-function labelsOf({ model, version }: VersionFigures): { model: string; version: string } {
+function labelsOf({ model, version }: VersionLabels): { model: string; version: string } {
   return { model, version: String(version) };
 }

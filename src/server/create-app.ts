@@ -94,6 +94,14 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
   const tls = readTlsFiles(config);
   const authenticator = createAuthenticator(config.auth);
   const pool = createWorkerPool({ size: config.workers });
+  // Its sources are read at scrape time only, once everything below exists.
+  const metrics = config.metrics.enabled
+    ? createMetrics({
+        states: MODEL_STATES,
+        versions: () => registry.list().flatMap((model) => model.versions.map((version) => figuresOf(version, predictor, generator))),
+        webSocketConnections: () => ws.sockets.clients.size,
+      })
+    : null;
   const predictor = createPredictor({
     pool,
     limits: {
@@ -101,8 +109,9 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
       maxTensorElements: config.limits.maxTensorElements,
       maxInputs: config.limits.maxInputs,
     },
+    ...(metrics ? { onRun: metrics.recordRun } : {}),
   });
-  const generator = createGenerator({ pool, limits: config.generation });
+  const generator = createGenerator({ pool, limits: config.generation, ...(metrics ? { onTiming: metrics.recordTokenTiming } : {}) });
   const registry = createModelRegistry({
     root: config.modelRepository,
     pool,
@@ -137,16 +146,6 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
             .then(() => registry.refresh(names))
             .catch((error: unknown) => logger.error('cannot pick up a repository change', { error: describeError(error) }));
         },
-      })
-    : null;
-
-  // Declared before the sockets exist: the scrape reads their count through this closure.
-  let ws: ReturnType<typeof attachGraphQLWs> | undefined;
-  const metrics = config.metrics.enabled
-    ? createMetrics({
-        states: MODEL_STATES,
-        versions: () => registry.list().flatMap((model) => model.versions.map((version) => figuresOf(version, predictor, generator))),
-        webSocketConnections: () => ws?.sockets.clients.size ?? 0,
       })
     : null;
 
@@ -220,7 +219,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
           }
         })
       : null;
-  ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH, { ...config.websocket, trusted, logger, authenticator });
+  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH, { ...config.websocket, trusted, logger, authenticator });
 
   const app: App = {
     registry,
@@ -262,7 +261,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
       metricsServer?.closeAllConnections();
       // Open streams end with CANCELLED, which their clients still receive before sockets close.
       await generator.close();
-      await ws?.close();
+      await ws.close();
       server.closeIdleConnections();
       await loaded;
       await predictor.drain();

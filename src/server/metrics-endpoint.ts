@@ -121,10 +121,12 @@ export function useOperationMetrics(metrics: Metrics): Plugin {
       },
     onExecute: ({ args }) => {
       const transport = transportOf(args.contextValue as object);
+      const started = performance.now();
       return {
         onExecuteDone: ({ result }) => {
           if (Symbol.asyncIterator in result) return;
-          metrics.recordOperation(transport, outcomeOf((result as ResultLike).errors, cancelledOf(args.contextValue)));
+          const seconds = (performance.now() - started) / 1000;
+          metrics.recordOperation(transport, outcomeOf((result as ResultLike).errors, cancelledOf(args.contextValue)), seconds);
         },
       };
     },

@@ -30,6 +30,12 @@ const METRICS: Record<string, 'counter' | 'gauge' | 'histogram' | 'summary'> = {
   infergraph_model_memory_bytes: 'gauge',
   infergraph_model_load_seconds: 'gauge',
   infergraph_model_versions: 'gauge',
+  infergraph_request_duration_seconds: 'histogram',
+  infergraph_inference_batch_size: 'histogram',
+  infergraph_inference_queue_duration_seconds: 'histogram',
+  infergraph_inference_compute_duration_seconds: 'histogram',
+  infergraph_generation_time_to_first_token_seconds: 'histogram',
+  infergraph_generation_inter_token_latency_seconds: 'histogram',
   // Some of prom-client's default collectors, under the same prefix.
   infergraph_process_cpu_seconds_total: 'counter',
   infergraph_process_resident_memory_bytes: 'gauge',
@@ -127,6 +133,14 @@ describe.each(TRANSPORTS)('/metrics after predicts over $name', (transport) => {
     expect(
       sampleOf(after, 'infergraph_inference_count_total', version) - sampleOf(before, 'infergraph_inference_count_total', version),
     ).toBe(4);
+    const grew = (name: string) => sampleOf(after, name, version) - sampleOf(before, name, version);
+    expect(grew('infergraph_inference_batch_size_sum')).toBe(4);
+    expect(grew('infergraph_inference_batch_size_count')).toBe(grew('infergraph_inference_exec_count_total'));
+    expect(grew('infergraph_inference_compute_duration_seconds_count')).toBe(grew('infergraph_inference_exec_count_total'));
+    // The request with the wrong shape was refused before the queue, so two waited in it.
+    expect(grew('infergraph_inference_queue_duration_seconds_count')).toBe(2);
+    const timed = (exposition: Exposition) => sampleOf(exposition, 'infergraph_request_duration_seconds_count', { transport: label });
+    expect(timed(after) - timed(before)).toBe(4);
     expect(sampleOf(after, 'infergraph_inference_pending_requests', version)).toBe(0);
     expect(sampleOf(after, 'infergraph_model_versions', { ...version, state: 'READY' })).toBe(1);
     expect(sampleOf(after, 'infergraph_model_versions', { ...version, state: 'FAILED' })).toBe(0);
@@ -147,6 +161,8 @@ describe('/metrics', () => {
     const version = { model: 'tiny-lm', version: '1' };
     expect(sampleOf(exposition, 'infergraph_generation_tokens_total', version)).toBe(figures.generation!.tokens);
     expect(sampleOf(exposition, 'infergraph_generation_streams_running', version)).toBe(0);
+    expect(sampleOf(exposition, 'infergraph_generation_time_to_first_token_seconds_count', version)).toBe(1);
+    expect(sampleOf(exposition, 'infergraph_generation_inter_token_latency_seconds_count', version)).toBe(4);
     expect(sampleOf(exposition, 'infergraph_subscriptions_active', { transport: 'ws', kind: 'generate' })).toBe(0);
     expect(sampleOf(exposition, 'infergraph_requests_total', { transport: 'ws', outcome: 'success' })).toBeGreaterThan(0);
     expect(sampleOf(exposition, 'infergraph_websocket_connections', {})).toBeGreaterThanOrEqual(1);

@@ -54,7 +54,14 @@ export interface Generator {
 /** What a request that names no maxTokens may generate, capped by the model. */
 export const DEFAULT_MAX_TOKENS = 64;
 
-export function createGenerator({ pool, limits }: { pool: WorkerPool; limits: GenerationLimits }): Generator {
+export interface GeneratorOptions {
+  pool: WorkerPool;
+  limits: GenerationLimits;
+  /** Told of every stream's time to first token and every later token's latency, in ms, for the metrics' histograms. */
+  onTiming?: (version: { model: string; version: number }, kind: 'timeToFirstToken' | 'interToken', ms: number) => void;
+}
+
+export function createGenerator({ pool, limits, onTiming }: GeneratorOptions): Generator {
   const engines = new Map<
     string,
     {
@@ -77,6 +84,7 @@ export function createGenerator({ pool, limits }: { pool: WorkerPool; limits: Ge
     const tokenizer = loadTokenizer(version.tokenizerFiles.tokenizer, version.tokenizerFiles.config);
     const configured = version.tokenizerFiles.config?.model_max_length;
     const timeToFirstToken = createLatencyWindow();
+    const labels = { model: version.model, version: version.version };
     const interToken = createLatencyWindow();
     const engine = createGenerationEngine({
       label,
@@ -87,7 +95,10 @@ export function createGenerator({ pool, limits }: { pool: WorkerPool; limits: Ge
       maxSequenceLength:
         version.settings.generation.maxSequenceLength ?? (typeof configured === 'number' && configured > 0 ? configured : 2048),
       maxBufferedEvents: limits.maxBufferedEvents,
-      onTiming: (kind, ms) => (kind === 'timeToFirstToken' ? timeToFirstToken : interToken).record(ms),
+      onTiming: (kind, ms) => {
+        (kind === 'timeToFirstToken' ? timeToFirstToken : interToken).record(ms);
+        onTiming?.(labels, kind, ms);
+      },
     });
     const entry = { engine, timeToFirstToken, interToken, tokenizer, vocabularySize: decoder.vocabularySize };
     engines.set(version.key, entry);
