@@ -67,6 +67,8 @@ export interface Metrics {
   recordRun(version: VersionLabels, run: { batchSize: number; computeMs: number; queueMs: readonly number[] }): void;
   /** Observes a stream's time to first token, or a later token's latency, in ms. */
   recordTokenTiming(version: VersionLabels, kind: 'timeToFirstToken' | 'interToken', ms: number): void;
+  /** Counts a finished generation stream by why it ended (EOS, STOP, LENGTH, CANCELLED, ERROR), and its prompt tokens. */
+  recordGenerationFinish(version: VersionLabels, reason: string, promptTokens: number, completionTokens: number): void;
   /** Counts a subscription that starts; call the returned function once when it ends. */
   openSubscription(transport: Transport, kind: string): () => void;
 }
@@ -224,8 +226,26 @@ export function createMetrics(sources: MetricsSources): Metrics {
     LATENCY_BUCKETS,
   );
 
+  const generationFinished = new PromCounter({
+    name: 'infergraph_generation_requests_total',
+    help: 'Generation streams finished, per version and finish reason (vLLM request_success_total{finished_reason})',
+    labelNames: ['model', 'version', 'finish_reason'] as const,
+    registers: [registry],
+  });
+  const promptTokens = new PromCounter({
+    name: 'infergraph_generation_prompt_tokens_total',
+    help: 'Prompt tokens of finished generation streams, per version (vLLM prompt_tokens_total)',
+    labelNames: versionLabels,
+    registers: [registry],
+  });
+
   return {
     registry,
+    recordGenerationFinish(version, reason, prompt) {
+      const labels = labelsOf(version);
+      generationFinished.inc({ ...labels, finish_reason: reason.toLowerCase() });
+      promptTokens.inc(labels, prompt);
+    },
     recordOperation(transport, outcome, seconds) {
       requests.inc({ transport, outcome });
       if (seconds !== undefined) requestDuration.observe({ transport }, seconds);

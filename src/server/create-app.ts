@@ -111,7 +111,11 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
     },
     ...(metrics ? { onRun: metrics.recordRun } : {}),
   });
-  const generator = createGenerator({ pool, limits: config.generation, ...(metrics ? { onTiming: metrics.recordTokenTiming } : {}) });
+  const generator = createGenerator({
+    pool,
+    limits: config.generation,
+    ...(metrics ? { onTiming: metrics.recordTokenTiming, onFinish: metrics.recordGenerationFinish } : {}),
+  });
   const registry = createModelRegistry({
     root: config.modelRepository,
     pool,

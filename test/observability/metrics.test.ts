@@ -36,6 +36,8 @@ const METRICS: Record<string, 'counter' | 'gauge' | 'histogram' | 'summary'> = {
   infergraph_inference_compute_duration_seconds: 'histogram',
   infergraph_generation_time_to_first_token_seconds: 'histogram',
   infergraph_generation_inter_token_latency_seconds: 'histogram',
+  infergraph_generation_requests_total: 'counter',
+  infergraph_generation_prompt_tokens_total: 'counter',
   // Some of prom-client's default collectors, under the same prefix.
   infergraph_process_cpu_seconds_total: 'counter',
   infergraph_process_resident_memory_bytes: 'gauge',
@@ -163,6 +165,8 @@ describe('/metrics', () => {
     expect(sampleOf(exposition, 'infergraph_generation_streams_running', version)).toBe(0);
     expect(sampleOf(exposition, 'infergraph_generation_time_to_first_token_seconds_count', version)).toBe(1);
     expect(sampleOf(exposition, 'infergraph_generation_inter_token_latency_seconds_count', version)).toBe(4);
+    expect(sampleOf(exposition, 'infergraph_generation_requests_total', { ...version, finish_reason: 'length' })).toBe(1);
+    expect(sampleOf(exposition, 'infergraph_generation_prompt_tokens_total', version)).toBe(generation.final.usage!.promptTokens);
     expect(sampleOf(exposition, 'infergraph_subscriptions_active', { transport: 'ws', kind: 'generate' })).toBe(0);
     expect(sampleOf(exposition, 'infergraph_requests_total', { transport: 'ws', outcome: 'success' })).toBeGreaterThan(0);
     expect(sampleOf(exposition, 'infergraph_websocket_connections', {})).toBeGreaterThanOrEqual(1);
