@@ -125,9 +125,13 @@ describe.each(TRANSPORTS)('/metrics after predicts over $name', (transport) => {
     const unknown = await transport.execute(server, PredictDocument, { input: { ...glyphs(1), model: 'no-such-model' } });
     expect(unknown.errors?.[0]?.extensions?.code).toBe('MODEL_NOT_FOUND');
 
+    // Refused by validation, before it executes: counted once all the same.
+    const unknownField = await transport.execute(server, '{ models { noSuchField } }');
+    expect(unknownField.errors?.[0]?.message).toMatch(/noSuchField/);
+
     const after = await scrape(server);
     expect(count(after, 'success') - count(before, 'success')).toBe(2);
-    expect(count(after, 'invalid') - count(before, 'invalid')).toBe(2);
+    expect(count(after, 'invalid') - count(before, 'invalid')).toBe(3);
 
     // One source: the per-version series are the figures Query.model answers.
     const stats = await statsOf(server, 'glyphs');
