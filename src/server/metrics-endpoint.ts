@@ -9,7 +9,7 @@
  * for a scraper on a private network.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DocumentNode } from 'graphql';
+import { type DocumentNode, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { type ErrorCode, InferError } from '../errors.ts';
@@ -85,11 +85,23 @@ function transportOf(context: { socket?: unknown; request?: Request }): Transpor
   return context.request?.headers.get('accept')?.includes('text/event-stream') ? 'sse' : 'http';
 }
 
-/** The outcome of a result's errors: the first error's code decides; none is success. */
-function outcomeOf(errors: readonly { extensions?: Record<string, unknown> }[] | undefined, cancelled: boolean): Outcome {
+/**
+ * The outcome of a result's errors: the first error decides, none is success. Read before the error
+ * mask runs, so the code is the InferError's own; an error that carries none of ours is the server's
+ * fault when something threw it, and the client's (a GraphQL validation error) when nothing did.
+ */
+function outcomeOf(errors: readonly ErrorLike[] | undefined, cancelled: boolean): Outcome {
   if (!errors?.length) return cancelled ? 'cancelled' : 'success';
-  const code = errors[0]!.extensions?.code;
-  return typeof code === 'string' && code in OUTCOME_OF ? OUTCOME_OF[code as ErrorCode] : 'invalid';
+  const [first] = errors as [ErrorLike];
+  const { originalError } = first;
+  const code = originalError instanceof InferError ? originalError.code : first.extensions?.code;
+  if (typeof code === 'string' && code in OUTCOME_OF) return OUTCOME_OF[code as ErrorCode];
+  return originalError && !(originalError instanceof GraphQLError) ? 'internal' : 'invalid';
+}
+
+interface ErrorLike {
+  extensions?: Record<string, unknown>;
+  originalError?: Error | undefined;
 }
 
 /** Whether the client went away before the operation ended (closed its request or stopped its stream). */
@@ -98,7 +110,7 @@ function cancelledOf(context: unknown): boolean {
 }
 
 interface ResultLike {
-  errors?: readonly { extensions?: Record<string, unknown> }[];
+  errors?: readonly ErrorLike[];
 }
 
 /**

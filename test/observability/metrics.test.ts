@@ -317,3 +317,22 @@ describe('/metrics scraped by a real Prometheus server', () => {
     expect(up!.value[1]).toBe('1');
   });
 });
+
+describe('/metrics when the rate limit refuses', () => {
+  // A clock that never moves: the bucket never refills, so the second operation is refused.
+  const limited = forSuite(() =>
+    serveModels((repository) => repository.copyExample('glyphs'), {
+      rateLimits: { requestsPerSecond: 1, requestBurst: 1 },
+      now: () => 0,
+    }),
+  );
+
+  it('should count the refused operation as rejected', async () => {
+    expect((await limited.graphql(PredictDocument, { input: glyphs(1) })).errors).toBeUndefined();
+    const refused = await limited.graphql(PredictDocument, { input: glyphs(1) });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    const exposition = await scrape(limited);
+    expect(sampleOf(exposition, 'infergraph_requests_total', { transport: 'http', outcome: 'success' })).toBe(1);
+    expect(sampleOf(exposition, 'infergraph_requests_total', { transport: 'http', outcome: 'rejected' })).toBe(1);
+  });
+});
