@@ -49,6 +49,15 @@ export interface BatcherOptions {
    * @default 1
    */
   pipelineDepth?: number;
+  /** Told of every ONNX run once it returned, for the metrics' histograms. */
+  onRun?: (run: RunReport) => void;
+}
+
+/** One ONNX run: its rows, its compute time and how long each request in it waited, in ms. */
+export interface RunReport {
+  batchSize: number;
+  computeMs: number;
+  queueMs: readonly number[];
 }
 
 export interface BatchRequest {
@@ -112,6 +121,7 @@ export function createBatcher({
   maxQueueSize,
   pipelineDepth = 1,
   batchAxes = {},
+  onRun,
 }: BatcherOptions): Batcher {
   const stats = emptyStats();
   let ownRuns = 0;
@@ -231,12 +241,14 @@ export function createBatcher({
       }
       return [name, splitAlong(tensor, rows, axis)] as const;
     });
-    return chunk.map((request, index) => {
+    const answers = chunk.map((request, index) => {
       const queueMs = dispatchedAt - request.enqueuedAt;
       stats.queueMsTotal += queueMs;
       const outputs = Object.fromEntries(split.map(([name, pieces]) => [name, pieces[index]!]));
       return { outputs, queueMs, computeMs: result.computeMs, batchSize };
     });
+    onRun?.({ batchSize, computeMs: result.computeMs, queueMs: answers.map((answer) => answer.queueMs) });
+    return answers;
   }
 
   return {

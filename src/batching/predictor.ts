@@ -6,7 +6,7 @@ import type { BatchAxes } from '../runtime/batch-axes.ts';
 import { formatShape, type Tensor } from '../runtime/tensor.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
-import { type Batcher, type BatcherStats, type BatchResponse, createBatcher } from './batcher.ts';
+import { type Batcher, type BatcherStats, type BatchResponse, createBatcher, type RunReport } from './batcher.ts';
 import {
   checkInputCount,
   checkOutputs,
@@ -77,6 +77,8 @@ export interface PredictorOptions {
   pool: WorkerPool;
   /** What a client's tensors may be at most: bytes and elements of each, how many. */
   limits: TensorLimits;
+  /** Told of every ONNX run of a version, for the metrics' histograms. */
+  onRun?: (version: { model: string; version: number }, run: RunReport) => void;
 }
 
 export interface PredictorStats extends BatcherStats {
@@ -103,7 +105,7 @@ export interface Predictor {
 const SEQUENCE_IDLE_TIMEOUT_MS = 60_000;
 const MAX_SEQUENCES = 1024;
 
-export function createPredictor({ pool, limits }: PredictorOptions): Predictor {
+export function createPredictor({ pool, limits, onRun }: PredictorOptions): Predictor {
   const batchers = new Map<string, Batcher>();
   const sequenceStores = new Map<string, SequenceStore>();
 
@@ -112,12 +114,14 @@ export function createPredictor({ pool, limits }: PredictorOptions): Predictor {
     if (!batcher) {
       const { key } = version;
       const { maxBatchSize, maxQueueDelayMs, maxQueueSize, batchAxes } = version.settings;
+      const labels = { model: version.model, version: version.version };
       batcher = createBatcher({
         label,
         maxBatchSize,
         maxQueueDelayMs,
         maxQueueSize,
         ...(batchAxes ? { batchAxes } : {}),
+        ...(onRun ? { onRun: (run: RunReport) => onRun(labels, run) } : {}),
         runner: {
           run: (feeds, outputs) => pool.run(key, feeds, outputs ?? undefined),
           leastInFlight: () => pool.leastInFlight(key),

@@ -482,4 +482,21 @@ export const settings = {
       format: formatBytes,
     }),
   },
+  /** Prometheus metrics: `GET /metrics`. */
+  metrics: {
+    enabled: setting({
+      flag: '--metrics true|false',
+      env: 'METRICS',
+      description: 'serve Prometheus metrics at /metrics',
+      schema: z.stringbool(),
+      default: true,
+    }),
+    /** When set, /metrics is served there only, plain HTTP and open (for a scraper on a private network); else on the GraphQL port, needing the admin scope when auth is on. */
+    port: setting({
+      flag: '--metrics-port N',
+      env: 'METRICS_PORT',
+      description: 'serve /metrics on this port only, without auth',
+      schema: int.min(0).max(65_535),
+    }),
+  },
 } satisfies Settings;

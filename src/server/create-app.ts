@@ -15,11 +15,13 @@ import type { GraphQLContext, ServerEvents } from '../graphql/context.ts';
 import { createSchema } from '../graphql/schema.ts';
 import { isBusy, readHealth } from '../health/read-health.ts';
 import { createJsonLogger, type Logger } from '../observability/logger.ts';
+import { createMetrics, type Metrics, type VersionFigures } from '../observability/metrics.ts';
 import { createModelRegistry, type ModelRegistry } from '../registry/model-registry.ts';
+import { MODEL_STATES, type ModelVersion } from '../registry/model-version.ts';
 import { watchRepository } from '../repository/watch-repository.ts';
 import { createWorkerPool, type WorkerPool } from '../runtime/worker-pool.ts';
 import { createEventBus } from '../streaming/event-bus.ts';
-import { createGenerator, DEFAULT_MAX_TOKENS } from '../streaming/generation/generator.ts';
+import { createGenerator, DEFAULT_MAX_TOKENS, type Generator } from '../streaming/generation/generator.ts';
 import { useAuthChallenge } from './auth-challenge.ts';
 import { clientSignalOf } from './client-signal.ts';
 import { useCredentialExpiry } from './credential-expiry.ts';
@@ -28,6 +30,7 @@ import { attachGraphQLWs } from './graphql-ws.ts';
 import { answerHealthProbe, LIVE_PATH } from './health-endpoints.ts';
 import { useMalformedBodyAsClientError } from './malformed-body.ts';
 import { createMaskError } from './mask-error.ts';
+import { answerMetrics, useOperationMetrics } from './metrics-endpoint.ts';
 import { useMultipartLimits } from './multipart-limits.ts';
 import { operationLimitPlugins } from './operation-limits.ts';
 import { useRateLimit } from './rate-limit.ts';
@@ -70,6 +73,10 @@ export interface App extends AsyncDisposable {
   readonly yoga: ReturnType<typeof createYoga<ServerContext, GraphQLContext>>;
   /** HTTPS when the config names a TLS certificate and key, else plain HTTP. */
   readonly server: HttpServer | HttpsServer;
+  /** The Prometheus metrics /metrics serves; null with `--metrics false`. */
+  readonly metrics: Metrics | null;
+  /** The plain HTTP server of `--metrics-port`, listening once `listen()` resolved; null without it. */
+  readonly metricsServer: HttpServer | null;
   /** Listens on the config's port and host (port 0 picks a free one); resolves with the GraphQL URL, https:// under TLS. */
   listen(): Promise<string>;
   /** Shuts down in order: not ready → stop accepting → close sockets (1001) → drain queues → release sessions. */
@@ -87,6 +94,14 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
   const tls = readTlsFiles(config);
   const authenticator = createAuthenticator(config.auth);
   const pool = createWorkerPool({ size: config.workers });
+  // Its sources are read at scrape time only, once everything below exists.
+  const metrics = config.metrics.enabled
+    ? createMetrics({
+        states: MODEL_STATES,
+        versions: () => registry.list().flatMap((model) => model.versions.map((version) => figuresOf(version, predictor, generator))),
+        webSocketConnections: () => ws.sockets.clients.size,
+      })
+    : null;
   const predictor = createPredictor({
     pool,
     limits: {
@@ -94,8 +109,13 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
       maxTensorElements: config.limits.maxTensorElements,
       maxInputs: config.limits.maxInputs,
     },
+    ...(metrics ? { onRun: metrics.recordRun } : {}),
   });
-  const generator = createGenerator({ pool, limits: config.generation });
+  const generator = createGenerator({
+    pool,
+    limits: config.generation,
+    ...(metrics ? { onTiming: metrics.recordTokenTiming, onFinish: metrics.recordGenerationFinish } : {}),
+  });
   const registry = createModelRegistry({
     root: config.modelRepository,
     pool,
@@ -145,6 +165,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema: createSchema(),
     plugins: [
+      ...(metrics ? [useOperationMetrics(metrics)] : []),
       useCredentialExpiry(),
       useAuthChallenge(),
       ...(csrf ? [useCSRFPrevention()] : []),
@@ -185,10 +206,23 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
     healthCheckEndpoint: LIVE_PATH,
   });
 
+  // With a metrics port, /metrics is served there only; on the GraphQL port it then falls to yoga's 404.
+  const metricsHere = metrics && config.metrics.port === undefined ? metrics : null;
   const handle = (request: IncomingMessage, response: ServerResponse) => {
-    if (!answerHealthProbe(request, response, () => readHealth(context), { models: !authenticator.enabled })) void yoga(request, response);
+    if (answerHealthProbe(request, response, () => readHealth(context), { models: !authenticator.enabled })) return;
+    if (metricsHere && answerMetrics(request, response, metricsHere, { authenticator })) return;
+    void yoga(request, response);
   };
   const server = tls ? createHttpsServer(tls, handle) : createServer(handle);
+  const metricsServer =
+    metrics && config.metrics.port !== undefined
+      ? createServer((request, response) => {
+          if (!answerMetrics(request, response, metrics, { authenticator: null })) {
+            response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+            response.end('this port serves only /metrics\n');
+          }
+        })
+      : null;
   const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH, { ...config.websocket, trusted, logger, authenticator });
 
   const app: App = {
@@ -197,8 +231,19 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
     predictor,
     yoga,
     server,
+    metrics,
+    metricsServer,
 
-    listen() {
+    async listen() {
+      if (metricsServer) {
+        await new Promise<void>((resolve, reject) => {
+          metricsServer.once('error', reject);
+          metricsServer.listen(config.metrics.port, config.host, () => {
+            metricsServer.off('error', reject);
+            resolve();
+          });
+        });
+      }
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
@@ -215,6 +260,9 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
       draining = true;
       watcher?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A scraper's keep-alive socket must not hold the process open.
+      metricsServer?.close();
+      metricsServer?.closeAllConnections();
       // Open streams end with CANCELLED, which their clients still receive before sockets close.
       await generator.close();
       await ws.close();
@@ -233,4 +281,22 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
     },
   };
   return app;
+}
+
+/** The figures of one version for a scrape: the same stats ModelStats answers. */
+function figuresOf(version: ModelVersion, predictor: Predictor, generator: Generator): VersionFigures {
+  const generation = generator.stats(version.key);
+  return {
+    model: version.model,
+    version: version.version,
+    state: version.state,
+    memoryBytes: version.memoryBytes,
+    loadMs: version.loadMs,
+    predict: predictor.stats(version.key),
+    generation: generation && {
+      activeStreams: generation.activeStreams,
+      waitingStreams: generation.waitingStreams,
+      tokens: generation.tokens,
+    },
+  };
 }

@@ -64,6 +64,8 @@ export interface GenerationEngineOptions {
   maxBufferedEvents: number;
   /** Called with each latency as it is measured, for the model's figures. */
   onTiming?: (kind: 'timeToFirstToken' | 'interToken', ms: number) => void;
+  /** Called once as each stream finishes, with why and its token counts, for the metrics. */
+  onFinish?: (reason: FinishReason, promptTokens: number, completionTokens: number) => void;
 }
 
 export interface EngineStats {
@@ -102,7 +104,7 @@ interface Stream {
 }
 
 export function createGenerationEngine(options: GenerationEngineOptions): GenerationEngine {
-  const { label, runner, decoder, tokenizer, maxStreams, maxSequenceLength, maxBufferedEvents, onTiming } = options;
+  const { label, runner, decoder, tokenizer, maxStreams, maxSequenceLength, maxBufferedEvents, onTiming, onFinish } = options;
   const streams = new Set<Stream>();
   const stats = { steps: 0, stepRows: 0, tokens: 0 };
   let looping: Promise<void> | null = null;
@@ -284,6 +286,7 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
       error,
     });
     stream.channel.close();
+    onFinish?.(reason, stream.promptLength, stream.generated);
   }
 
   return {

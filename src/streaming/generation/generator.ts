@@ -4,7 +4,13 @@ import { createLatencyWindow, type LatencyWindow } from '../../observability/lat
 import type { ModelSignature } from '../../runtime/tensor-spec.ts';
 import type { WorkerPool } from '../../runtime/worker-pool.ts';
 import { readDecoderSignature } from './decoder-signature.ts';
-import { createGenerationEngine, type EngineStats, type GenerationEngine, type GenerationEvent } from './generation-engine.ts';
+import {
+  createGenerationEngine,
+  type EngineStats,
+  type FinishReason,
+  type GenerationEngine,
+  type GenerationEvent,
+} from './generation-engine.ts';
 import { loadTokenizer, type TextTokenizer } from './text-tokenizer.ts';
 
 /** A loaded model version as generation needs it (the registry's versions are such). */
@@ -54,7 +60,16 @@ export interface Generator {
 /** What a request that names no maxTokens may generate, capped by the model. */
 export const DEFAULT_MAX_TOKENS = 64;
 
-export function createGenerator({ pool, limits }: { pool: WorkerPool; limits: GenerationLimits }): Generator {
+export interface GeneratorOptions {
+  pool: WorkerPool;
+  limits: GenerationLimits;
+  /** Told of every stream's time to first token and every later token's latency, in ms, for the metrics' histograms. */
+  onTiming?: (version: { model: string; version: number }, kind: 'timeToFirstToken' | 'interToken', ms: number) => void;
+  /** Told of every stream as it finishes: why, and its prompt and generated token counts. */
+  onFinish?: (version: { model: string; version: number }, reason: FinishReason, promptTokens: number, completionTokens: number) => void;
+}
+
+export function createGenerator({ pool, limits, onTiming, onFinish }: GeneratorOptions): Generator {
   const engines = new Map<
     string,
     {
@@ -77,6 +92,7 @@ export function createGenerator({ pool, limits }: { pool: WorkerPool; limits: Ge
     const tokenizer = loadTokenizer(version.tokenizerFiles.tokenizer, version.tokenizerFiles.config);
     const configured = version.tokenizerFiles.config?.model_max_length;
     const timeToFirstToken = createLatencyWindow();
+    const labels = { model: version.model, version: version.version };
     const interToken = createLatencyWindow();
     const engine = createGenerationEngine({
       label,
@@ -87,7 +103,13 @@ export function createGenerator({ pool, limits }: { pool: WorkerPool; limits: Ge
       maxSequenceLength:
         version.settings.generation.maxSequenceLength ?? (typeof configured === 'number' && configured > 0 ? configured : 2048),
       maxBufferedEvents: limits.maxBufferedEvents,
-      onTiming: (kind, ms) => (kind === 'timeToFirstToken' ? timeToFirstToken : interToken).record(ms),
+      onTiming: (kind, ms) => {
+        (kind === 'timeToFirstToken' ? timeToFirstToken : interToken).record(ms);
+        onTiming?.(labels, kind, ms);
+      },
+      ...(onFinish
+        ? { onFinish: (reason: FinishReason, prompt: number, completion: number) => onFinish(labels, reason, prompt, completion) }
+        : {}),
     });
     const entry = { engine, timeToFirstToken, interToken, tokenizer, vocabularySize: decoder.vocabularySize };
     engines.set(version.key, entry);
