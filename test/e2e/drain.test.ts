@@ -27,10 +27,10 @@ interface Child {
 }
 
 /** `src/main.ts` on `root`, port 0, its JSON log (stderr) read line by line. */
-function startChild(root: string): Child {
+function startChild(root: string, ...flags: string[]): Child {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/main.ts', '--models', root, '--port', '0', '--host', '127.0.0.1', '--workers', '2'],
+    ['--import', 'tsx', 'src/main.ts', '--models', root, '--port', '0', '--host', '127.0.0.1', '--workers', '2', ...flags],
     {
       cwd: PROJECT,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -76,6 +76,8 @@ function startUpload(url: string, body: string) {
   request.flushHeaders();
   return {
     arrived,
+    /** The answer, without sending the rest of the body. */
+    response,
     finish: () => {
       request.end(bytes.subarray(half));
       return response;
@@ -139,6 +141,28 @@ describe('graceful drain', () => {
       const [code] = await exited;
       expect(code).toBe(0);
       await child.logLine((line) => line.message === 'shut down cleanly');
+    } finally {
+      if (child.process.exitCode === null) child.process.kill('SIGKILL');
+    }
+  });
+
+  it('should exit 1, saying so, when in-flight work outlives --drain-timeout-ms', async () => {
+    await using repository = await createTempRepository();
+    await repository.copyExample('glyphs');
+    const child = startChild(repository.root, '--drain-timeout-ms', '300');
+    const exited = once(child.process, 'exit');
+    try {
+      const url = (await child.logLine((line) => line.message === 'infergraph listening')).url as string;
+      await child.logLine((line) => line.model === 'glyphs' && line.state === 'READY');
+      // A request whose body never finishes holds the drain open past its window.
+      const stuck = startUpload(url, JSON.stringify({ query: '{ __typename }' }));
+      await stuck.arrived;
+      const cutOff = expect(stuck.response).rejects.toMatchObject({ code: 'ECONNRESET' });
+      child.process.kill('SIGTERM');
+      const [code] = await exited;
+      expect(code).toBe(1);
+      await cutOff;
+      await child.logLine((line) => line.level === 'error' && String(line.message).includes('outlived the drain window'));
     } finally {
       if (child.process.exitCode === null) child.process.kill('SIGKILL');
     }
