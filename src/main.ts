@@ -47,9 +47,19 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (stopping) return process.exit(1);
     stopping = true;
-    logger.info('shutting down', { signal });
+    const { drainTimeoutMs } = config.shutdown;
+    logger.info('shutting down', { signal, drainTimeoutMs });
+    // Past the drain window what is left is cut off: its clients see the connection close, and the exit code says so.
+    const deadline = setTimeout(() => {
+      logger.error('unclean shutdown: in-flight work outlived the drain window', { drainTimeoutMs });
+      process.exit(1);
+    }, drainTimeoutMs);
+    deadline.unref();
     app.dispose().then(
-      () => process.exit(0),
+      () => {
+        logger.info('shut down cleanly', { signal });
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error('unclean shutdown', { error: describeError(error) });
         process.exit(1);

@@ -499,4 +499,16 @@ export const settings = {
       schema: int.min(0).max(65_535),
     }),
   },
+  /** How the server stops. */
+  shutdown: {
+    /** From SIGTERM: past it, what is left is cut off and the process exits 1. */
+    drainTimeoutMs: setting({
+      flag: '--drain-timeout-ms MS',
+      env: 'DRAIN_TIMEOUT_MS',
+      description: 'drain window after SIGTERM, then exit 1, in ms',
+      schema: int.min(1),
+      default: 30_000,
+      format: formatMs,
+    }),
+  },
 } satisfies Settings;

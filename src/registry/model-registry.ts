@@ -42,6 +42,13 @@ export interface ModelRegistryOptions {
   lazy?: boolean;
   /** Estimated bytes loaded versions may take together, in bytes; 0 for no limit. @default 0 */
   memoryBudget?: number;
+  /**
+   * A version running on `maxCrashes` inference threads that died within `windowMs` ms is marked
+   * FAILED instead of being reloaded again. @default { maxCrashes: 3, windowMs: 60000 }
+   */
+  crashLoop?: { maxCrashes: number; windowMs: number };
+  /** The clock of the crash window, in ms. @default Date.now */
+  now?: () => number;
 }
 
 export interface ModelRegistry extends AsyncDisposable {
@@ -101,6 +108,8 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     isBusy = () => false,
     lazy = false,
     memoryBudget = 0,
+    crashLoop = { maxCrashes: 3, windowMs: 60_000 },
+    now = Date.now,
   } = options;
   const catalog = createCatalog({ defaults });
   const { modelOf } = catalog;
@@ -120,6 +129,34 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     const event = { model: version.model, version: version.version, state, reason, at: Date.now() };
     for (const listener of listeners) listener(event);
   }
+
+  /** When the threads running each version died lately, in ms: the evidence of a crash loop. */
+  const crashes = new WeakMap<ModelVersion, number[]>();
+  pool.onWorkerExit(({ worker, running, keys, notReloaded }) => {
+    for (const version of catalog.loadedVersions()) {
+      if (!keys.includes(version.key)) continue;
+      const at = now();
+      const recent = (crashes.get(version) ?? []).filter((time) => at - time < crashLoop.windowMs);
+      // Only a version that was running when the thread died is a suspect; the others merely shared it.
+      if (running.includes(version.key)) recent.push(at);
+      crashes.set(version, recent);
+      const stranded = notReloaded.includes(version.key) && !Number.isFinite(pool.leastInFlight(version.key));
+      if (recent.length >= crashLoop.maxCrashes || stranded) {
+        const reason = stranded
+          ? `its inference thread (worker ${worker}) crashed and it could not be reloaded`
+          : `its runs crashed ${recent.length} inference threads within ${crashLoop.windowMs} ms; not reloaded again until the model is reloaded`;
+        transition(version, 'FAILED', reason);
+        version.signature = null;
+        void pool.unload(version.key);
+      } else {
+        transition(
+          version,
+          'READY',
+          `its inference thread (worker ${worker}) crashed; ${notReloaded.includes(version.key) ? 'serving on the other workers' : 'reloaded on a replacement'}`,
+        );
+      }
+    }
+  });
 
   /** Makes a version UNAVAILABLE for `cause`, with the reason clients read derived from it. */
   function release(model: Model, version: ModelVersion, cause: UnavailableCause): void {

@@ -22,6 +22,24 @@ export interface LoadOptions extends SessionOptions {
 export interface WorkerStats {
   sessions: number;
   inFlight: number;
+  /** How many times this worker's thread died and was replaced since the pool started. */
+  restarts: number;
+}
+
+/** What the pool tells its listeners once a dead thread has been replaced and its sessions reloaded. */
+export interface WorkerExit {
+  /** The worker's index, as in `stats()`. */
+  worker: number;
+  /** The thread's exit code (1 after `terminateWorker`). */
+  exitCode: number;
+  /** Requests it held, failed with MODEL_NOT_READY. */
+  failedRequests: number;
+  /** The session keys it was running when it died: the suspects, when a model's run kills its thread. */
+  running: string[];
+  /** The session keys it held, reloaded on the replacement. */
+  keys: string[];
+  /** The keys whose reload on the replacement failed: they serve only where other workers hold them. */
+  notReloaded: string[];
 }
 
 export interface WorkerPool extends AsyncDisposable {
@@ -35,6 +53,14 @@ export interface WorkerPool extends AsyncDisposable {
   leastInFlight(key: string): number;
   /** Calls `listener` after every run, when some worker may have become idle. */
   onRunSettled(listener: () => void): () => void;
+  /** Calls `listener` each time a thread died and its replacement has reloaded (or failed to reload) its sessions. */
+  onWorkerExit(listener: (exit: WorkerExit) => void): () => void;
+  /**
+   * Ends worker `index`'s thread the way a crash would: what it held fails at once (MODEL_NOT_READY),
+   * it takes no new work, and once onnxruntime has returned it ends; a replacement starts and reloads
+   * its sessions. An operator's and a test's tool; resolves once the old thread is gone.
+   */
+  terminateWorker(index: number): Promise<void>;
   stats(): WorkerStats[];
   close(): Promise<void>;
 }
@@ -43,6 +69,7 @@ interface Pending {
   resolve(result: unknown): void;
   reject(error: Error): void;
   isRun: boolean;
+  key: string;
 }
 
 interface Slot {
@@ -50,27 +77,53 @@ interface Slot {
   sessions: Map<string, { path: string; options: SessionOptions }>;
   pending: Map<number, Pending>;
   inFlight: number;
+  /** Sessions a replacement thread is still loading: runs wait for them (the thread answers messages concurrently). */
+  reloading: Map<string, Promise<void>>;
+  restarts: number;
+  /** Set by terminateWorker: the thread takes no new work and ends once onnxruntime has returned what it holds. */
+  retiring: boolean;
+  /** While retiring: resolves once the replacement thread is started and reloading its sessions. */
+  replaced: Promise<void>;
+  /** Fails what the thread holds at once, then ends it (see terminateWorker). */
+  retire(): Promise<void>;
 }
 
 export function createWorkerPool({ size = availableParallelism() }: WorkerPoolOptions = {}): WorkerPool {
   let nextId = 1;
   let closed = false;
   const listeners = new Set<() => void>();
+  const exitListeners = new Set<(exit: WorkerExit) => void>();
   const slots: Slot[] = Array.from({ length: size }, () => ({
     worker: spawn(),
     sessions: new Map(),
     pending: new Map(),
     inFlight: 0,
+    reloading: new Map(),
+    restarts: 0,
+    retiring: false,
+    replaced: Promise.resolve(),
+    retire: async () => {},
   }));
   slots.forEach(watch);
 
   function watch(slot: Slot): void {
+    const { worker } = slot;
+    /** Requests failed by retire whose answers the thread still owes: it ends once they came. */
+    const owed = new Set<number>();
+    let paid = () => {};
+    const running = new Set<string>();
     const fail = (error: Error) => {
+      const failed = slot.pending.size;
+      for (const pending of slot.pending.values()) if (pending.isRun) running.add(pending.key);
       for (const pending of slot.pending.values()) pending.reject(error);
       slot.pending.clear();
       slot.inFlight = 0;
+      // The runs are settled for their callers: whoever waits for an idle worker may go on.
+      for (const listener of listeners) listener();
+      return failed;
     };
-    slot.worker.on('message', (response: WorkerResponse) => {
+    worker.on('message', (response: WorkerResponse) => {
+      if (owed.delete(response.id) && owed.size === 0) paid();
       const pending = slot.pending.get(response.id);
       if (!pending) return;
       slot.pending.delete(response.id);
@@ -79,14 +132,55 @@ export function createWorkerPool({ size = availableParallelism() }: WorkerPoolOp
       else pending.reject(deserializeError(response.error));
       if (pending.isRun) for (const listener of listeners) listener();
     });
-    slot.worker.on('error', (error) => fail(new InferError('INTERNAL', 'an inference worker failed', { cause: error })));
-    slot.worker.on('exit', () => {
+    // MODEL_NOT_READY, not INTERNAL: the request was sound and the version is being reloaded on a
+    // new thread (or serves elsewhere), so a retry (here or on another replica) is the right answer.
+    const crashed = () =>
+      new InferError('MODEL_NOT_READY', 'the inference thread running this request crashed; it is being replaced, retry');
+    let failedRequests = 0;
+    let replaced = () => {};
+    slot.retire = async () => {
+      if (slot.retiring) return slot.replaced;
+      slot.retiring = true;
+      slot.replaced = new Promise<void>((resolve) => (replaced = resolve));
+      for (const id of slot.pending.keys()) owed.add(id);
+      failedRequests += fail(crashed());
+      // Ending a thread in the middle of an onnxruntime call aborts the whole process (its completion
+      // throws into a torn-down environment: "terminate called after throwing Napi::Error"), so the
+      // thread ends once onnxruntime has returned; the clients were answered above, and these answers are dropped.
+      if (owed.size > 0) await new Promise<void>((resolve) => (paid = resolve));
+      await worker.terminate();
+      await slot.replaced;
+    };
+    worker.on('error', () => {
+      if (!closed) failedRequests += fail(crashed());
+    });
+    worker.on('exit', (exitCode) => {
       if (closed) return;
-      fail(new InferError('INTERNAL', 'an inference worker exited'));
+      failedRequests += fail(crashed());
       // A crashed thread is replaced and given back the sessions it held.
+      slot.restarts++;
+      slot.retiring = false;
       slot.worker = spawn();
       watch(slot);
-      for (const [key, { path, options }] of slot.sessions) void send<'load'>(slot, { type: 'load', key, path, options }).catch(() => {});
+      const keys = [...slot.sessions.keys()];
+      const notReloaded: string[] = [];
+      const reloads = [...slot.sessions].map(([key, { path, options }]) => {
+        const reload = send<'load'>(slot, { type: 'load', key, path, options }).then(
+          () => {},
+          () => {
+            notReloaded.push(key);
+            slot.sessions.delete(key);
+          },
+        );
+        slot.reloading.set(key, reload);
+        return reload.finally(() => slot.reloading.delete(key));
+      });
+      replaced();
+      const index = slots.indexOf(slot);
+      void Promise.all(reloads).then(() => {
+        for (const listener of exitListeners)
+          listener({ worker: index, exitCode, failedRequests, running: [...running], keys, notReloaded });
+      });
     });
   }
 
@@ -100,13 +194,36 @@ export function createWorkerPool({ size = availableParallelism() }: WorkerPoolOp
     const isRun = request.type === 'run';
     if (isRun) slot.inFlight++;
     return new Promise((resolve, reject) => {
-      slot.pending.set(id, { resolve: resolve as (result: unknown) => void, reject, isRun });
+      slot.pending.set(id, { resolve: resolve as (result: unknown) => void, reject, isRun, key: request.key });
       slot.worker.postMessage({ ...request, id }, transfer);
     });
   }
 
   function holders(key: string): Slot[] {
-    return slots.filter((slot) => slot.sessions.has(key));
+    return slots.filter((slot) => slot.sessions.has(key) && !slot.reloading.has(key) && !slot.retiring);
+  }
+
+  /** The least busy holder of `key` that is ready now, else the reloads to wait for (none when no worker holds it). */
+  function holderOf(key: string): Slot | Promise<void>[] {
+    const ready = holders(key);
+    if (ready.length > 0) return ready.reduce((best, candidate) => (candidate.inFlight < best.inFlight ? candidate : best));
+    return slots.flatMap((slot) => slot.reloading.get(key) ?? (slot.retiring && slot.sessions.has(key) ? [slot.replaced] : []));
+  }
+
+  function runOn(slot: Slot, key: string, feeds: Record<string, Tensor>, outputs: string[] | undefined): Promise<RunResult> {
+    const transfer: ArrayBuffer[] = [];
+    const sent: Record<string, Tensor> = {};
+    for (const [name, tensor] of Object.entries(feeds)) {
+      const { data } = tensor;
+      if (Array.isArray(data)) {
+        sent[name] = tensor;
+        continue;
+      }
+      const owning = withOwnBuffer(data);
+      transfer.push(owning.buffer as ArrayBuffer);
+      sent[name] = { ...tensor, data: owning as typeof data };
+    }
+    return send<'run'>(slot, { type: 'run', key, feeds: sent, outputs: outputs ?? null }, transfer);
   }
 
   return {
@@ -134,22 +251,22 @@ export function createWorkerPool({ size = availableParallelism() }: WorkerPoolOp
     },
 
     run(key, feeds, outputs) {
-      const held = holders(key);
-      if (held.length === 0) return Promise.reject(new InferError('MODEL_NOT_READY', `model version ${key} is not loaded`));
-      const slot = held.reduce((best, candidate) => (candidate.inFlight < best.inFlight ? candidate : best));
-      const transfer: ArrayBuffer[] = [];
-      const sent: Record<string, Tensor> = {};
-      for (const [name, tensor] of Object.entries(feeds)) {
-        const { data } = tensor;
-        if (Array.isArray(data)) {
-          sent[name] = tensor;
-          continue;
-        }
-        const owning = withOwnBuffer(data);
-        transfer.push(owning.buffer as ArrayBuffer);
-        sent[name] = { ...tensor, data: owning as typeof data };
-      }
-      return send<'run'>(slot, { type: 'run', key, feeds: sent, outputs: outputs ?? null }, transfer);
+      const holder = holderOf(key);
+      if (!Array.isArray(holder)) return runOn(holder, key, feeds, outputs);
+      if (holder.length === 0) return Promise.reject(new InferError('MODEL_NOT_READY', `model version ${key} is not loaded`));
+      // Its only holders are threads being replaced: the run waits for the first reload.
+      return Promise.race(holder).then(() => this.run(key, feeds, outputs));
+    },
+
+    onWorkerExit(listener) {
+      exitListeners.add(listener);
+      return () => exitListeners.delete(listener);
+    },
+
+    async terminateWorker(index) {
+      const slot = slots[index];
+      if (!slot) throw new InferError('INVALID_ARGUMENT', `there is no worker ${index}; the pool has ${size} (0 to ${size - 1})`);
+      await slot.retire();
     },
 
     leastInFlight(key) {
@@ -162,7 +279,7 @@ export function createWorkerPool({ size = availableParallelism() }: WorkerPoolOp
     },
 
     stats() {
-      return slots.map((slot) => ({ sessions: slot.sessions.size, inFlight: slot.inFlight }));
+      return slots.map((slot) => ({ sessions: slot.sessions.size, inFlight: slot.inFlight, restarts: slot.restarts }));
     },
 
     async close() {

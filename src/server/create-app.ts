@@ -28,6 +28,7 @@ import { useCredentialExpiry } from './credential-expiry.ts';
 import { principalOfRequest } from './credentials.ts';
 import { attachGraphQLWs } from './graphql-ws.ts';
 import { answerHealthProbe, LIVE_PATH } from './health-endpoints.ts';
+import { HTTP_STATUS } from './http-status.ts';
 import { useMalformedBodyAsClientError } from './malformed-body.ts';
 import { createMaskError } from './mask-error.ts';
 import { answerMetrics, useOperationMetrics } from './metrics-endpoint.ts';
@@ -211,8 +212,31 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     if (answerHealthProbe(request, response, () => readHealth(context), { models: !authenticator.enabled })) return;
     if (metricsHere && answerMetrics(request, response, metricsHere, { authenticator })) return;
+    // While draining the listener stays open (so that probes read "not ready"), but a request that
+    // arrives now is sent elsewhere: 503 tells a load balancer to retry on another replica.
+    if (draining) return refuseWhileDraining(request, response);
+    // An event stream may never end by itself (modelEvents, health): only requests with one answer are waited for.
+    if (!request.headers.accept?.includes('text/event-stream')) {
+      answering++;
+      response.once('close', () => {
+        if (--answering === 0) for (const resolve of [...answered]) resolve();
+      });
+    }
     void yoga(request, response);
   };
+  /** HTTP requests being answered, and who waits for none to be left. */
+  let answering = 0;
+  const answered = new Set<() => void>();
+  const httpSettled = () =>
+    answering === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const done = () => {
+            answered.delete(done);
+            resolve();
+          };
+          answered.add(done);
+        });
   const server = tls ? createHttpsServer(tls, handle) : createServer(handle);
   const metricsServer =
     metrics && config.metrics.port !== undefined
@@ -223,7 +247,13 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
           }
         })
       : null;
-  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH, { ...config.websocket, trusted, logger, authenticator });
+  const ws = attachGraphQLWs(server, yoga as never, GRAPHQL_PATH, {
+    ...config.websocket,
+    trusted,
+    logger,
+    authenticator,
+    draining: () => draining,
+  });
 
   const app: App = {
     registry,
@@ -257,18 +287,23 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
 
     async dispose() {
       if (draining) return;
+      // Not ready at once (probes still answered), new requests and operations refused with 503.
       draining = true;
       watcher?.close();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // A scraper's keep-alive socket must not hold the process open.
       metricsServer?.close();
       metricsServer?.closeAllConnections();
-      // Open streams end with CANCELLED, which their clients still receive before sockets close.
+      // Open streams end with CANCELLED ("the server is shutting down"), which their clients receive before sockets close.
       await generator.close();
-      await ws.close();
-      server.closeIdleConnections();
       await loaded;
+      // Everything that arrived before the signal is answered, over every transport (a request still
+      // sending its body too); only then do the batchers stop taking requests.
+      await Promise.all([httpSettled(), ws.settled()]);
       await predictor.drain();
+      // Then each socket closes with 1001, after its complete messages.
+      await ws.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
       server.closeAllConnections();
       await closed;
       await registry.close();
@@ -299,4 +334,18 @@ function figuresOf(version: ModelVersion, predictor: Predictor, generator: Gener
       tokens: generation.tokens,
     },
   };
+}
+
+/** The answer to an HTTP request that arrives while the server drains: 503, with the GraphQL error a client reads. */
+function refuseWhileDraining(request: IncomingMessage, response: ServerResponse): void {
+  // The body is read (and dropped) so that the client can finish sending it: answering a request
+  // whose body is still coming and closing its socket resets the connection instead.
+  request.resume();
+  const body = JSON.stringify({
+    errors: [{ message: 'the server is shutting down; retry on another replica', extensions: { code: 'MODEL_NOT_READY' } }],
+  });
+  request.once('end', () => {
+    response.writeHead(HTTP_STATUS.MODEL_NOT_READY, { 'content-type': 'application/json; charset=utf-8' });
+    response.end(body);
+  });
 }

@@ -48,6 +48,8 @@ export interface GraphQLWsOptions extends WebSocketLimits {
   logger: Logger;
   /** Turns the credential of `connection_init` into the socket's principal. */
   authenticator: Authenticator;
+  /** Whether the server is shutting down: then a new operation is refused with MODEL_NOT_READY. @default never */
+  draining?: () => boolean;
 }
 
 /** What a socket carries: its upgrade request and, once connection_init is taken, its principal. */
@@ -66,6 +68,25 @@ export function attachGraphQLWs(
   options: GraphQLWsOptions,
 ) {
   const { maxConnections, maxSubscriptions, connectionInitTimeoutMs, maxMessageBytes, trusted = null, logger, authenticator } = options;
+  const { draining = () => false } = options;
+  /**
+   * Queries and mutations accepted and not yet completed, per socket, and who waits for none to be
+   * left. Subscriptions are not counted: modelEvents and health never end by themselves (generate's
+   * streams are ended by the generator).
+   */
+  const counted = new WeakMap<object, Set<string>>();
+  let running = 0;
+  const idleWaiters = new Set<() => void>();
+  const settleOne = (context: object, id: string) => {
+    if (!counted.get(context)?.delete(id)) return;
+    running--;
+    // graphql-ws sends the complete message right after onComplete returns: a macrotask later it is
+    // queued on the socket, before any close frame sent after it.
+    if (running > 0) return;
+    setImmediate(() => {
+      if (running === 0) for (const resolve of [...idleWaiters]) resolve();
+    });
+  };
   const sockets = new WebSocketServer({ server, path, maxPayload: maxMessageBytes });
   /** Open sockets per caller key, and the key each counted socket was counted under. */
   const connections = new Map<string, number>();
@@ -107,7 +128,15 @@ export function attachGraphQLWs(
         if (open > 0) connections.set(key, open);
         else connections.delete(key);
       },
-      onSubscribe: async (context, _id, params) => {
+      onComplete: (context, id) => settleOne(context, id),
+      onSubscribe: async (context, id, params) => {
+        if (draining()) {
+          return [
+            new GraphQLError('the server is shutting down; retry on another replica', {
+              extensions: { code: 'MODEL_NOT_READY', http: { status: HTTP_STATUS.MODEL_NOT_READY } },
+            }),
+          ];
+        }
         // graphql-ws has already added this operation to the socket's list when it asks.
         if (maxSubscriptions > 0 && Object.keys(context.subscriptions).length > maxSubscriptions) {
           return [
@@ -137,12 +166,17 @@ export function attachGraphQLWs(
         }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors.map(asClientError);
-        if (!getOperationAST(document, params.operationName)) {
+        const operation = getOperationAST(document, params.operationName);
+        if (!operation) {
           const name = params.operationName;
           const message = name
             ? `Unknown operation named "${name}".`
             : 'Must provide operation name if query contains multiple operations.';
           return [asInvalidArgument(new GraphQLError(message))];
+        }
+        if (operation.operation !== 'subscription') {
+          running++;
+          counted.set(context, (counted.get(context) ?? new Set()).add(id));
         }
         return {
           schema,
@@ -159,6 +193,17 @@ export function attachGraphQLWs(
   );
   return {
     sockets,
+    /** Resolves once no socket carries an operation (each has sent its complete message). */
+    settled: () =>
+      running === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const done = () => {
+              idleWaiters.delete(done);
+              resolve();
+            };
+            idleWaiters.add(done);
+          }),
     /** Closes every socket with 1001 (going away) and stops accepting new ones. */
     close: () => disposable.dispose(),
   };

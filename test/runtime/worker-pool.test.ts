@@ -88,4 +88,26 @@ describe('worker pool', () => {
     await expect(pool.run('ocr@1', { x: wrong })).rejects.toThrow(/x/);
     await expect(pool.run('ocr@1', { x: image(1, 5) })).resolves.toHaveProperty('outputs');
   });
+
+  it('should fail the runs a terminated worker held with MODEL_NOT_READY, replace it, reload its sessions and run again', async () => {
+    await using pool = createWorkerPool({ size: 1 });
+    await pool.load('ocr@1', OCR, { instances: 1, intraOpNumThreads: 1 });
+    const exits: unknown[] = [];
+    pool.onWorkerExit((exit) => exits.push(exit));
+    const held = [pool.run('ocr@1', { x: image(4, 1) }), pool.run('ocr@1', { x: image(4, 2) })];
+    const terminated = pool.terminateWorker(0);
+    for (const run of held)
+      await expect(run).rejects.toMatchObject({ code: 'MODEL_NOT_READY', message: expect.stringContaining('crashed') });
+    // Sent while the thread is being replaced: it waits for the reload instead of failing.
+    const after = pool.run('ocr@1', { x: image(1, 3) });
+    await terminated;
+    expect((await after).outputs['softmax_0.tmp_0']!.shape).toEqual([1, 2]);
+    expect(exits).toEqual([{ worker: 0, exitCode: 1, failedRequests: 2, running: ['ocr@1'], keys: ['ocr@1'], notReloaded: [] }]);
+    expect(pool.stats()).toEqual([{ sessions: 1, inFlight: 0, restarts: 1 }]);
+  });
+
+  it('should refuse to terminate a worker the pool does not have, naming the ones it has', async () => {
+    await using pool = createWorkerPool({ size: 2 });
+    await expect(pool.terminateWorker(2)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('0 to 1') });
+  });
 });
