@@ -8,7 +8,10 @@
  * modules that keep them know nothing of prom-client. Labels take only server-chosen values: a
  * model and version the registry holds, a transport, an outcome, a subscription's root field.
  */
+
 import { type Counter, collectDefaultMetrics, Gauge, Histogram, Counter as PromCounter, Registry } from 'prom-client';
+import type { BatcherStats } from '../batching/batcher.ts';
+import type { EngineStats } from '../streaming/generation/generation-engine.ts';
 
 /** How an operation reached the server. */
 export type Transport = 'http' | 'ws' | 'sse';
@@ -23,19 +26,10 @@ export interface VersionFigures {
   state: string;
   memoryBytes: number | null;
   loadMs: number | null;
-  /** Predict requests, failures, ONNX runs, rows, queued, in flight, and summed queue and compute ms; null before the first request. */
-  predict: {
-    requests: number;
-    failures: number;
-    runs: number;
-    items: number;
-    queued: number;
-    inFlight: number;
-    queueMsTotal: number;
-    computeMsTotal: number;
-  } | null;
+  /** The predictor's figures (requests, failures, runs, rows, queued, in flight, summed ms); null before the first request. */
+  predict: BatcherStats | null;
   /** Generation streams running and waiting, and tokens generated; null for a model that does not generate or has not yet. */
-  generation: { activeStreams: number; waitingStreams: number; tokens: number } | null;
+  generation: Pick<EngineStats, 'activeStreams' | 'waitingStreams' | 'tokens'> | null;
 }
 
 /** The model and version a figure is of. */

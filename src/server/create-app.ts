@@ -320,7 +320,6 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
 
 /** The figures of one version for a scrape: the same stats ModelStats answers. */
 function figuresOf(version: ModelVersion, predictor: Predictor, generator: Generator): VersionFigures {
-  const generation = generator.stats(version.key);
   return {
     model: version.model,
     version: version.version,
@@ -328,11 +327,7 @@ function figuresOf(version: ModelVersion, predictor: Predictor, generator: Gener
     memoryBytes: version.memoryBytes,
     loadMs: version.loadMs,
     predict: predictor.stats(version.key),
-    generation: generation && {
-      activeStreams: generation.activeStreams,
-      waitingStreams: generation.waitingStreams,
-      tokens: generation.tokens,
-    },
+    generation: generator.stats(version.key),
   };
 }
 
