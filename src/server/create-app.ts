@@ -29,6 +29,7 @@ import { principalOfRequest } from './credentials.ts';
 import { attachGraphQLWs } from './graphql-ws.ts';
 import { answerHealthProbe, LIVE_PATH } from './health-endpoints.ts';
 import { HTTP_STATUS } from './http-status.ts';
+import { createInFlight } from './in-flight.ts';
 import { useMalformedBodyAsClientError } from './malformed-body.ts';
 import { createMaskError } from './mask-error.ts';
 import { answerMetrics, useOperationMetrics } from './metrics-endpoint.ts';
@@ -217,26 +218,13 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
     if (draining) return refuseWhileDraining(request, response);
     // An event stream may never end by itself (modelEvents, health): only requests with one answer are waited for.
     if (!request.headers.accept?.includes('text/event-stream')) {
-      answering++;
-      response.once('close', () => {
-        if (--answering === 0) for (const resolve of [...answered]) resolve();
-      });
+      answering.begin();
+      response.once('close', answering.end);
     }
     void yoga(request, response);
   };
-  /** HTTP requests being answered, and who waits for none to be left. */
-  let answering = 0;
-  const answered = new Set<() => void>();
-  const httpSettled = () =>
-    answering === 0
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => {
-          const done = () => {
-            answered.delete(done);
-            resolve();
-          };
-          answered.add(done);
-        });
+  /** HTTP requests being answered. */
+  const answering = createInFlight();
   const server = tls ? createHttpsServer(tls, handle) : createServer(handle);
   const metricsServer =
     metrics && config.metrics.port !== undefined
@@ -298,7 +286,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
       await loaded;
       // Everything that arrived before the signal is answered, over every transport (a request still
       // sending its body too); only then do the batchers stop taking requests.
-      await Promise.all([httpSettled(), ws.settled()]);
+      await Promise.all([answering.settled(), ws.settled()]);
       await predictor.drain();
       // Then each socket closes with 1001, after its complete messages.
       await ws.close();

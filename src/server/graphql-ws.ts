@@ -12,6 +12,7 @@ import type { Logger } from '../observability/logger.ts';
 import { clientKeyOf } from './client-key.ts';
 import { closeAtExpiry, closeUnauthorized, principalOfConnection } from './credentials.ts';
 import { HTTP_STATUS } from './http-status.ts';
+import { createInFlight } from './in-flight.ts';
 import { asInvalidArgument } from './mask-error.ts';
 import { type TrustedDocuments, trustedQueryOf } from './trusted-documents.ts';
 import { type SocketExtra, useServer } from './ws-adapter.ts';
@@ -75,17 +76,12 @@ export function attachGraphQLWs(
    * streams are ended by the generator).
    */
   const counted = new WeakMap<object, Set<string>>();
-  let running = 0;
-  const idleWaiters = new Set<() => void>();
+  const operations = createInFlight();
   const settleOne = (context: object, id: string) => {
     if (!counted.get(context)?.delete(id)) return;
-    running--;
     // graphql-ws sends the complete message right after onComplete returns: a macrotask later it is
     // queued on the socket, before any close frame sent after it.
-    if (running > 0) return;
-    setImmediate(() => {
-      if (running === 0) for (const resolve of [...idleWaiters]) resolve();
-    });
+    setImmediate(operations.end);
   };
   const sockets = new WebSocketServer({ server, path, maxPayload: maxMessageBytes });
   /** Open sockets per caller key, and the key each counted socket was counted under. */
@@ -175,7 +171,7 @@ export function attachGraphQLWs(
           return [asInvalidArgument(new GraphQLError(message))];
         }
         if (operation.operation !== 'subscription') {
-          running++;
+          operations.begin();
           counted.set(context, (counted.get(context) ?? new Set()).add(id));
         }
         return {
@@ -194,16 +190,7 @@ export function attachGraphQLWs(
   return {
     sockets,
     /** Resolves once no socket carries an operation (each has sent its complete message). */
-    settled: () =>
-      running === 0
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            const done = () => {
-              idleWaiters.delete(done);
-              resolve();
-            };
-            idleWaiters.add(done);
-          }),
+    settled: operations.settled,
     /** Closes every socket with 1001 (going away) and stops accepting new ones. */
     close: () => disposable.dispose(),
   };
