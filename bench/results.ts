@@ -4,8 +4,8 @@ export interface ScenarioResult {
   model: string;
   /** `raw` for the baselines, else the transport. */
   transport: string;
-  /** Which server: its default batching, or `maxBatchSize=1`. Null for raw rows. */
-  server: 'default' | 'maxBatchSize=1' | null;
+  /** Which server: its default batching, `maxBatchSize=1`, or a label of bench:observability. Null for raw rows. */
+  server: string | null;
   concurrency: number;
   /** Rows in each request. */
   rowsPerRequest: number;

@@ -66,7 +66,8 @@ export async function runRawScenario({
 
 export interface ServerScenario extends Timing {
   server: ServerProcess;
-  serverLabel: 'default' | 'maxBatchSize=1';
+  /** Names the server in the results: `default`, `maxBatchSize=1`, or a bench's own label. */
+  serverLabel: string;
   model: string;
   input: string;
   samples: ModelSamples;

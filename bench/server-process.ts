@@ -24,6 +24,8 @@ const CONFIG_VARIABLES = [
   'GRAPHIQL',
 ];
 
+const KEPT_LOG_LINES = 500;
+
 export interface ServerProcessOptions {
   modelRepository: string;
   workers: number;
@@ -52,7 +54,7 @@ export interface ServerProcess extends AsyncDisposable {
   graphql<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
   /** CPU used so far by the server's threads, read from /proc (zeros where there is none). */
   threadCpu(): Promise<ThreadCpu>;
-  /** The server's stderr lines, for a failure message. */
+  /** The server's last stderr lines, for a failure message. */
   logs(): string[];
 }
 
@@ -87,6 +89,8 @@ export async function startServerProcess({
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
         lines.push(line);
+        // A server that logs every request writes thousands of lines a second: keep the last ones, for a failure message.
+        if (lines.length > KEPT_LOG_LINES) lines.shift();
         const url = listeningUrl(line);
         if (url) resolve(url);
       }
@@ -128,8 +132,9 @@ export async function startServerProcess({
 
 function listeningUrl(line: string): string | null {
   try {
-    const entry = JSON.parse(line) as { message?: unknown; url?: unknown };
-    return entry.message === 'infergraph listening' && typeof entry.url === 'string' ? entry.url : null;
+    const entry = JSON.parse(line) as { msg?: unknown; message?: unknown; url?: unknown };
+    const message = entry.msg ?? entry.message;
+    return message === 'infergraph listening' && typeof entry.url === 'string' ? entry.url : null;
   } catch {
     return null;
   }
