@@ -11,6 +11,7 @@
 
 import { type Counter, collectDefaultMetrics, Gauge, Histogram, Counter as PromCounter, Registry } from 'prom-client';
 import type { BatcherStats } from '../batching/batcher.ts';
+import type { WorkerStats } from '../runtime/worker-pool.ts';
 import type { EngineStats } from '../streaming/generation/generation-engine.ts';
 
 /** How an operation reached the server. */
@@ -50,6 +51,8 @@ export interface MetricsSources {
   versions(): VersionFigures[];
   /** Open WebSocket connections; called at each scrape. */
   webSocketConnections(): number;
+  /** The inference threads, by index, with how often each was replaced; called at each scrape. */
+  workers(): readonly Pick<WorkerStats, 'restarts'>[];
 }
 
 export interface Metrics {
@@ -90,6 +93,20 @@ export function createMetrics(sources: MetricsSources): Metrics {
     registers: [registry],
     collect() {
       this.set(sources.webSocketConnections());
+    },
+  });
+
+  new PromCounter({
+    name: 'infergraph_worker_restarts_total',
+    help: 'Inference threads that died and were replaced, by worker index',
+    labelNames: ['worker'] as const,
+    registers: [registry],
+    collect() {
+      // Set from the pool's own count at each scrape, so /metrics and pool.stats() cannot disagree.
+      this.reset();
+      sources.workers().forEach(({ restarts }, index) => {
+        this.inc({ worker: String(index) }, restarts);
+      });
     },
   });
 
