@@ -130,7 +130,9 @@ describe('the dashboard and alert rules on a real Prometheus scraping a server u
     // before it), and rate() needs a sample before an increment, so the second is what a rate shows.
     for (let stream = 1; stream <= 2; stream++) {
       const generation = generationOf(
-        await collect(graphqlWs.subscribe(server, GenerateDocument, { input: { model: 'tiny-lm', prompt: 'The ', maxTokens: 4, seed: 1 } })),
+        await collect(
+          graphqlWs.subscribe(server, GenerateDocument, { input: { model: 'tiny-lm', prompt: 'The ', maxTokens: 4, seed: 1 } }),
+        ),
       );
       expect(generation.final.usage?.completionTokens).toBe(4);
       await prometheus.queryUntilAnswered(`infergraph_generation_requests_total{model="tiny-lm"} == ${stream}`);
