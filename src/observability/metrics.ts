@@ -11,13 +11,17 @@
 
 import { type Counter, collectDefaultMetrics, Gauge, Histogram, Counter as PromCounter, Registry } from 'prom-client';
 import type { BatcherStats } from '../batching/batcher.ts';
+import type { WorkerStats } from '../runtime/worker-pool.ts';
 import type { EngineStats } from '../streaming/generation/generation-engine.ts';
 
+const TRANSPORTS = ['http', 'ws', 'sse'] as const;
+const OUTCOMES = ['success', 'rejected', 'cancelled', 'deadline', 'invalid', 'runtime', 'internal'] as const;
+
 /** How an operation reached the server. */
-export type Transport = 'http' | 'ws' | 'sse';
+export type Transport = (typeof TRANSPORTS)[number];
 
 /** How an operation ended: success, or why it failed. */
-export type Outcome = 'success' | 'rejected' | 'cancelled' | 'deadline' | 'invalid' | 'runtime' | 'internal';
+export type Outcome = (typeof OUTCOMES)[number];
 
 /** The figures of one loaded version, as the batching and generation cores keep them. */
 export interface VersionFigures {
@@ -50,6 +54,8 @@ export interface MetricsSources {
   versions(): VersionFigures[];
   /** Open WebSocket connections; called at each scrape. */
   webSocketConnections(): number;
+  /** The inference threads, by index, with how often each was replaced; called at each scrape. */
+  workers(): readonly Pick<WorkerStats, 'restarts'>[];
 }
 
 export interface Metrics {
@@ -78,6 +84,9 @@ export function createMetrics(sources: MetricsSources): Metrics {
     labelNames: ['transport', 'outcome'] as const,
     registers: [registry],
   });
+  // Every series from the start, at 0: rate() and increase() need a sample before the first
+  // increment, or the first failure of a kind never shows in a dashboard or an alert.
+  for (const transport of TRANSPORTS) for (const outcome of OUTCOMES) requests.inc({ transport, outcome }, 0);
   const subscriptions = new Gauge({
     name: 'infergraph_subscriptions_active',
     help: 'Subscriptions running, by transport and root field (generate, predictStream, modelEvents, health)',
@@ -90,6 +99,20 @@ export function createMetrics(sources: MetricsSources): Metrics {
     registers: [registry],
     collect() {
       this.set(sources.webSocketConnections());
+    },
+  });
+
+  new PromCounter({
+    name: 'infergraph_worker_restarts_total',
+    help: 'Inference threads that died and were replaced, by worker index',
+    labelNames: ['worker'] as const,
+    registers: [registry],
+    collect() {
+      // Set from the pool's own count at each scrape, so /metrics and pool.stats() cannot disagree.
+      this.reset();
+      sources.workers().forEach(({ restarts }, index) => {
+        this.inc({ worker: String(index) }, restarts);
+      });
     },
   });
 
@@ -127,27 +150,44 @@ export function createMetrics(sources: MetricsSources): Metrics {
       },
     });
 
+  /**
+   * A predict total of a version; 0 for a READY version not yet asked (its predictor keeps no figures
+   * before the first request), so that the series exists before it moves: rate() and increase() need a
+   * sample before an increment, or an alert misses a version's first failures.
+   */
+  const predictTotal =
+    (read: (stats: BatcherStats) => number) =>
+    (f: VersionFigures): number | undefined =>
+      f.predict ? read(f.predict) : f.state === 'READY' ? 0 : undefined;
   totalOf(
     'infergraph_inference_request_success_total',
     'Predict requests answered, per version (Triton nv_inference_request_success)',
-    (f) => (f.predict ? f.predict.requests - f.predict.failures - f.predict.queued - f.predict.inFlight : undefined),
+    predictTotal((stats) => stats.requests - stats.failures - stats.queued - stats.inFlight),
   );
   totalOf(
     'infergraph_inference_request_failure_total',
     'Predict requests that failed after they were queued, per version (Triton nv_inference_request_failure)',
-    (f) => f.predict?.failures,
+    predictTotal((stats) => stats.failures),
   );
-  totalOf('infergraph_inference_count_total', 'Rows inferred, per version (Triton nv_inference_count)', (f) => f.predict?.items);
+  totalOf(
+    'infergraph_inference_count_total',
+    'Rows inferred, per version (Triton nv_inference_count)',
+    predictTotal((stats) => stats.items),
+  );
   totalOf(
     'infergraph_inference_exec_count_total',
     'ONNX runs, per version; inference_count / exec_count is the mean batch size (Triton nv_inference_exec_count)',
-    (f) => f.predict?.runs,
+    predictTotal((stats) => stats.runs),
   );
-  totalOf('infergraph_inference_queue_seconds_total', 'Time requests waited in the queue, summed, per version', (f) =>
-    f.predict ? f.predict.queueMsTotal / 1000 : undefined,
+  totalOf(
+    'infergraph_inference_queue_seconds_total',
+    'Time requests waited in the queue, summed, per version',
+    predictTotal((stats) => stats.queueMsTotal / 1000),
   );
-  totalOf('infergraph_inference_compute_seconds_total', 'Time ONNX runs took, summed, per version', (f) =>
-    f.predict ? f.predict.computeMsTotal / 1000 : undefined,
+  totalOf(
+    'infergraph_inference_compute_seconds_total',
+    'Time ONNX runs took, summed, per version',
+    predictTotal((stats) => stats.computeMsTotal / 1000),
   );
   gaugeOf(
     'infergraph_inference_pending_requests',

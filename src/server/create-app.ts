@@ -102,6 +102,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
         states: MODEL_STATES,
         versions: () => registry.list().flatMap((model) => model.versions.map((version) => figuresOf(version, predictor, generator))),
         webSocketConnections: () => ws.sockets.clients.size,
+        workers: () => pool.stats(),
       })
     : null;
   const predictor = createPredictor({

@@ -1,14 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { GLYPH_PIXELS } from '../../scripts/models/glyphs.ts';
 import { authSettings, createKeysFile, JWT_SECRET } from '../fixtures/credentials.ts';
 import { figuresOf, statsOf } from '../fixtures/figures.ts';
 import { generationOf } from '../fixtures/generation.ts';
+import { startPrometheus } from '../fixtures/prometheus.ts';
 import { serveModels, type TestServer } from '../fixtures/server.ts';
 import { collect } from '../fixtures/subscriptions.ts';
 import { forSuite } from '../fixtures/suite.ts';
@@ -42,6 +39,7 @@ const METRICS: Record<string, 'counter' | 'gauge' | 'histogram' | 'summary'> = {
   infergraph_generation_inter_token_latency_seconds: 'histogram',
   infergraph_generation_requests_total: 'counter',
   infergraph_generation_prompt_tokens_total: 'counter',
+  infergraph_worker_restarts_total: 'counter',
   // Some of prom-client's default collectors, under the same prefix.
   infergraph_process_cpu_seconds_total: 'counter',
   infergraph_process_resident_memory_bytes: 'gauge',
@@ -207,6 +205,25 @@ describe('/metrics', () => {
   });
 });
 
+describe('/metrics after an inference thread died', () => {
+  it('should count the replacement by worker index, as pool.stats() does, and zero for the others', async () => {
+    await using own = await serveModels((repository) => repository.copyExample('glyphs'));
+    const { pool } = own.app;
+    const restarts = (exposition: Exposition, worker: string) => sampleOf(exposition, 'infergraph_worker_restarts_total', { worker });
+    const before = await scrape(own);
+    expect([restarts(before, '0'), restarts(before, '1')]).toEqual([0, 0]);
+
+    const recovered = new Promise((resolve) => pool.onWorkerExit(resolve));
+    await pool.terminateWorker(1);
+    await recovered;
+
+    const after = await scrape(own);
+    expect([restarts(after, '0'), restarts(after, '1')]).toEqual(pool.stats().map((worker) => worker.restarts));
+    expect(restarts(after, '1')).toBe(1);
+    expect((await own.graphql(PredictDocument, { input: glyphs(1) })).errors).toBeUndefined();
+  });
+});
+
 describe('/metrics with authentication on', () => {
   const keys = forSuite(() =>
     createKeysFile([
@@ -258,62 +275,15 @@ describe('/metrics turned off', () => {
   });
 });
 
-/** A free loopback port: Prometheus takes its listen address as a flag and cannot report the one it picked. */
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-/** A real Prometheus server on loopback scraping `target` each 100 ms, its data in a temp folder; `await using` stops it. */
-async function startPrometheus(target: string): Promise<AsyncDisposable & { api: string }> {
-  const folder = await mkdtemp(join(tmpdir(), 'infergraph-prometheus-'));
-  const config = join(folder, 'prometheus.yml');
-  await writeFile(
-    config,
-    `global: { scrape_interval: 100ms, scrape_timeout: 100ms }\nscrape_configs:\n  - job_name: infergraph\n    static_configs: [{ targets: ['${target}'] }]\n`,
-  );
-  const port = await freePort();
-  const child = spawn(
-    '/usr/bin/prometheus',
-    [`--config.file=${config}`, `--storage.tsdb.path=${join(folder, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
-    { stdio: 'ignore' },
-  );
-  const exited = once(child, 'exit');
-  return {
-    api: `http://127.0.0.1:${port}/api/v1`,
-    async [Symbol.asyncDispose]() {
-      child.kill('SIGTERM');
-      await exited;
-      await rm(folder, { recursive: true, force: true });
-    },
-  };
-}
-
-/** Asks Prometheus an instant query until it has a sample: it scrapes on its own clock, which no event of ours marks. */
-async function queryUntilAnswered(api: string, query: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    const response = await fetch(`${api}/query?query=${encodeURIComponent(query)}`).catch(() => null);
-    if (response?.ok) {
-      const body = (await response.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
-      if (body.data.result.length > 0) return body.data.result;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Prometheus never answered ${query}`);
-}
-
 describe('/metrics scraped by a real Prometheus server', () => {
   it('should be scraped, and answer a query of the per-version series', async () => {
     await server.graphql(PredictDocument, { input: glyphs(2) });
-    await using prometheus = await startPrometheus(new URL(server.origin).host);
+    await using prometheus = await startPrometheus({ target: new URL(server.origin).host });
     const items = (await statsOf(server, 'glyphs')).items;
-    const [sample] = await queryUntilAnswered(prometheus.api, 'infergraph_inference_count_total{model="glyphs"}');
+    const [sample] = await prometheus.queryUntilAnswered('infergraph_inference_count_total{model="glyphs"}');
     expect(sample!.metric).toMatchObject({ model: 'glyphs', version: '1', job: 'infergraph' });
     expect(Number(sample!.value[1])).toBe(items);
-    const [up] = await queryUntilAnswered(prometheus.api, 'up{job="infergraph"}');
+    const [up] = await prometheus.queryUntilAnswered('up{job="infergraph"}');
     expect(up!.value[1]).toBe('1');
   });
 });
