@@ -16,6 +16,7 @@ import {
   ROOT_CONTEXT,
   type Span,
   SpanStatusCode,
+  TraceFlags,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
@@ -32,6 +33,7 @@ import {
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { RunReport } from '../batching/batcher.ts';
 import type { StreamReport } from '../streaming/generation/generation-engine.ts';
+import { reportingFailures } from './export-failures.ts';
 import type { VersionLabels } from './metrics.ts';
 
 export interface TracingOptions {
@@ -45,6 +47,8 @@ export interface TracingOptions {
   sampleRatio?: number;
   /** Where spans go instead of an OTLP collector (tests hand in an InMemorySpanExporter); turns tracing on. */
   exporter?: SpanExporter | undefined;
+  /** Told when exports fail (the collector is down or refuses them): the first at once, then at most once a minute. */
+  onExportFailure?: (error: Error, failures: number) => void;
 }
 
 /** A `traceparent` (and `tracestate`) as a client sent it, from a header or an operation's extensions. */
@@ -78,9 +82,9 @@ export interface Tracing {
   recordRun(version: VersionLabels, run: RunReport): void;
   /** The span of one generation stream, with its token counts and finish reason. */
   recordStream(version: VersionLabels, stream: StreamReport): void;
-  /** Exports every ended span now. */
+  /** Exports every ended span now; resolves once the collector answered (a failure goes to `onExportFailure`). */
   flush(): Promise<void>;
-  /** Exports what is left and stops the exporter. */
+  /** Exports what is left and stops the exporter; never rejects. */
   shutdown(): Promise<void>;
 }
 
@@ -91,6 +95,7 @@ export function createTracing({
   serviceName = 'infergraph',
   sampleRatio = 1,
   exporter,
+  onExportFailure,
 }: TracingOptions): Tracing | null {
   const url = otlpTracesEndpoint ?? (otlpEndpoint === undefined ? undefined : tracesUrlOf(otlpEndpoint));
   const spanExporter = exporter ?? (url === undefined ? null : new OTLPTraceExporter({ url }));
@@ -98,7 +103,11 @@ export function createTracing({
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(sampleRatio) }),
-    spanProcessors: [new BatchSpanProcessor({ exporter: spanExporter })],
+    spanProcessors: [
+      new BatchSpanProcessor({
+        exporter: onExportFailure ? reportingFailures(spanExporter, { onFailure: onExportFailure }) : spanExporter,
+      }),
+    ],
   });
   const tracer = provider.getTracer('infergraph');
   const propagator = new W3CTraceContextPropagator();
@@ -111,33 +120,33 @@ export function createTracing({
     requestTrace: (operation, parent) => ({ [REQUEST_TRACE]: true, operation, parent }),
 
     recordRun(version, { batchSize, computeMs, requests, dispatchedAt, startedAt, endedAt, computeStartedAt }) {
-      const traced = requests.flatMap((request) => (isRequestTrace(request.trace) ? [{ trace: request.trace, request }] : []));
-      const first = traced[0];
+      const traced = requests.flatMap(({ trace: value, enqueuedAt }) =>
+        isRequestTrace(value) ? [{ operation: value.operation, parent: value.parent, enqueuedAt }] : [],
+      );
+      // A sampled request's trace holds the run: under an unsampled one, the run would be dropped for every request in it.
+      const first = traced.find(({ operation }) => operation.spanContext().traceFlags & TraceFlags.SAMPLED) ?? traced[0];
       if (!first) return;
       const model = versionAttributes(version);
-      // The run belongs to the trace of its first request, so that a lone predict's trace holds it all; the
+      // The run belongs to the trace of one of its requests, so that a lone predict's trace holds it all; the
       // others reach it through the link their queue span carries, and it links back to each of them.
       const batch = tracer.startSpan(
         'infergraph.batch',
         {
           startTime: time(startedAt),
           attributes: { ...model, 'infergraph.batch.size': batchSize, 'infergraph.batch.requests': requests.length },
-          links: traced.map(({ trace: { operation } }) => ({ context: operation.spanContext() })),
+          links: traced.map(({ operation }) => ({ context: operation.spanContext() })),
         },
-        first.trace.parent,
+        first.parent,
       );
       const toBatch = [{ context: batch.spanContext() }];
-      for (const {
-        trace: request,
-        request: { enqueuedAt },
-      } of traced) {
-        request.operation.setAttributes(model);
+      for (const { operation, parent, enqueuedAt } of traced) {
+        operation.setAttributes(model);
         tracer
-          .startSpan('infergraph.queue', { startTime: time(enqueuedAt), attributes: model, links: toBatch }, request.parent)
+          .startSpan('infergraph.queue', { startTime: time(enqueuedAt), attributes: model, links: toBatch }, parent)
           .end(time(dispatchedAt));
       }
       tracer
-        .startSpan('infergraph.compute', { startTime: time(computeStartedAt), attributes: model }, trace.setSpan(first.trace.parent, batch))
+        .startSpan('infergraph.compute', { startTime: time(computeStartedAt), attributes: model }, trace.setSpan(first.parent, batch))
         .end(time(computeStartedAt + computeMs));
       batch.end(time(endedAt));
     },
@@ -158,8 +167,9 @@ export function createTracing({
       span.end(time(endedAt));
     },
 
-    flush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown(),
+    // A failed export is told to onExportFailure; flushing (and so the app's dispose) must not fail for it.
+    flush: () => provider.forceFlush().catch(() => {}),
+    shutdown: () => provider.shutdown().catch(() => {}),
   };
 }
 

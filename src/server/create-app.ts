@@ -111,7 +111,11 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
         webSocketConnections: () => ws.sockets.clients.size,
       })
     : null;
-  const tracing = createTracing({ ...config.tracing, exporter: traceExporter });
+  const tracing = createTracing({
+    ...config.tracing,
+    exporter: traceExporter,
+    onExportFailure: (error, failures) => logger.warn('cannot export traces', { failures, error: describeError(error) }),
+  });
   const runListeners = [metrics?.recordRun, tracing?.recordRun].filter((listener) => listener !== undefined);
   const predictor = createPredictor({
     pool,

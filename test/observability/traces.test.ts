@@ -12,6 +12,7 @@ import { GLYPH_PIXELS } from '../../scripts/models/glyphs.ts';
 import { keepWorkerBusy, ONE_WORKER, SLOW_OCR_IMAGE } from '../fixtures/busy-worker.ts';
 import type { ExecutionResult } from '../fixtures/documents.ts';
 import { generationOf } from '../fixtures/generation.ts';
+import { createCapturingLogger } from '../fixtures/logger.ts';
 import { serveModels, type TestServer } from '../fixtures/server.ts';
 import { collect, subscribeSse } from '../fixtures/subscriptions.ts';
 import { forSuite } from '../fixtures/suite.ts';
@@ -304,6 +305,60 @@ describe('traces through the real OTLP/HTTP exporter', () => {
     } finally {
       collector.close();
     }
+  });
+
+  it('should log that traces cannot be exported when the collector refuses them', async () => {
+    const collector = createServer((request, response) => {
+      request.resume();
+      request.once('end', () => {
+        response.writeHead(400, { 'content-type': 'text/plain' });
+        response.end('no');
+      });
+    });
+    collector.listen(0, '127.0.0.1');
+    await once(collector, 'listening');
+    try {
+      const { port } = collector.address() as AddressInfo;
+      const logger = createCapturingLogger();
+      await using traced = await serveModels((repository) => repository.copyExample('glyphs'), {
+        logger,
+        tracing: {
+          otlpEndpoint: undefined,
+          otlpTracesEndpoint: `http://127.0.0.1:${port}/v1/traces`,
+          serviceName: 'infergraph',
+          sampleRatio: 1,
+        },
+      });
+      expect((await traced.graphql(PredictDocument, { input: glyphs() })).errors).toBeUndefined();
+      await traced.app.tracing!.flush();
+      const warnings = logger.lines.map((line) => JSON.parse(line) as { level: string; message: string; failures?: number });
+      expect(warnings.filter((line) => line.message === 'cannot export traces')).toEqual([
+        expect.objectContaining({ level: 'warn', failures: 1 }),
+      ]);
+    } finally {
+      collector.close();
+    }
+  });
+});
+
+describe('sampling', () => {
+  it("should sample no new trace at ratio 0 and still follow a client's sampled traceparent", async () => {
+    const own = new InMemorySpanExporter();
+    await using sampled = await serveModels((repository) => repository.copyExample('glyphs'), {
+      traceExporter: own,
+      tracing: { otlpEndpoint: undefined, otlpTracesEndpoint: undefined, serviceName: 'infergraph', sampleRatio: 0 },
+    });
+    expect((await sampled.graphql(PredictDocument, { input: glyphs() })).errors).toBeUndefined();
+    await sampled.app.tracing!.flush();
+    expect(own.getFinishedSpans()).toEqual([]);
+
+    const { traceparent, traceId } = newTraceparent();
+    expect((await TRACEPARENT_SENDERS[0]!.predict(sampled, glyphs(), traceparent)).errors).toBeUndefined();
+    await sampled.app.tracing!.flush();
+    const spans = own.getFinishedSpans();
+    expect(spans.length).toBeGreaterThan(0);
+    expect(traceOf(spans, traceId)).toEqual(spans);
+    only(spans, 'infergraph.batch');
   });
 });
 
