@@ -142,6 +142,17 @@ const TRACEPARENT_SENDERS: readonly {
     },
   },
   {
+    name: 'extensions.traceparent of an HTTP request body',
+    async predict(server, input, traceparent) {
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: print(PredictDocument), variables: { input }, extensions: { traceparent } }),
+      });
+      return (await response.json()) as ExecutionResult<PredictMutation>;
+    },
+  },
+  {
     name: 'the traceparent header of an SSE request',
     async predict(server, input, traceparent) {
       const results = await collect(subscribeSse({ url: server.url, headers: { traceparent } }, PredictDocument, { input }));
