@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { GLYPH_PIXELS } from '../../scripts/models/glyphs.ts';
 import { keepWorkerBusy, ONE_WORKER, SLOW_OCR_IMAGE } from '../fixtures/busy-worker.ts';
 import type { ExecutionResult } from '../fixtures/documents.ts';
+import { waitForFigures } from '../fixtures/figures.ts';
 import { generationOf } from '../fixtures/generation.ts';
 import { createCapturingLogger } from '../fixtures/logger.ts';
 import { serveModels, type TestServer } from '../fixtures/server.ts';
@@ -248,17 +249,18 @@ describe.each(STREAMING_TRANSPORTS)('a generate stream over $name', (transport) 
     const { final } = generationOf(results);
 
     const spans = await exported();
-    const operation = only(spans, 'subscription Generate');
-    expect(operation.attributes).toMatchObject({
+    // Found from the generation up: the subscription span of a stream an earlier test left may end during this one.
+    const generation = only(spans, 'infergraph.generate');
+    const subscribe = spans.find((span) => idOf(span) === parentOf(generation));
+    expect(subscribe?.name).toBe('graphql.subscribe');
+    const operation = spans.find((span) => idOf(span) === parentOf(subscribe!));
+    expect(operation?.name).toBe('subscription Generate');
+    expect(operation!.attributes).toMatchObject({
       'infergraph.transport': TRANSPORT_LABEL[transport.name],
       'infergraph.outcome': 'OK',
       'infergraph.events': results.length,
       'infergraph.model': 'tiny-lm',
     });
-    const subscribe = only(spans, 'graphql.subscribe');
-    const generation = only(spans, 'infergraph.generate');
-    expect(parentOf(subscribe)).toBe(idOf(operation));
-    expect(parentOf(generation)).toBe(idOf(subscribe));
     expect(generation.attributes).toMatchObject({
       'infergraph.model': 'tiny-lm',
       'gen_ai.usage.input_tokens': final.usage!.promptTokens,
@@ -266,6 +268,21 @@ describe.each(STREAMING_TRANSPORTS)('a generate stream over $name', (transport) 
       'gen_ai.response.finish_reasons': [final.finishReason],
     });
     expect(generation.events.map((event) => event.name)).toEqual(['first token']);
+  });
+
+  it('should end the generation span of a stream its client left as CANCELLED, with the tokens it had', async () => {
+    const stream = transport.subscribe(server, GenerateDocument, {
+      input: { model: 'tiny-lm', prompt: 'The ', maxTokens: 1000, temperature: 0 },
+    });
+    expect((await stream.next()).value?.data?.generate.index).toBe(0);
+    await stream.return();
+    // The stream's slot is freed as its span ends: a wait on the server's own state.
+    await waitForFigures(server, 'tiny-lm', ({ generation }) => generation!.activeStreams === 0 && generation!.waitingStreams === 0);
+
+    const generation = only(await exported(), 'infergraph.generate');
+    expect(generation.attributes['gen_ai.response.finish_reasons']).toEqual(['CANCELLED']);
+    expect(generation.attributes['gen_ai.usage.output_tokens']).toBeGreaterThanOrEqual(1);
+    expect(generation.attributes['gen_ai.usage.output_tokens']).toBeLessThan(1000);
   });
 });
 
