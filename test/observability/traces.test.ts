@@ -9,6 +9,7 @@ import { createClient } from 'graphql-ws';
 import { beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { GLYPH_PIXELS } from '../../scripts/models/glyphs.ts';
+import { loadConfig } from '../../src/config.ts';
 import { keepWorkerBusy, ONE_WORKER, SLOW_OCR_IMAGE } from '../fixtures/busy-worker.ts';
 import type { ExecutionResult } from '../fixtures/documents.ts';
 import { waitForFigures } from '../fixtures/figures.ts';
@@ -287,7 +288,7 @@ describe.each(STREAMING_TRANSPORTS)('a generate stream over $name', (transport) 
 });
 
 describe('traces through the real OTLP/HTTP exporter', () => {
-  it('should POST the spans of a predict as OTLP JSON to the collector named by --otlp-endpoint', async () => {
+  it('should POST the spans of a predict as OTLP JSON to /v1/traces under the collector URL of --otlp-endpoint', async () => {
     const received: unknown[] = [];
     const collector = createServer((request, response) => {
       void readJson(request).then((body) => {
@@ -301,7 +302,13 @@ describe('traces through the real OTLP/HTTP exporter', () => {
     try {
       const { port } = collector.address() as AddressInfo;
       await using traced = await serveModels((repository) => repository.copyExample('glyphs'), {
-        tracing: { otlpEndpoint: `http://127.0.0.1:${port}`, otlpTracesEndpoint: undefined, serviceName: 'infergraph-e2e', sampleRatio: 1 },
+        // A base URL with a path keeps it, as OTEL_EXPORTER_OTLP_ENDPOINT's rule says.
+        tracing: {
+          otlpEndpoint: `http://127.0.0.1:${port}/otlp`,
+          otlpTracesEndpoint: undefined,
+          serviceName: 'infergraph-e2e',
+          sampleRatio: 1,
+        },
       });
       const { traceparent, traceId } = newTraceparent();
       expect((await TRACEPARENT_SENDERS[0]!.predict(traced, glyphs(2), traceparent)).errors).toBeUndefined();
@@ -309,7 +316,7 @@ describe('traces through the real OTLP/HTTP exporter', () => {
       await traced.app.tracing!.flush();
 
       const spans = received.flatMap((request) => {
-        expect(request).toMatchObject({ path: '/v1/traces', contentType: 'application/json' });
+        expect(request).toMatchObject({ path: '/otlp/v1/traces', contentType: 'application/json' });
         return spansOf((request as { body: OtlpBody }).body);
       });
       expect(spans.every(({ service }) => service === 'infergraph-e2e')).toBe(true);
@@ -387,6 +394,30 @@ describe('sampling', () => {
     expect(spans.length).toBeGreaterThan(0);
     expect(traceOf(spans, traceId)).toEqual(spans);
     only(spans, 'infergraph.batch');
+  });
+});
+
+describe('the tracing settings', () => {
+  it("should read OpenTelemetry's own environment variables, and refuse a sample ratio outside 0 to 1", () => {
+    const env = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://tempo:4318/v1/traces',
+      OTEL_SERVICE_NAME: 'infergraph-eu',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+    };
+    expect(loadConfig([], env).tracing).toEqual({
+      otlpEndpoint: 'http://collector:4318',
+      otlpTracesEndpoint: 'http://tempo:4318/v1/traces',
+      serviceName: 'infergraph-eu',
+      sampleRatio: 0.25,
+    });
+    expect(loadConfig([], {}).tracing).toEqual({
+      otlpEndpoint: undefined,
+      otlpTracesEndpoint: undefined,
+      serviceName: 'infergraph',
+      sampleRatio: 1,
+    });
+    expect(() => loadConfig(['--trace-sample-ratio', '2'], {})).toThrow(/tracing\.sampleRatio/);
   });
 });
 
