@@ -49,15 +49,33 @@ export interface BatcherOptions {
    * @default 1
    */
   pipelineDepth?: number;
-  /** Told of every ONNX run once it returned, for the metrics' histograms. */
+  /** Told of every ONNX run once it returned, for the metrics' histograms and the trace spans. */
   onRun?: (run: RunReport) => void;
 }
 
-/** One ONNX run: its rows, its compute time and how long each request in it waited, in ms. */
+/**
+ * One ONNX run: its rows, its compute time and how long each request in it waited, in ms; and, for
+ * the spans made after the fact, its requests and when each step happened (`performance.now()` ms).
+ */
 export interface RunReport {
   batchSize: number;
   computeMs: number;
   queueMs: readonly number[];
+  /** The requests that rode in the run, in the order of `queueMs`. */
+  requests: readonly RunRequest[];
+  /** When the batch left the queue. */
+  dispatchedAt: number;
+  /** When the run was sent to a worker, and when its answer came back. */
+  startedAt: number;
+  endedAt: number;
+  /** When session.run started on the worker, on this thread's clock. */
+  computeStartedAt: number;
+}
+
+/** A request as a run report shows it: what its caller attached, and when it was queued. */
+export interface RunRequest {
+  readonly trace?: unknown;
+  readonly enqueuedAt: number;
 }
 
 export interface BatchRequest {
@@ -71,6 +89,8 @@ export interface BatchRequest {
    * means its deadline passed; any other, that its client went away.
    */
   signal?: AbortSignal;
+  /** The caller's own value (its trace span), opaque here: handed back with the run in `onRun`. */
+  trace?: unknown;
 }
 
 export interface BatchResponse {
@@ -223,12 +243,14 @@ export function createBatcher({
             }),
           );
     ownRuns++;
+    const startedAt = performance.now();
     let result: RunResult;
     try {
       result = await runner.run(feeds, first.outputs);
     } finally {
       ownRuns--;
     }
+    const endedAt = performance.now();
     stats.runs++;
     stats.items += batchSize;
     stats.computeMsTotal += result.computeMs;
@@ -247,7 +269,16 @@ export function createBatcher({
       const outputs = Object.fromEntries(split.map(([name, pieces]) => [name, pieces[index]!]));
       return { outputs, queueMs, computeMs: result.computeMs, batchSize };
     });
-    onRun?.({ batchSize, computeMs: result.computeMs, queueMs: answers.map((answer) => answer.queueMs) });
+    onRun?.({
+      batchSize,
+      computeMs: result.computeMs,
+      queueMs: answers.map((answer) => answer.queueMs),
+      requests: chunk,
+      dispatchedAt,
+      startedAt,
+      endedAt,
+      computeStartedAt: result.computeStartedAt - performance.timeOrigin,
+    });
     return answers;
   }
 

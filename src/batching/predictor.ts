@@ -44,6 +44,8 @@ export interface PredictRequest {
   signal?: AbortSignal | undefined;
   /** For a stateful model: the sequence this call belongs to; its state is fed in and kept. */
   sequence?: SequenceStep | null | undefined;
+  /** The caller's trace span, opaque here: handed back in `onRun` with the run the request rode in. */
+  trace?: unknown;
 }
 
 export interface PredictTiming {
@@ -65,6 +67,8 @@ export interface FramesRequest {
   frame: { input: string; size: number; axis?: number | null | undefined };
   outputs?: readonly string[] | null | undefined;
   signal?: AbortSignal | undefined;
+  /** As PredictRequest's: each frame's run reports it. */
+  trace?: unknown;
 }
 
 export interface FrameResponse extends PredictResponse {
@@ -151,7 +155,7 @@ export function createPredictor({ pool, limits, onRun }: PredictorOptions): Pred
   }
 
   return {
-    async predict(version, { inputs, outputs, timeoutMs, signal, sequence }) {
+    async predict(version, { inputs, outputs, timeoutMs, signal, sequence, trace }) {
       const started = performance.now();
       const label = versionLabel(version);
       const { signature } = version;
@@ -169,6 +173,7 @@ export function createPredictor({ pool, limits, onRun }: PredictorOptions): Pred
           rows,
           outputs: fetch,
           ...(abandon ? { signal: abandon } : {}),
+          trace,
         });
       const answer = ({ outputs: tensors, queueMs, computeMs, batchSize }: BatchResponse): PredictResponse => ({
         outputs: tensors,
@@ -208,7 +213,7 @@ export function createPredictor({ pool, limits, onRun }: PredictorOptions): Pred
       });
     },
 
-    async *predictFrames(version, { inputs, frame, outputs, signal }) {
+    async *predictFrames(version, { inputs, frame, outputs, signal, trace }) {
       const label = versionLabel(version);
       const { signature, settings } = version;
       if (!signature) throw new InferError('MODEL_NOT_READY', `${label} is not loaded`);
@@ -237,6 +242,7 @@ export function createPredictor({ pool, limits, onRun }: PredictorOptions): Pred
             outputs,
             signal,
             sequence: { id, start: index === 0, end: last },
+            trace,
           });
           ended = last;
           yield { ...response, index, count: frames.length };

@@ -499,6 +499,41 @@ export const settings = {
       schema: int.min(0).max(65_535),
     }),
   },
+  /** OpenTelemetry traces, off unless a collector is named: the variables are OpenTelemetry's own. */
+  tracing: {
+    /** The collector's base URL, as OTEL_EXPORTER_OTLP_ENDPOINT means it: spans go to its /v1/traces. */
+    otlpEndpoint: setting({
+      flag: '--otlp-endpoint URL',
+      env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+      description: 'OTLP/HTTP collector base URL; turns traces on',
+      schema: z.url(),
+      // A collector URL may carry credentials.
+      secret: true,
+      unsetText: 'not set (traces off)',
+    }),
+    otlpTracesEndpoint: setting({
+      flag: '--otlp-traces-endpoint URL',
+      env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+      description: 'URL spans are POSTed to; wins over --otlp-endpoint',
+      schema: z.url(),
+      secret: true,
+    }),
+    serviceName: setting({
+      flag: '--otel-service-name NAME',
+      env: 'OTEL_SERVICE_NAME',
+      description: 'service.name of the spans',
+      schema: z.string().min(1),
+      default: 'infergraph',
+    }),
+    /** For new traces only: one a client's traceparent started keeps the client's decision. */
+    sampleRatio: setting({
+      flag: '--trace-sample-ratio R',
+      env: 'OTEL_TRACES_SAMPLER_ARG',
+      description: 'share of new traces sampled, 0 to 1',
+      schema: z.coerce.number().min(0).max(1),
+      default: 1,
+    }),
+  },
   /** How the server stops. */
   shutdown: {
     /** From SIGTERM: past it, what is left is cut off and the process exits 1. */

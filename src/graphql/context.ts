@@ -23,4 +23,6 @@ export interface GraphQLContext {
   clientSignal?: () => AbortSignal | undefined;
   /** Whether the server is shutting down (not ready). */
   draining: () => boolean;
+  /** The operation's trace span, opaque here: resolvers hand it to the core, whose reports then carry it. Undefined with tracing off. */
+  trace?: unknown;
 }

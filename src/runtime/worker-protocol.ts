@@ -17,6 +17,11 @@ export interface RunResult {
   outputs: Record<string, Tensor>;
   /** Time inside session.run on the worker, in milliseconds. */
   computeMs: number;
+  /**
+   * When session.run started, in ms since the epoch (the worker's `performance.timeOrigin + performance.now()`):
+   * each thread has its own `performance.now()` origin, and this is the clock they share, for the compute span.
+   */
+  computeStartedAt: number;
 }
 
 export interface WorkerResults {

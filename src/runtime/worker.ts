@@ -85,7 +85,7 @@ async function run(key: string, feeds: Record<string, Tensor>, outputNames: stri
     outputs[name] = tensor;
     if (!Array.isArray(tensor.data)) transfer.push(tensor.data.buffer as ArrayBuffer);
   }
-  return { result: { outputs, computeMs } satisfies RunResult, transfer };
+  return { result: { outputs, computeMs, computeStartedAt: performance.timeOrigin + started } satisfies RunResult, transfer };
 }
 
 function toOrt({ dataType, shape, data }: Tensor): ort.Tensor {

@@ -4,6 +4,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { createYoga } from 'graphql-yoga';
 import type { WebSocket } from 'ws';
 import { createAuthenticator } from '../auth/authenticator.ts';
@@ -16,6 +17,7 @@ import { createSchema } from '../graphql/schema.ts';
 import { isBusy, readHealth } from '../health/read-health.ts';
 import { createJsonLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics, type VersionFigures } from '../observability/metrics.ts';
+import { createTracing, type Tracing } from '../observability/tracing.ts';
 import { createModelRegistry, type ModelRegistry } from '../registry/model-registry.ts';
 import { MODEL_STATES, type ModelVersion } from '../registry/model-version.ts';
 import { watchRepository } from '../repository/watch-repository.ts';
@@ -35,6 +37,7 @@ import { createMaskError } from './mask-error.ts';
 import { answerMetrics, useOperationMetrics } from './metrics-endpoint.ts';
 import { useMultipartLimits } from './multipart-limits.ts';
 import { operationLimitPlugins } from './operation-limits.ts';
+import { useOperationTraces } from './operation-traces.ts';
 import { useRateLimit } from './rate-limit.ts';
 import { readTlsFiles } from './tls.ts';
 import { loadTrustedDocuments, trustedDocumentsPlugins } from './trusted-documents.ts';
@@ -66,6 +69,8 @@ export interface AppOptions {
   random?: () => number;
   /** The clock of the rate limits, in ms; tests pass one they move. @default Date.now */
   now?: () => number;
+  /** Where spans go instead of the OTLP collector of the config (tests pass an InMemorySpanExporter); turns tracing on. */
+  traceExporter?: SpanExporter;
 }
 
 export interface App extends AsyncDisposable {
@@ -77,6 +82,8 @@ export interface App extends AsyncDisposable {
   readonly server: HttpServer | HttpsServer;
   /** The Prometheus metrics /metrics serves; null with `--metrics false`. */
   readonly metrics: Metrics | null;
+  /** The app's traces; null while tracing is off (no collector named, no exporter given). */
+  readonly tracing: Tracing | null;
   /** The plain HTTP server of `--metrics-port`, listening once `listen()` resolved; null without it. */
   readonly metricsServer: HttpServer | null;
   /** Listens on the config's port and host (port 0 picks a free one); resolves with the GraphQL URL, https:// under TLS. */
@@ -91,7 +98,7 @@ export interface App extends AsyncDisposable {
  * graphql-ws on one HTTP server (HTTPS and WSS when the config names a certificate and key).
  * Throws before starting anything when the TLS files are missing, unreadable or mismatched.
  */
-export function createApp(config: Config, { logger = createJsonLogger(), random, now }: AppOptions = {}): App {
+export function createApp(config: Config, { logger = createJsonLogger(), random, now, traceExporter }: AppOptions = {}): App {
   // First: a server whose TLS files or credentials cannot work stops here, before it starts threads.
   const tls = readTlsFiles(config);
   const authenticator = createAuthenticator(config.auth);
@@ -105,6 +112,12 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
         workers: () => pool.stats(),
       })
     : null;
+  const tracing = createTracing({
+    ...config.tracing,
+    exporter: traceExporter,
+    onExportFailure: (error, failures) => logger.warn('cannot export traces', { failures, error: describeError(error) }),
+  });
+  const runListeners = [metrics?.recordRun, tracing?.recordRun].filter((listener) => listener !== undefined);
   const predictor = createPredictor({
     pool,
     limits: {
@@ -112,12 +125,19 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
       maxTensorElements: config.limits.maxTensorElements,
       maxInputs: config.limits.maxInputs,
     },
-    ...(metrics ? { onRun: metrics.recordRun } : {}),
+    ...(runListeners.length > 0
+      ? {
+          onRun: (version, run) => {
+            for (const listener of runListeners) listener(version, run);
+          },
+        }
+      : {}),
   });
   const generator = createGenerator({
     pool,
     limits: config.generation,
     ...(metrics ? { onTiming: metrics.recordTokenTiming, onFinish: metrics.recordGenerationFinish } : {}),
+    ...(tracing ? { onStreamEnd: tracing.recordStream } : {}),
   });
   const registry = createModelRegistry({
     root: config.modelRepository,
@@ -169,6 +189,8 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
     schema: createSchema(),
     plugins: [
       ...(metrics ? [useOperationMetrics(metrics)] : []),
+      // Early, so that an operation a later plugin stops still ends its span.
+      ...(tracing ? [useOperationTraces(tracing)] : []),
       useCredentialExpiry(),
       useAuthChallenge(),
       ...(csrf ? [useCSRFPrevention()] : []),
@@ -251,6 +273,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
     yoga,
     server,
     metrics,
+    tracing,
     metricsServer,
 
     async listen() {
@@ -298,6 +321,8 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
       await registry.close();
       predictor.dispose();
       await pool.close();
+      // Last, so that the spans of everything drained above are exported.
+      await tracing?.shutdown();
     },
 
     [Symbol.asyncDispose]() {

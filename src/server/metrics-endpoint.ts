@@ -80,7 +80,7 @@ export function answerMetrics(
 }
 
 /** The transport of a request: graphql-ws brings its socket, SSE asks for an event stream, anything else is plain HTTP. */
-function transportOf(context: { socket?: unknown; request?: Request }): Transport {
+export function transportOf(context: { socket?: unknown; request?: Request }): Transport {
   if (context.socket) return 'ws';
   return context.request?.headers.get('accept')?.includes('text/event-stream') ? 'sse' : 'http';
 }

@@ -21,7 +21,7 @@ function createManualRunner() {
               runs.findIndex((run) => run.feeds === feeds),
               1,
             );
-            resolve({ outputs: { y: feeds.x! }, computeMs: 1 });
+            resolve({ outputs: { y: feeds.x! }, computeMs: 1, computeStartedAt: Date.now() });
             queueMicrotask(settle);
           },
           fail: (error) => {

@@ -68,9 +68,9 @@ export function addGenerate(builder: Builder) {
       description: 'Generates text from a decoder model: one event per token, then a final event. Completing the subscription cancels it.',
       args: { input: t.arg({ type: GenerateInput, required: true }) },
       authScopes: { generate: true },
-      subscribe: async (_root, { input }, { registry, generator }) => {
+      subscribe: async (_root, { input }, { registry, generator, trace }) => {
         const version = await registry.acquire(input.model, input.version);
-        const events = generator.generate(version, input);
+        const events = generator.generate(version, input, trace);
         return labelled(events, { model: version.model, version: String(version.version) });
       },
       resolve: (event) => event,

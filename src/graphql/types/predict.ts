@@ -75,7 +75,7 @@ export function addPredict(
       description: 'Runs a model on the given inputs, batched with concurrent requests to the same model version.',
       args: { input: t.arg({ type: PredictInput, required: true }) },
       authScopes: { predict: true },
-      resolve: async (_root, { input }, { registry, predictor, clientSignal, principal }) => {
+      resolve: async (_root, { input }, { registry, predictor, clientSignal, principal, trace }) => {
         const version = await registry.acquire(input.model, input.version);
         const { outputs, timing } = await predictor.predict(version, {
           inputs: await tensorInputs(input.inputs),
@@ -84,6 +84,7 @@ export function addPredict(
           signal: clientSignal?.(),
           // Each caller's sequence ids are its own: another credential cannot continue or read its state.
           sequence: input.sequence && { ...input.sequence, owner: principal.id },
+          trace,
         });
         return {
           model: version.model,

@@ -44,6 +44,20 @@ export interface GenerationRequest extends SamplingOptions {
   promptIds: number[];
   maxTokens: number;
   stop: string[];
+  /** The caller's trace span, opaque here: handed back in `onStreamEnd`. */
+  trace?: unknown;
+}
+
+/** One stream as it ended (finished, or left by its client), for its trace span: times are `performance.now()` ms. */
+export interface StreamReport {
+  trace: unknown;
+  startedAt: number;
+  firstTokenAt: number | null;
+  endedAt: number;
+  /** CANCELLED for a stream its client left. */
+  reason: FinishReason;
+  promptTokens: number;
+  completionTokens: number;
 }
 
 export interface EngineRunner {
@@ -66,6 +80,8 @@ export interface GenerationEngineOptions {
   onTiming?: (kind: 'timeToFirstToken' | 'interToken', ms: number) => void;
   /** Called once as each stream finishes, with why and its token counts, for the metrics. */
   onFinish?: (reason: FinishReason, promptTokens: number, completionTokens: number) => void;
+  /** Called once as each stream ends, finished or left by its client, for its trace span. */
+  onStreamEnd?: (stream: StreamReport) => void;
 }
 
 export interface EngineStats {
@@ -101,10 +117,11 @@ interface Stream {
   firstTokenAt: number | null;
   lastTokenAt: number;
   done: boolean;
+  trace: unknown;
 }
 
 export function createGenerationEngine(options: GenerationEngineOptions): GenerationEngine {
-  const { label, runner, decoder, tokenizer, maxStreams, maxSequenceLength, maxBufferedEvents, onTiming, onFinish } = options;
+  const { label, runner, decoder, tokenizer, maxStreams, maxSequenceLength, maxBufferedEvents, onTiming, onFinish, onStreamEnd } = options;
   const streams = new Set<Stream>();
   const stats = { steps: 0, stepRows: 0, tokens: 0 };
   let looping: Promise<void> | null = null;
@@ -287,10 +304,23 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
     });
     stream.channel.close();
     onFinish?.(reason, stream.promptLength, stream.generated);
+    reportEnd(stream, reason);
+  }
+
+  function reportEnd(stream: Stream, reason: FinishReason): void {
+    onStreamEnd?.({
+      trace: stream.trace,
+      startedAt: stream.startedAt,
+      firstTokenAt: stream.firstTokenAt,
+      endedAt: performance.now(),
+      reason,
+      promptTokens: stream.promptLength,
+      completionTokens: stream.generated,
+    });
   }
 
   return {
-    start({ promptIds, maxTokens, stop, ...sampling }) {
+    start({ promptIds, maxTokens, stop, trace, ...sampling }) {
       if (closed) throw new InferError('MODEL_NOT_READY', `${label} is shutting down`);
       if (streams.size >= maxStreams) {
         throw new InferError('OVERLOADED', `${label} runs ${streams.size} streams (maxStreams ${maxStreams}); retry later`);
@@ -320,6 +350,7 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
             if (!stream.done) {
               stream.done = true;
               streams.delete(stream);
+              reportEnd(stream, 'CANCELLED');
               poke();
             }
           },
@@ -328,6 +359,7 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
         firstTokenAt: null,
         lastTokenAt: now,
         done: false,
+        trace,
       };
       streams.add(stream);
       poke();

@@ -10,6 +10,7 @@ import {
   type FinishReason,
   type GenerationEngine,
   type GenerationEvent,
+  type StreamReport,
 } from './generation-engine.ts';
 import { loadTokenizer, type TextTokenizer } from './text-tokenizer.ts';
 
@@ -50,7 +51,8 @@ export interface GenerationStats extends EngineStats {
 }
 
 export interface Generator {
-  generate(version: GeneratableVersion, request: GenerateRequest): AsyncIterableIterator<GenerationEvent>;
+  /** `trace` is the caller's trace span, opaque here: handed back in `onStreamEnd`. */
+  generate(version: GeneratableVersion, request: GenerateRequest, trace?: unknown): AsyncIterableIterator<GenerationEvent>;
   stats(key: string): GenerationStats | null;
   /** Waits for a session key's open streams to finish, then forgets its engine (after a reload or unload). */
   release(key: string): Promise<void>;
@@ -67,9 +69,11 @@ export interface GeneratorOptions {
   onTiming?: (version: { model: string; version: number }, kind: 'timeToFirstToken' | 'interToken', ms: number) => void;
   /** Told of every stream as it finishes: why, and its prompt and generated token counts. */
   onFinish?: (version: { model: string; version: number }, reason: FinishReason, promptTokens: number, completionTokens: number) => void;
+  /** Told of every stream as it ends, finished or left by its client, with its times, for its trace span. */
+  onStreamEnd?: (version: { model: string; version: number }, stream: StreamReport) => void;
 }
 
-export function createGenerator({ pool, limits, onTiming, onFinish }: GeneratorOptions): Generator {
+export function createGenerator({ pool, limits, onTiming, onFinish, onStreamEnd }: GeneratorOptions): Generator {
   const engines = new Map<
     string,
     {
@@ -110,6 +114,7 @@ export function createGenerator({ pool, limits, onTiming, onFinish }: GeneratorO
       ...(onFinish
         ? { onFinish: (reason: FinishReason, prompt: number, completion: number) => onFinish(labels, reason, prompt, completion) }
         : {}),
+      ...(onStreamEnd ? { onStreamEnd: (stream: StreamReport) => onStreamEnd(labels, stream) } : {}),
     });
     const entry = { engine, timeToFirstToken, interToken, tokenizer, vocabularySize: decoder.vocabularySize };
     engines.set(version.key, entry);
@@ -117,7 +122,7 @@ export function createGenerator({ pool, limits, onTiming, onFinish }: GeneratorO
   }
 
   return {
-    generate(version, request) {
+    generate(version, request, trace) {
       const label = versionLabel(version);
       const entry = engineOf(version, label);
       const cap = version.settings.generation.maxTokens ?? limits.maxTokens;
@@ -144,6 +149,7 @@ export function createGenerator({ pool, limits, onTiming, onFinish }: GeneratorO
         topP: topP ?? 1,
         seed: seed ?? Math.floor(Math.random() * 2 ** 32),
         stop: [...(stop ?? [])],
+        trace,
       });
     },
 
