@@ -10,11 +10,10 @@ import { createAuthenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import { createPredictor, type Predictor } from '../batching/predictor.ts';
 import type { Config } from '../config.ts';
-import { describeError } from '../errors.ts';
 import type { GraphQLContext, ServerEvents } from '../graphql/context.ts';
 import { createSchema } from '../graphql/schema.ts';
 import { isBusy, readHealth } from '../health/read-health.ts';
-import { createJsonLogger, type Logger } from '../observability/logger.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics, type VersionFigures } from '../observability/metrics.ts';
 import { createModelRegistry, type ModelRegistry } from '../registry/model-registry.ts';
 import { MODEL_STATES, type ModelVersion } from '../registry/model-version.ts';
@@ -35,7 +34,9 @@ import { createMaskError } from './mask-error.ts';
 import { answerMetrics, useOperationMetrics } from './metrics-endpoint.ts';
 import { useMultipartLimits } from './multipart-limits.ts';
 import { operationLimitPlugins } from './operation-limits.ts';
+import { useOperationLog } from './operation-log.ts';
 import { useRateLimit } from './rate-limit.ts';
+import { createRequestScope, REQUEST_ID_HEADER, requestIdOf, useRequestIdInErrors } from './request-id.ts';
 import { readTlsFiles } from './tls.ts';
 import { loadTrustedDocuments, trustedDocumentsPlugins } from './trusted-documents.ts';
 
@@ -58,6 +59,8 @@ interface ServerContext {
   res?: ServerResponse;
   socket?: WebSocket;
   principal?: Principal;
+  /** Chosen by the request handler (HTTP) or per operation (graphql-ws); see request-id.ts. */
+  requestId?: string;
 }
 
 export interface AppOptions {
@@ -91,7 +94,7 @@ export interface App extends AsyncDisposable {
  * graphql-ws on one HTTP server (HTTPS and WSS when the config names a certificate and key).
  * Throws before starting anything when the TLS files are missing, unreadable or mismatched.
  */
-export function createApp(config: Config, { logger = createJsonLogger(), random, now }: AppOptions = {}): App {
+export function createApp(config: Config, { logger = createLogger(), random, now }: AppOptions = {}): App {
   // First: a server whose TLS files or credentials cannot work stops here, before it starts threads.
   const tls = readTlsFiles(config);
   const authenticator = createAuthenticator(config.auth);
@@ -136,21 +139,22 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
 
   registry.onEvent((event) => {
     const level = event.state === 'FAILED' ? 'warn' : 'info';
-    logger[level]('model state', { ...event });
+    logger[level]({ model: event.model, version: event.version, state: event.state, reason: event.reason }, 'model state');
     bus.publish('model-events', event);
   });
+  pool.onWorkerExit((exit) => logger.warn({ ...exit }, 'inference worker died and was replaced'));
   const loaded = registry.start().catch((error: unknown) => {
-    logger.error('cannot read the model repository', { root: config.modelRepository, error: describeError(error) });
+    logger.error({ root: config.modelRepository, err: error }, 'cannot read the model repository');
   });
   const watcher = config.watch
     ? watchRepository({
         root: config.modelRepository,
         debounceMs: config.watchDebounceMs,
         onChange: (names) => {
-          logger.info('model repository changed', { models: [...names] });
+          logger.info({ models: [...names] }, 'model repository changed');
           void loaded
             .then(() => registry.refresh(names))
-            .catch((error: unknown) => logger.error('cannot pick up a repository change', { error: describeError(error) }));
+            .catch((error: unknown) => logger.error({ err: error }, 'cannot pick up a repository change'));
         },
       })
     : null;
@@ -164,10 +168,17 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
   const graphiql = config.graphiql ?? !secured;
   const csrf = limits.csrf ?? secured;
   const introspection = limits.introspection ?? !secured;
+  const { logging } = config;
+  const requestScope = createRequestScope();
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema: createSchema(),
     plugins: [
       ...(metrics ? [useOperationMetrics(metrics)] : []),
+      // Beside the metrics, before any plugin that may refuse an operation: a refusal gets its line too.
+      ...(logging.requests === null
+        ? []
+        : [useOperationLog({ logger, sampleRate: logging.requests, minDurationMs: logging.minDurationMs })]),
+      useRequestIdInErrors(),
       useCredentialExpiry(),
       useAuthChallenge(),
       ...(csrf ? [useCSRFPrevention()] : []),
@@ -193,14 +204,16 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
     renderGraphiQL,
     landingPage: false,
     logging: false,
-    maskedErrors: { maskError: createMaskError(logger) },
+    maskedErrors: { maskError: createMaskError(logger, requestScope.current) },
     // The principal is made once per request (per socket over graphql-ws, where it comes made), and a
     // caller limited to some models is given a registry that shows only those.
     context: async (initial) => {
       const principal = initial.principal ?? (await principalOfRequest(initial.request, authenticator));
       const { models } = principal;
       const visible = models === null ? registry : registry.viewFor((name) => models.has(name));
-      return { ...context, registry: visible, principal, clientSignal: clientSignalOf(initial) };
+      // yoga.fetch (no Node request handler) brings no id: one is chosen here, from the same headers.
+      const requestId = initial.requestId ?? requestIdOf((name) => initial.request.headers.get(name));
+      return { ...context, registry: visible, principal, clientSignal: clientSignalOf(initial), requestId, notes: {} };
     },
     // The probes are answered before yoga (health-endpoints.ts). yoga's own check cannot be turned
     // off and answers any URL ending in its endpoint with an empty 200, '/health' by default;
@@ -213,15 +226,17 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     if (answerHealthProbe(request, response, () => readHealth(context), { models: !authenticator.enabled })) return;
     if (metricsHere && answerMetrics(request, response, metricsHere, { authenticator })) return;
+    const requestId = requestIdOf((name) => request.headers[name]);
+    response.setHeader(REQUEST_ID_HEADER, requestId);
     // While draining the listener stays open (so that probes read "not ready"), but a request that
     // arrives now is sent elsewhere: 503 tells a load balancer to retry on another replica.
-    if (draining) return refuseWhileDraining(request, response);
+    if (draining) return refuseWhileDraining(request, response, requestId);
     // An event stream may never end by itself (modelEvents, health): only requests with one answer are waited for.
     if (!request.headers.accept?.includes('text/event-stream')) {
       answering.begin();
       response.once('close', answering.end);
     }
-    void yoga(request, response);
+    requestScope.run(requestId, () => void yoga(request, response, { requestId }));
   };
   /** HTTP requests being answered. */
   const answering = createInFlight();
@@ -240,6 +255,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
     trusted,
     logger,
     authenticator,
+    requestScope,
     draining: () => draining,
   });
 
@@ -320,12 +336,12 @@ function figuresOf(version: ModelVersion, predictor: Predictor, generator: Gener
 }
 
 /** The answer to an HTTP request that arrives while the server drains: 503, with the GraphQL error a client reads. */
-function refuseWhileDraining(request: IncomingMessage, response: ServerResponse): void {
+function refuseWhileDraining(request: IncomingMessage, response: ServerResponse, requestId: string): void {
   // The body is read (and dropped) so that the client can finish sending it: answering a request
   // whose body is still coming and closing its socket resets the connection instead.
   request.resume();
   const body = JSON.stringify({
-    errors: [{ message: 'the server is shutting down; retry on another replica', extensions: { code: 'MODEL_NOT_READY' } }],
+    errors: [{ message: 'the server is shutting down; retry on another replica', extensions: { code: 'MODEL_NOT_READY', requestId } }],
   });
   request.once('end', () => {
     response.writeHead(HTTP_STATUS.MODEL_NOT_READY, { 'content-type': 'application/json; charset=utf-8' });

@@ -75,8 +75,10 @@ export function addPredict(
       description: 'Runs a model on the given inputs, batched with concurrent requests to the same model version.',
       args: { input: t.arg({ type: PredictInput, required: true }) },
       authScopes: { predict: true },
-      resolve: async (_root, { input }, { registry, predictor, clientSignal, principal }) => {
+      resolve: async (_root, { input }, { registry, predictor, clientSignal, principal, notes }) => {
         const version = await registry.acquire(input.model, input.version);
+        notes.model = version.model;
+        notes.version = version.version;
         const { outputs, timing } = await predictor.predict(version, {
           inputs: await tensorInputs(input.inputs),
           outputs: input.outputs,
@@ -85,6 +87,7 @@ export function addPredict(
           // Each caller's sequence ids are its own: another credential cannot continue or read its state.
           sequence: input.sequence && { ...input.sequence, owner: principal.id },
         });
+        notes.timing = timing;
         return {
           model: version.model,
           version: String(version.version),
