@@ -18,11 +18,10 @@ export interface LoggerOptions {
  * Paths never written, whatever a line carries: credentials a header or a setting may hold. No line
  * of ours logs headers or config, so this is the second line of defence, for the line that someday does.
  */
-const REDACTED_PATHS = ['authorization', 'cookie', 'apiKey', 'token', 'password', 'jwtSecret', '"x-api-key"'].flatMap((key) => [
-  key,
-  `*.${key}`,
-  `*.*.${key}`,
-]);
+const REDACTED_PATHS = ['authorization', 'cookie', 'apiKey', 'token', 'password', 'jwtSecret', 'x-api-key'].flatMap((key) => {
+  const step = `["${key}"]`;
+  return [step, `*${step}`, `*.*${step}`];
+});
 
 /**
  * A pino logger. JSON lines are written synchronously to stderr: the per-operation line is sampled

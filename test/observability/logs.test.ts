@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type CapturingLogger, createCapturingLogger, type LogRecord } from '../fixtures/logger.ts';
 import { serveModels, type TestServer } from '../fixtures/server.ts';
-import { collect, take } from '../fixtures/subscriptions.ts';
+import { collect, nextData, take } from '../fixtures/subscriptions.ts';
 import { forSuite } from '../fixtures/suite.ts';
 import { STREAMING_TRANSPORTS, TRANSPORTS } from '../fixtures/transports.ts';
 import { GenerateDocument, HealthUpdatesDocument, PredictDocument, type PredictInput } from '../generated/graphql.ts';
@@ -160,6 +160,20 @@ describe.each(STREAMING_TRANSPORTS)('subscriptions over $name', (transport) => {
     const line = await logger.waitFor((record) => record.msg === 'operation' && record.field === 'health', from);
     expect(line).toMatchObject({ end: 'stopped' });
     expect(line.events).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('a subscription at shutdown', () => {
+  it('should be logged as ended by the server shutting down', async () => {
+    const own = createCapturingLogger();
+    await using target = await serveModels((repository) => repository.copyExample('glyphs'), { logger: own });
+    const stream = target.ws.subscribe(HealthUpdatesDocument, { intervalMs: 60_000 });
+    await nextData(stream);
+    const closing = target.app.dispose();
+    const line = await own.waitFor((record) => record.msg === 'operation' && record.field === 'health');
+    expect(line).toMatchObject({ end: 'shutdown', events: 1, transport: 'ws' });
+    await closing;
+    await stream.return().catch(() => {});
   });
 });
 
