@@ -39,7 +39,7 @@ describe('the logger', () => {
   it('should write an error with its stack and its cause chain', () => {
     const logger = createCapturingLogger();
     logger.error({ err: new Error('run failed', { cause: new Error('onnxruntime: out of memory') }) }, 'internal error');
-    const { err } = logger.records()[0] as { err: { message: string; stack: string } };
+    const err = logger.records()[0]?.err as { message: string; stack: string };
     expect(err.message).toBe('run failed: onnxruntime: out of memory');
     expect(err.stack).toMatch(/^Error: run failed\n\s+at /);
     expect(err.stack).toContain('caused by: Error: onnxruntime: out of memory');
