@@ -3,7 +3,7 @@
  * subscription when its stream ends. An envelop plugin, so that yoga (HTTP, SSE) and graphql-ws, which
  * both run `yoga.getEnveloped`, write the same line.
  */
-import { type DocumentNode, GraphQLError, getOperationAST, type OperationTypeNode } from 'graphql';
+import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { ErrorCode } from '../errors.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
@@ -23,11 +23,12 @@ export interface OperationLogOptions {
 /** Why a subscription's stream ended. */
 type EndReason = 'completed' | 'stopped' | 'error' | 'shutdown';
 
+/** What is kept of an operation until its end; what its line says of it is read off the document only then, if it is written. */
 interface Operation {
   context: Partial<GraphQLContext> & { request?: Request; socket?: unknown; params?: { operationName?: string | null } };
-  type: OperationTypeNode | 'unknown';
-  name: string | null;
-  field: string;
+  /** Null for a document refused at parse or validation. */
+  document: DocumentNode | null;
+  operationName: string | null | undefined;
   startedAt: number;
 }
 
@@ -39,7 +40,7 @@ interface Ending {
 }
 
 export function useOperationLog({ logger, sampleRate, minDurationMs, random = Math.random }: OperationLogOptions): Plugin {
-  const write = ({ context, type, name, field, startedAt }: Operation, { errors, events, end }: Ending) => {
+  const write = ({ context, document, operationName, startedAt }: Operation, { errors, events, end }: Ending) => {
     const totalMs = performance.now() - startedAt;
     const code = errorCodeOf(errors);
     // Decided before anything is built: at thousands of requests a second, most success lines are never made.
@@ -48,13 +49,14 @@ export function useOperationLog({ logger, sampleRate, minDurationMs, random = Ma
     if (!logger.isLevelEnabled(level)) return;
     const outcome: ErrorCode | 'success' | 'cancelled' = code ?? (cancelledOf(context) ? 'cancelled' : 'success');
     const { model, version, timing } = context.notes ?? {};
+    const definition = document && getOperationAST(document, operationName);
     logger[level](
       {
         requestId: context.requestId,
         transport: transportOf(context),
-        operationType: type,
-        operationName: name,
-        field,
+        operationType: definition?.operation ?? 'unknown',
+        operationName: definition ? (definition.name?.value ?? null) : (operationName ?? null),
+        field: document ? rootFieldOf(document, operationName) : 'unknown',
         ...(model === undefined ? {} : { model, version }),
         outcome,
         totalMs: round(totalMs),
@@ -66,10 +68,7 @@ export function useOperationLog({ logger, sampleRate, minDurationMs, random = Ma
     );
   };
   const refused = (context: Operation['context'], errors: readonly ErrorLike[]) =>
-    write(
-      { context, type: 'unknown', name: context.params?.operationName ?? null, field: 'unknown', startedAt: performance.now() },
-      { errors },
-    );
+    write({ context, document: null, operationName: context.params?.operationName, startedAt: performance.now() }, { errors });
 
   return {
     onParse:
@@ -122,14 +121,7 @@ export function useOperationLog({ logger, sampleRate, minDurationMs, random = Ma
 }
 
 function describe(context: unknown, document: unknown, operationName: string | null | undefined): Operation {
-  const definition = getOperationAST(document as DocumentNode, operationName);
-  return {
-    context: context as Operation['context'],
-    type: definition?.operation ?? 'unknown',
-    name: definition?.name?.value ?? null,
-    field: rootFieldOf(document as DocumentNode, operationName),
-    startedAt: performance.now(),
-  };
+  return { context: context as Operation['context'], document: document as DocumentNode, operationName, startedAt: performance.now() };
 }
 
 /**

@@ -17,8 +17,8 @@ export const REQUEST_ID_HEADER = 'x-request-id';
  */
 const SAFE_ID = /^[A-Za-z0-9._:+=/-]{1,128}$/;
 
-/** version-traceid-parentid-flags; a trace id of all zeros is invalid (W3C Trace Context). */
-const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+/** version-traceid-parentid-flags (a later version may add fields); a trace id of all zeros is invalid (W3C Trace Context). */
+const TRACEPARENT = /^(?!ff)[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}(?:-|$)/;
 const INVALID_TRACE_ID = '0'.repeat(32);
 
 type HeaderValue = string | string[] | null | undefined;
