@@ -128,8 +128,8 @@ export async function startServerProcess({
 
 function listeningUrl(line: string): string | null {
   try {
-    const entry = JSON.parse(line) as { message?: unknown; url?: unknown };
-    return entry.message === 'infergraph listening' && typeof entry.url === 'string' ? entry.url : null;
+    const entry = JSON.parse(line) as { msg?: unknown; url?: unknown };
+    return entry.msg === 'infergraph listening' && typeof entry.url === 'string' ? entry.url : null;
   } catch {
     return null;
   }

@@ -3,10 +3,15 @@
  * errors with their stack in the log and never in the answer, subscriptions with their event count and
  * why they ended, lifecycle lines, sampling. On a real server, over every transport.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { createClient } from 'graphql-ws';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type CapturingLogger, createCapturingLogger, type LogRecord } from '../fixtures/logger.ts';
+import { EXAMPLE_MODELS } from '../fixtures/repository.ts';
 import { serveModels, type TestServer } from '../fixtures/server.ts';
 import { collect, nextData, take } from '../fixtures/subscriptions.ts';
 import { forSuite } from '../fixtures/suite.ts';
@@ -213,5 +218,42 @@ describe('lifecycle', () => {
     const line = await logger.waitFor((record) => record.msg === 'inference worker died and was replaced');
     expect(line).toMatchObject({ level: 40, worker: 0, exitCode: expect.any(Number) });
     expect(line.keys).toBeInstanceOf(Array);
+  });
+});
+
+describe('--log-format pretty', () => {
+  it('should print lines for a person, not JSON, from the server process', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/main.ts',
+        '--models',
+        EXAMPLE_MODELS,
+        '--port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--workers',
+        '1',
+        '--log-format',
+        'pretty',
+      ],
+      { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const exited = once(child, 'exit');
+    try {
+      let listening: string | undefined;
+      for await (const line of createInterface({ input: child.stderr! })) {
+        if (!line.includes('infergraph listening')) continue;
+        listening = line;
+        break;
+      }
+      expect(listening).toMatch(/^\[[\d:.]+\] INFO \(\d+\): infergraph listening$/);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 });
