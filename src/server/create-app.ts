@@ -197,7 +197,8 @@ export function createApp(config: Config, { logger = createLogger(), random, now
     batching: limits.maxBatchedOperations > 0 && { limit: limits.maxBatchedOperations },
     maxRequestBodySize: limits.maxRequestBodyBytes,
     // yoga's default answers any origin; a list answers only those.
-    ...(limits.corsOrigins ? { cors: { origin: limits.corsOrigins, credentials: true } } : {}),
+    // A page's script may read the request id of an answer, to quote it in a report.
+    cors: { ...(limits.corsOrigins ? { origin: limits.corsOrigins, credentials: true } : {}), exposedHeaders: [REQUEST_ID_HEADER] },
     graphqlEndpoint: GRAPHQL_PATH,
     graphiql: graphiql && { title: 'infergraph', defaultQuery: GRAPHIQL_QUERY },
     // The bundled GraphiQL: yoga's default page loads its scripts from a CDN, which a closed network lacks.

@@ -93,6 +93,16 @@ describe('request ids', () => {
     await operationLine(requestId);
   });
 
+  it("should let a browser page's script read the x-request-id", async () => {
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'http://app.example' },
+      body: JSON.stringify({ query: '{ models { name } }' }),
+    });
+    expect(response.headers.get('access-control-expose-headers')?.split(/,\s*/)).toContain('x-request-id');
+    expect(response.headers.get('x-request-id')).toMatch(UUID);
+  });
+
   it('should send the x-request-id on an SSE response and log the operation as sse', async () => {
     const response = await fetch(server.url, {
       method: 'POST',
