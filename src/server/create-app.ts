@@ -65,7 +65,7 @@ interface ServerContext {
 
 export interface AppOptions {
   logger?: Logger;
-  /** For weighted aliases; tests pass a seeded one. @default Math.random */
+  /** For weighted aliases and the sample of logged operations; tests pass a seeded one. @default Math.random */
   random?: () => number;
   /** The clock of the rate limits, in ms; tests pass one they move. @default Date.now */
   now?: () => number;
@@ -177,7 +177,7 @@ export function createApp(config: Config, { logger = createLogger(), random, now
       // Beside the metrics, before any plugin that may refuse an operation: a refusal gets its line too.
       ...(logging.requests === null
         ? []
-        : [useOperationLog({ logger, sampleRate: logging.requests, minDurationMs: logging.minDurationMs })]),
+        : [useOperationLog({ logger, sampleRate: logging.requests, minDurationMs: logging.minDurationMs, ...(random ? { random } : {}) })]),
       useRequestIdInErrors(),
       useCredentialExpiry(),
       useAuthChallenge(),

@@ -213,6 +213,24 @@ describe('sampling', () => {
   });
 });
 
+describe('a sample rate', () => {
+  it('should log that share of successes, drawn at random, and every failure', async () => {
+    const sampled = createCapturingLogger();
+    await using target = await serveModels((repository) => repository.copyExample('glyphs'), {
+      logger: sampled,
+      logging: { requests: 0.25 },
+      seed: 9,
+    });
+    for (let n = 0; n < 40; n += 1) await predictOverHttp(target, GLYPH, { 'x-request-id': `ok-${n}` });
+    await predictOverHttp(target, UNKNOWN_MODEL, { 'x-request-id': 'failed' });
+    await operationLine('failed', sampled);
+    const logged = sampled.records().filter((record) => record.msg === 'operation' && record.outcome === 'success').length;
+    // A quarter of 40 is 10; a fair draw lands far from none and from all.
+    expect(logged).toBeGreaterThan(2);
+    expect(logged).toBeLessThan(20);
+  });
+});
+
 describe('lifecycle', () => {
   it('should log each version state change with its model, version, state and reason', () => {
     const states = logger.records().filter((record) => record.msg === 'model state' && record.model === 'glyphs');
