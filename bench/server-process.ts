@@ -132,9 +132,8 @@ export async function startServerProcess({
 
 function listeningUrl(line: string): string | null {
   try {
-    const entry = JSON.parse(line) as { msg?: unknown; message?: unknown; url?: unknown };
-    const message = entry.msg ?? entry.message;
-    return message === 'infergraph listening' && typeof entry.url === 'string' ? entry.url : null;
+    const entry = JSON.parse(line) as { msg?: unknown; url?: unknown };
+    return entry.msg === 'infergraph listening' && typeof entry.url === 'string' ? entry.url : null;
   } catch {
     return null;
   }

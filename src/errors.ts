@@ -70,7 +70,7 @@ export function toInferError(error: unknown): InferError {
 }
 
 /** An error for the server's log: every stack down the cause chain. Never for a client. */
-export function describeError(error: unknown): string {
+function describeError(error: unknown): string {
   const text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
   return error instanceof Error && error.cause !== undefined ? `${text}\ncaused by: ${describeError(error.cause)}` : text;
 }

@@ -1,8 +1,7 @@
 /** The command line: the only place that touches the process (arguments, signals, exit). */
 import { runKeysCommand } from './cli/keys.ts';
 import { type Config, loadConfig, USAGE } from './config.ts';
-import { describeError } from './errors.ts';
-import { createJsonLogger } from './observability/logger.ts';
+import { createLogger } from './observability/logger.ts';
 import { type App, createApp } from './server/create-app.ts';
 
 // `infergraph keys ...` manages API keys; anything else serves.
@@ -15,8 +14,6 @@ if (process.argv[2] === 'keys') {
     }),
   );
 }
-
-const logger = createJsonLogger();
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(USAGE);
@@ -31,6 +28,8 @@ try {
   process.exit(2);
 }
 
+const logger = createLogger(config.logging);
+
 let app: App;
 try {
   app = createApp(config, { logger });
@@ -40,7 +39,7 @@ try {
   process.exit(2);
 }
 const url = await app.listen();
-logger.info('infergraph listening', { url, models: config.modelRepository, workers: config.workers });
+logger.info({ url, models: config.modelRepository, workers: config.workers }, 'infergraph listening');
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -48,20 +47,20 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return process.exit(1);
     stopping = true;
     const { drainTimeoutMs } = config.shutdown;
-    logger.info('shutting down', { signal, drainTimeoutMs });
+    logger.info({ signal, drainTimeoutMs }, 'shutting down');
     // Past the drain window what is left is cut off: its clients see the connection close, and the exit code says so.
     const deadline = setTimeout(() => {
-      logger.error('unclean shutdown: in-flight work outlived the drain window', { drainTimeoutMs });
+      logger.error({ drainTimeoutMs }, 'unclean shutdown: in-flight work outlived the drain window');
       process.exit(1);
     }, drainTimeoutMs);
     deadline.unref();
     app.dispose().then(
       () => {
-        logger.info('shut down cleanly', { signal });
+        logger.info({ signal }, 'shut down cleanly');
         process.exit(0);
       },
       (error: unknown) => {
-        logger.error('unclean shutdown', { error: describeError(error) });
+        logger.error({ err: error }, 'unclean shutdown');
         process.exit(1);
       },
     );

@@ -45,6 +45,18 @@ describe('loadConfig', () => {
     });
   });
 
+  it('should read --log-requests as the share of successes logged: all 1, errors 0, none null, or a number', () => {
+    const shareOf = (text: string) => loadConfig(['--log-requests', text], {}).logging.requests;
+    expect([shareOf('all'), shareOf('errors'), shareOf('none'), shareOf('0.25')]).toEqual([1, 0, null, 0.25]);
+    expect(() => shareOf('sometimes')).toThrow(/logging\.requests/);
+    expect(() => shareOf('1.5')).toThrow(/logging\.requests/);
+    expect(loadConfig([], { LOG_LEVEL: 'warn', LOG_FORMAT: 'pretty' }).logging).toMatchObject({
+      level: 'warn',
+      format: 'pretty',
+      requests: 1,
+    });
+  });
+
   it('should give one worker and one instance per core by default', () => {
     const config = loadConfig([], {});
     expect(config.workers).toBe(availableParallelism());

@@ -532,6 +532,44 @@ export const settings = {
       description: 'share of new traces sampled, 0 to 1',
       schema: z.coerce.number().min(0).max(1),
       default: 1,
+      }),
+    },
+  /** The log: pino's JSON lines on stderr, and which operations get a line (README, "Logs"). */
+  logging: {
+    level: setting({
+      flag: '--log-level LEVEL',
+      env: 'LOG_LEVEL',
+      description: 'log from: debug, info, warn, error; or silent',
+      schema: z.enum(['debug', 'info', 'warn', 'error', 'silent']),
+      default: 'info',
+    }),
+    format: setting({
+      flag: '--log-format json|pretty',
+      env: 'LOG_FORMAT',
+      description: 'JSON lines, or pino-pretty for a console',
+      schema: z.enum(['json', 'pretty']),
+      default: 'json',
+    }),
+    /** Failed operations are logged under every choice but `none`; a rate logs that share of the successful ones, at random. */
+    requests: setting({
+      flag: '--log-requests WHICH',
+      env: 'LOG_REQUESTS',
+      description: 'operation lines: all, errors, none, or 0-1',
+      schema: z.union([
+        z.enum(['all', 'errors', 'none']).transform((choice) => ({ all: 1, errors: 0, none: null })[choice]),
+        z.coerce.number().min(0).max(1),
+      ]),
+      default: 1,
+      format: (rate) => (rate === null ? 'none' : rate === 1 ? 'all' : rate === 0 ? 'errors' : String(rate)),
+    }),
+    /** Failed operations are logged however quick. */
+    minDurationMs: setting({
+      flag: '--log-min-duration-ms MS',
+      env: 'LOG_MIN_DURATION_MS',
+      description: 'log a success only past this duration, in ms',
+      schema: z.coerce.number().min(0),
+      default: 0,
+      format: formatMs,
     }),
   },
   /** How the server stops. */

@@ -1,6 +1,6 @@
 /** What every resolver is given, and the events the server publishes. */
 import type { Principal } from '../auth/principal.ts';
-import type { Predictor } from '../batching/predictor.ts';
+import type { Predictor, PredictTiming } from '../batching/predictor.ts';
 import type { ModelEvent } from '../registry/model-events.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
 import type { EventBus } from '../streaming/event-bus.ts';
@@ -25,4 +25,15 @@ export interface GraphQLContext {
   draining: () => boolean;
   /** The operation's trace span, opaque here: resolvers hand it to the core, whose reports then carry it. Undefined with tracing off. */
   trace?: unknown;
+  /** The id of this operation in the log, as the client got it (`x-request-id`, `extensions.requestId`). */
+  requestId: string;
+  /** What the resolvers note for the operation's log line; written as they go, read once it ends. */
+  notes: OperationNotes;
+}
+
+/** The version an operation touched (the last, when it touched several) and, for predict, the timing of its run. */
+export interface OperationNotes {
+  model?: string;
+  version?: number;
+  timing?: PredictTiming;
 }

@@ -11,11 +11,10 @@ import { createAuthenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import { createPredictor, type Predictor } from '../batching/predictor.ts';
 import type { Config } from '../config.ts';
-import { describeError } from '../errors.ts';
 import type { GraphQLContext, ServerEvents } from '../graphql/context.ts';
 import { createSchema } from '../graphql/schema.ts';
 import { isBusy, readHealth } from '../health/read-health.ts';
-import { createJsonLogger, type Logger } from '../observability/logger.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics, type VersionFigures } from '../observability/metrics.ts';
 import { createTracing, type Tracing } from '../observability/tracing.ts';
 import { createModelRegistry, type ModelRegistry } from '../registry/model-registry.ts';
@@ -38,7 +37,9 @@ import { answerMetrics, useOperationMetrics } from './metrics-endpoint.ts';
 import { useMultipartLimits } from './multipart-limits.ts';
 import { operationLimitPlugins } from './operation-limits.ts';
 import { useOperationTraces } from './operation-traces.ts';
+import { useOperationLog } from './operation-log.ts';
 import { useRateLimit } from './rate-limit.ts';
+import { createRequestScope, REQUEST_ID_HEADER, requestIdOf, useRequestIdInErrors } from './request-id.ts';
 import { readTlsFiles } from './tls.ts';
 import { loadTrustedDocuments, trustedDocumentsPlugins } from './trusted-documents.ts';
 
@@ -61,11 +62,13 @@ interface ServerContext {
   res?: ServerResponse;
   socket?: WebSocket;
   principal?: Principal;
+  /** Chosen by the request handler (HTTP) or per operation (graphql-ws); see request-id.ts. */
+  requestId?: string;
 }
 
 export interface AppOptions {
   logger?: Logger;
-  /** For weighted aliases; tests pass a seeded one. @default Math.random */
+  /** For weighted aliases and the sample of logged operations; tests pass a seeded one. @default Math.random */
   random?: () => number;
   /** The clock of the rate limits, in ms; tests pass one they move. @default Date.now */
   now?: () => number;
@@ -98,7 +101,7 @@ export interface App extends AsyncDisposable {
  * graphql-ws on one HTTP server (HTTPS and WSS when the config names a certificate and key).
  * Throws before starting anything when the TLS files are missing, unreadable or mismatched.
  */
-export function createApp(config: Config, { logger = createJsonLogger(), random, now, traceExporter }: AppOptions = {}): App {
+export function createApp(config: Config, { logger = createLogger(), random, now, traceExporter }: AppOptions = {}): App {
   // First: a server whose TLS files or credentials cannot work stops here, before it starts threads.
   const tls = readTlsFiles(config);
   const authenticator = createAuthenticator(config.auth);
@@ -115,7 +118,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
   const tracing = createTracing({
     ...config.tracing,
     exporter: traceExporter,
-    onExportFailure: (error, failures) => logger.warn('cannot export traces', { failures, error: describeError(error) }),
+    onExportFailure: (error, failures) => logger.warn({ failures, err: error }, 'cannot export traces'),
   });
   const runListeners = [metrics?.recordRun, tracing?.recordRun].filter((listener) => listener !== undefined);
   const predictor = createPredictor({
@@ -157,21 +160,22 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
 
   registry.onEvent((event) => {
     const level = event.state === 'FAILED' ? 'warn' : 'info';
-    logger[level]('model state', { ...event });
+    logger[level]({ model: event.model, version: event.version, state: event.state, reason: event.reason }, 'model state');
     bus.publish('model-events', event);
   });
+  pool.onWorkerExit((exit) => logger.warn({ ...exit }, 'inference worker died and was replaced'));
   const loaded = registry.start().catch((error: unknown) => {
-    logger.error('cannot read the model repository', { root: config.modelRepository, error: describeError(error) });
+    logger.error({ root: config.modelRepository, err: error }, 'cannot read the model repository');
   });
   const watcher = config.watch
     ? watchRepository({
         root: config.modelRepository,
         debounceMs: config.watchDebounceMs,
         onChange: (names) => {
-          logger.info('model repository changed', { models: [...names] });
+          logger.info({ models: [...names] }, 'model repository changed');
           void loaded
             .then(() => registry.refresh(names))
-            .catch((error: unknown) => logger.error('cannot pick up a repository change', { error: describeError(error) }));
+            .catch((error: unknown) => logger.error({ err: error }, 'cannot pick up a repository change'));
         },
       })
     : null;
@@ -185,12 +189,19 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
   const graphiql = config.graphiql ?? !secured;
   const csrf = limits.csrf ?? secured;
   const introspection = limits.introspection ?? !secured;
+  const { logging } = config;
+  const requestScope = createRequestScope();
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema: createSchema(),
     plugins: [
       ...(metrics ? [useOperationMetrics(metrics)] : []),
       // Early, so that an operation a later plugin stops still ends its span.
       ...(tracing ? [useOperationTraces(tracing)] : []),
+      // Beside the metrics, before any plugin that may refuse an operation: a refusal gets its line too.
+      ...(logging.requests === null
+        ? []
+        : [useOperationLog({ logger, sampleRate: logging.requests, minDurationMs: logging.minDurationMs, ...(random ? { random } : {}) })]),
+      useRequestIdInErrors(),
       useCredentialExpiry(),
       useAuthChallenge(),
       ...(csrf ? [useCSRFPrevention()] : []),
@@ -209,21 +220,24 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
     batching: limits.maxBatchedOperations > 0 && { limit: limits.maxBatchedOperations },
     maxRequestBodySize: limits.maxRequestBodyBytes,
     // yoga's default answers any origin; a list answers only those.
-    ...(limits.corsOrigins ? { cors: { origin: limits.corsOrigins, credentials: true } } : {}),
+    // A page's script may read the request id of an answer, to quote it in a report.
+    cors: { ...(limits.corsOrigins ? { origin: limits.corsOrigins, credentials: true } : {}), exposedHeaders: [REQUEST_ID_HEADER] },
     graphqlEndpoint: GRAPHQL_PATH,
     graphiql: graphiql && { title: 'infergraph', defaultQuery: GRAPHIQL_QUERY },
     // The bundled GraphiQL: yoga's default page loads its scripts from a CDN, which a closed network lacks.
     renderGraphiQL,
     landingPage: false,
     logging: false,
-    maskedErrors: { maskError: createMaskError(logger) },
+    maskedErrors: { maskError: createMaskError(logger, requestScope.current) },
     // The principal is made once per request (per socket over graphql-ws, where it comes made), and a
     // caller limited to some models is given a registry that shows only those.
     context: async (initial) => {
       const principal = initial.principal ?? (await principalOfRequest(initial.request, authenticator));
       const { models } = principal;
       const visible = models === null ? registry : registry.viewFor((name) => models.has(name));
-      return { ...context, registry: visible, principal, clientSignal: clientSignalOf(initial) };
+      // yoga.fetch (no Node request handler) brings no id: one is chosen here, from the same headers.
+      const requestId = initial.requestId ?? requestIdOf((name) => initial.request.headers.get(name));
+      return { ...context, registry: visible, principal, clientSignal: clientSignalOf(initial), requestId, notes: {} };
     },
     // The probes are answered before yoga (health-endpoints.ts). yoga's own check cannot be turned
     // off and answers any URL ending in its endpoint with an empty 200, '/health' by default;
@@ -236,15 +250,17 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     if (answerHealthProbe(request, response, () => readHealth(context), { models: !authenticator.enabled })) return;
     if (metricsHere && answerMetrics(request, response, metricsHere, { authenticator })) return;
+    const requestId = requestIdOf((name) => request.headers[name]);
+    response.setHeader(REQUEST_ID_HEADER, requestId);
     // While draining the listener stays open (so that probes read "not ready"), but a request that
     // arrives now is sent elsewhere: 503 tells a load balancer to retry on another replica.
-    if (draining) return refuseWhileDraining(request, response);
+    if (draining) return refuseWhileDraining(request, response, requestId);
     // An event stream may never end by itself (modelEvents, health): only requests with one answer are waited for.
     if (!request.headers.accept?.includes('text/event-stream')) {
       answering.begin();
       response.once('close', answering.end);
     }
-    void yoga(request, response);
+    requestScope.run(requestId, () => void yoga(request, response, { requestId }));
   };
   /** HTTP requests being answered. */
   const answering = createInFlight();
@@ -263,6 +279,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
     trusted,
     logger,
     authenticator,
+    requestScope,
     draining: () => draining,
   });
 
@@ -346,12 +363,12 @@ function figuresOf(version: ModelVersion, predictor: Predictor, generator: Gener
 }
 
 /** The answer to an HTTP request that arrives while the server drains: 503, with the GraphQL error a client reads. */
-function refuseWhileDraining(request: IncomingMessage, response: ServerResponse): void {
+function refuseWhileDraining(request: IncomingMessage, response: ServerResponse, requestId: string): void {
   // The body is read (and dropped) so that the client can finish sending it: answering a request
   // whose body is still coming and closing its socket resets the connection instead.
   request.resume();
   const body = JSON.stringify({
-    errors: [{ message: 'the server is shutting down; retry on another replica', extensions: { code: 'MODEL_NOT_READY' } }],
+    errors: [{ message: 'the server is shutting down; retry on another replica', extensions: { code: 'MODEL_NOT_READY', requestId } }],
   });
   request.once('end', () => {
     response.writeHead(HTTP_STATUS.MODEL_NOT_READY, { 'content-type': 'application/json; charset=utf-8' });

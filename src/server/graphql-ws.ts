@@ -1,7 +1,7 @@
 /** graphql-ws on the HTTP server's /graphql, through yoga's envelop pipeline, with its limits per caller and per socket. */
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { type DocumentNode, type ExecutionArgs, GraphQLError, getOperationAST } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type FormattedExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -14,6 +14,7 @@ import { closeAtExpiry, closeUnauthorized, principalOfConnection } from './crede
 import { HTTP_STATUS } from './http-status.ts';
 import { createInFlight } from './in-flight.ts';
 import { asInvalidArgument } from './mask-error.ts';
+import { operationRequestIdOf, REQUEST_ID_HEADER, type RequestScope, requestIdOf, withRequestId } from './request-id.ts';
 import { type TrustedDocuments, trustedQueryOf } from './trusted-documents.ts';
 import { type SocketExtra, useServer } from './ws-adapter.ts';
 
@@ -49,6 +50,8 @@ export interface GraphQLWsOptions extends WebSocketLimits {
   logger: Logger;
   /** Turns the credential of `connection_init` into the socket's principal. */
   authenticator: Authenticator;
+  /** Where an operation's request id is kept while it runs, for the error mask's log line. */
+  requestScope: RequestScope;
   /** Whether the server is shutting down: then a new operation is refused with MODEL_NOT_READY. @default never */
   draining?: () => boolean;
 }
@@ -69,7 +72,7 @@ export function attachGraphQLWs(
   options: GraphQLWsOptions,
 ) {
   const { maxConnections, maxSubscriptions, connectionInitTimeoutMs, maxMessageBytes, trusted = null, logger, authenticator } = options;
-  const { draining = () => false } = options;
+  const { draining = () => false, requestScope } = options;
   /**
    * Queries and mutations accepted and not yet completed, per socket, and who waits for none to be
    * left. Subscriptions are not counted: modelEvents and health never end by themselves (generate's
@@ -84,6 +87,19 @@ export function attachGraphQLWs(
     setImmediate(operations.end);
   };
   const sockets = new WebSocketServer({ server, path, maxPayload: maxMessageBytes });
+  /**
+   * Each socket's request id, chosen from its upgrade request as for HTTP and sent back on the 101
+   * response; an operation's id is it and the operation's id (request-id.ts).
+   */
+  const socketIds = new WeakMap<IncomingMessage, string>();
+  sockets.on('headers', (headers, request) => {
+    const id = requestIdOf((name) => request.headers[name]);
+    socketIds.set(request, id);
+    headers.push(`${REQUEST_ID_HEADER}: ${id}`);
+  });
+  const requestIdOfOperation = (extra: Extra, id: string, payload: { extensions?: unknown }) =>
+    // Every socket of this server passed the 'headers' event; the fallback only keeps the type total.
+    operationRequestIdOf(socketIds.get(extra.request) ?? 'ws', id, payload.extensions);
   /** Open sockets per caller key, and the key each counted socket was counted under. */
   const connections = new Map<string, number>();
   const countedUnder = new WeakMap<Extra, string>();
@@ -91,8 +107,18 @@ export function attachGraphQLWs(
   const disposable = useServer<Extra>(
     {
       connectionInitWaitTimeout: connectionInitTimeoutMs,
-      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      execute: (args) => requestScope.run(requestIdOfArgs(args), () => (args.rootValue as EnvelopedRoot).execute(args)),
+      subscribe: (args) => requestScope.run(requestIdOfArgs(args), () => (args.rootValue as EnvelopedRoot).subscribe(args)),
+      // Every error the client receives names its operation's request id, refusals before yoga's pipeline too.
+      onNext: ({ extra }, id, payload, _args, result) => {
+        if (!result.errors?.length) return;
+        const requestId = requestIdOfOperation(extra, id, payload);
+        return { ...result, errors: result.errors.map((error) => withRequestId(error, requestId).toJSON()) } as FormattedExecutionResult;
+      },
+      onError: ({ extra }, id, payload, errors) => {
+        const requestId = requestIdOfOperation(extra, id, payload);
+        return errors.map((error) => withRequestId(error, requestId).toJSON());
+      },
       onConnect: async ({ extra, connectionParams }) => {
         let principal: Principal;
         try {
@@ -147,6 +173,7 @@ export function attachGraphQLWs(
           socket: context.extra.socket,
           principal: context.extra.principal,
           params,
+          requestId: requestIdOfOperation(context.extra, id, params),
         });
         const query = trusted ? trustedQueryOf(trusted, params) : params.query;
         if (query instanceof GraphQLError) return [query];
@@ -194,6 +221,10 @@ export function attachGraphQLWs(
     /** Closes every socket with 1001 (going away) and stops accepting new ones. */
     close: () => disposable.dispose(),
   };
+}
+
+function requestIdOfArgs(args: ExecutionArgs): string {
+  return (args.contextValue as { requestId: string }).requestId;
 }
 
 function addressOf(request: IncomingMessage): string | undefined {

@@ -1,16 +1,17 @@
 /** yoga's error mask in infergraph's vocabulary: codes for clients, details only in the log. */
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
-import { describeError, ERROR_CODES, type ErrorCode, InferError } from '../errors.ts';
+import { ERROR_CODES, type ErrorCode, InferError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { HTTP_STATUS } from './http-status.ts';
 
 /**
  * Yoga's error mask, made to speak infergraph's vocabulary: an InferError keeps its message
  * and gets its `extensions.code`; anything unexpected is logged here and reaches the client
- * only as INTERNAL, never with its message or stack.
+ * only as INTERNAL, never with its message or stack. `requestId` says which request it was in, for
+ * the log line (the mask is handed no context).
  */
-export function createMaskError(logger: Logger) {
+export function createMaskError(logger: Logger, requestId: () => string | undefined = () => undefined) {
   return (error: unknown, message: string): Error => {
     const original = error instanceof GraphQLError ? error.originalError : error;
     if (original instanceof InferError && original.code !== 'INTERNAL') {
@@ -32,7 +33,7 @@ export function createMaskError(logger: Logger) {
       if (given === undefined) return asClientError(error, codeOfYogaStatus(error.extensions.http));
       return asInvalidArgument(error);
     }
-    logger.error('internal error', { error: describeError(original), path: error instanceof GraphQLError ? error.path : undefined });
+    logger.error({ requestId: requestId(), err: original, path: error instanceof GraphQLError ? error.path : undefined }, 'internal error');
     const masked = yogaMaskError(error, message, false) as GraphQLError;
     return new GraphQLError('internal server error', {
       nodes: masked.nodes ?? null,

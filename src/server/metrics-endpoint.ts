@@ -9,12 +9,13 @@
  * for a scraper on a private network.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type DocumentNode, GraphQLError } from 'graphql';
+import type { DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { type ErrorCode, InferError } from '../errors.ts';
-import type { Metrics, Outcome, Transport } from '../observability/metrics.ts';
+import type { Metrics, Outcome } from '../observability/metrics.ts';
 import { HTTP_STATUS } from './http-status.ts';
+import { cancelledOf, type ErrorLike, errorCodeOf, type ResultLike, rootFieldOf, transportOf } from './operation-facts.ts';
 
 const METRICS_PATH = '/metrics';
 
@@ -79,38 +80,11 @@ export function answerMetrics(
   return true;
 }
 
-/** The transport of a request: graphql-ws brings its socket, SSE asks for an event stream, anything else is plain HTTP. */
-export function transportOf(context: { socket?: unknown; request?: Request }): Transport {
-  if (context.socket) return 'ws';
-  return context.request?.headers.get('accept')?.includes('text/event-stream') ? 'sse' : 'http';
-}
-
-/**
- * The outcome of a result's errors: the first error decides, none is success. Read before the error
- * mask runs, so the code is the InferError's own; an error that carries none of ours is the server's
- * fault when something threw it, and the client's (a GraphQL validation error) when nothing did.
- */
+/** The reason of `infergraph_requests_total` for an operation's errors (none: success, or cancelled when the client went away). */
 function outcomeOf(errors: readonly ErrorLike[] | undefined, cancelled: boolean): Outcome {
-  if (!errors?.length) return cancelled ? 'cancelled' : 'success';
-  const [first] = errors as [ErrorLike];
-  const { originalError } = first;
-  const code = originalError instanceof InferError ? originalError.code : first.extensions?.code;
-  if (typeof code === 'string' && code in OUTCOME_OF) return OUTCOME_OF[code as ErrorCode];
-  return originalError && !(originalError instanceof GraphQLError) ? 'internal' : 'invalid';
-}
-
-interface ErrorLike {
-  extensions?: Record<string, unknown>;
-  originalError?: Error | undefined;
-}
-
-/** Whether the client went away before the operation ended (closed its request or stopped its stream). */
-function cancelledOf(context: unknown): boolean {
-  return (context as { clientSignal?: () => AbortSignal | undefined }).clientSignal?.()?.aborted ?? false;
-}
-
-interface ResultLike {
-  errors?: readonly ErrorLike[];
+  const code = errorCodeOf(errors);
+  if (code === null) return cancelled ? 'cancelled' : 'success';
+  return OUTCOME_OF[code];
 }
 
 /**
@@ -144,10 +118,7 @@ export function useOperationMetrics(metrics: Metrics): Plugin {
     },
     onSubscribe: ({ args }) => {
       const transport = transportOf(args.contextValue as object);
-      const kind = (args.document as DocumentNode).definitions.flatMap((definition) =>
-        definition.kind === 'OperationDefinition' ? definition.selectionSet.selections : [],
-      )[0];
-      const close = metrics.openSubscription(transport, kind?.kind === 'Field' ? kind.name.value : 'unknown');
+      const close = metrics.openSubscription(transport, rootFieldOf(args.document as DocumentNode));
       return {
         onSubscribeResult: ({ result }) => {
           if (!(Symbol.asyncIterator in result)) {

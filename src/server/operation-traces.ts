@@ -15,7 +15,7 @@ import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { InferError } from '../errors.ts';
 import type { TraceCarrier, Tracing } from '../observability/tracing.ts';
-import { transportOf } from './metrics-endpoint.ts';
+import { transportOf } from './operation-facts.ts';
 
 // GraphQL's semantic conventions are still incubating; OpenTelemetry asks that such names be copied, not imported.
 const ATTR_GRAPHQL_OPERATION_NAME = 'graphql.operation.name';

@@ -8,7 +8,6 @@
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { describeError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 
 /** What each graphql-ws context carries as `extra`, as graphql-ws's own adapter gives it. */
@@ -33,11 +32,11 @@ export function useServer<Extra extends SocketExtra = SocketExtra>(
 ) {
   const server = makeServer(options);
   sockets.options.handleProtocols = handleProtocols;
-  sockets.on('error', (error) => logger.error('WebSocket server error', { error: describeError(error) }));
+  sockets.on('error', (error) => logger.error({ err: error }, 'WebSocket server error'));
 
   sockets.on('connection', (socket, request) => {
     socket.once('error', (error) => {
-      logger.warn('WebSocket error', { error: error.message });
+      logger.warn({ err: error }, 'WebSocket error');
       socket.close(CloseCode.InternalServerError, 'Internal server error');
     });
     let pongWait: NodeJS.Timeout | null = null;
@@ -72,7 +71,7 @@ export function useServer<Extra extends SocketExtra = SocketExtra>(
                 socket.close(CloseCode.BadRequest, 'Invalid message received');
                 return;
               }
-              logger.error('internal error on a WebSocket', { error: describeError(error) });
+              logger.error({ err: error }, 'internal error on a WebSocket');
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             }
           }),

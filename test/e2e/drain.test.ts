@@ -93,7 +93,7 @@ describe('graceful drain', () => {
     const child = startChild(repository.root);
     const exited = once(child.process, 'exit');
     try {
-      const url = (await child.logLine((line) => line.message === 'infergraph listening')).url as string;
+      const url = (await child.logLine((line) => line.msg === 'infergraph listening')).url as string;
       const origin = new URL(url).origin;
       for (const model of ['glyphs', 'tiny-lm']) await child.logLine((line) => line.model === model && line.state === 'READY');
       const predict = async () => {
@@ -123,7 +123,7 @@ describe('graceful drain', () => {
       for (const stream of streams) await nextData(stream);
 
       child.process.kill('SIGTERM');
-      await child.logLine((line) => line.message === 'shutting down');
+      await child.logLine((line) => line.msg === 'shutting down');
       const [ready, live, late] = await Promise.all([fetch(`${origin}/health/ready`), fetch(`${origin}/health/live`), predict()]);
       expect(ready.status).toBe(503);
       expect(live.status).toBe(200);
@@ -140,7 +140,7 @@ describe('graceful drain', () => {
       }
       const [code] = await exited;
       expect(code).toBe(0);
-      await child.logLine((line) => line.message === 'shut down cleanly');
+      await child.logLine((line) => line.msg === 'shut down cleanly');
     } finally {
       if (child.process.exitCode === null) child.process.kill('SIGKILL');
     }
@@ -152,7 +152,7 @@ describe('graceful drain', () => {
     const child = startChild(repository.root, '--drain-timeout-ms', '300');
     const exited = once(child.process, 'exit');
     try {
-      const url = (await child.logLine((line) => line.message === 'infergraph listening')).url as string;
+      const url = (await child.logLine((line) => line.msg === 'infergraph listening')).url as string;
       await child.logLine((line) => line.model === 'glyphs' && line.state === 'READY');
       // A request whose body never finishes holds the drain open past its window.
       const stuck = startUpload(url, JSON.stringify({ query: '{ __typename }' }));
@@ -162,7 +162,7 @@ describe('graceful drain', () => {
       const [code] = await exited;
       expect(code).toBe(1);
       await cutOff;
-      await child.logLine((line) => line.level === 'error' && String(line.message).includes('outlived the drain window'));
+      await child.logLine((line) => line.level === 50 && String(line.msg).includes('outlived the drain window'));
     } finally {
       if (child.process.exitCode === null) child.process.kill('SIGKILL');
     }

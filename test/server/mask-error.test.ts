@@ -5,15 +5,21 @@ import { createMaskError } from '../../src/server/mask-error.ts';
 import { createCapturingLogger } from '../fixtures/logger.ts';
 
 describe('createMaskError', () => {
-  it("should answer a fault of the server's own as INTERNAL with no message, cause or stack, and log it", () => {
+  it("should answer a fault of the server's own as INTERNAL with no message, cause or stack, and log it with its request id", () => {
     const logger = createCapturingLogger();
-    const masked = createMaskError(logger)(
-      new GraphQLError('boom', { originalError: new Error('worker state corrupt at /srv/app/x.ts') }),
+    const fault = new Error('worker state corrupt at /srv/app/x.ts', { cause: new Error('tensor arena freed twice') });
+    const masked = createMaskError(logger, () => 'req-42')(
+      new GraphQLError('boom', { originalError: fault }),
       'Unexpected error.',
     ) as GraphQLError;
     expect(masked.message).toBe('internal server error');
     expect(masked.extensions).toEqual({ code: 'INTERNAL', http: { status: 500 } });
-    expect(logger.lines.join('\n')).toContain('worker state corrupt');
+    const [line] = logger.records();
+    expect(line).toMatchObject({ level: 50, msg: 'internal error', requestId: 'req-42' });
+    const { stack } = line!.err as { stack: string };
+    expect(stack).toContain('worker state corrupt');
+    expect(stack).toContain('caused by: Error: tensor arena freed twice');
+    expect(stack).toMatch(/\n\s+at /);
   });
 
   it('should answer INFERENCE_REJECTED with its message and HTTP 400, logging nothing', () => {

@@ -68,8 +68,10 @@ export function addGenerate(builder: Builder) {
       description: 'Generates text from a decoder model: one event per token, then a final event. Completing the subscription cancels it.',
       args: { input: t.arg({ type: GenerateInput, required: true }) },
       authScopes: { generate: true },
-      subscribe: async (_root, { input }, { registry, generator, trace }) => {
+      subscribe: async (_root, { input }, { registry, generator, notes, trace }) => {
         const version = await registry.acquire(input.model, input.version);
+        notes.model = version.model;
+        notes.version = version.version;
         const events = generator.generate(version, input, trace);
         return labelled(events, { model: version.model, version: String(version.version) });
       },

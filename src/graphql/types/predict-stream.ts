@@ -60,8 +60,10 @@ export function addPredictStream(
         'carried, and sends each frame’s outputs as they are computed. Completing the subscription stops it.',
       args: { input: t.arg({ type: PredictStreamInput, required: true }) },
       authScopes: { predict: true },
-      subscribe: async (_root, { input }, { registry, predictor, clientSignal, trace }) => {
+      subscribe: async (_root, { input }, { registry, predictor, clientSignal, notes, trace }) => {
         const version = await registry.acquire(input.model, input.version);
+        notes.model = version.model;
+        notes.version = version.version;
         const frames = predictor.predictFrames(version, {
           inputs: await tensorInputs(input.inputs),
           frame: input.frame,

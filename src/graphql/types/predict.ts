@@ -75,8 +75,10 @@ export function addPredict(
       description: 'Runs a model on the given inputs, batched with concurrent requests to the same model version.',
       args: { input: t.arg({ type: PredictInput, required: true }) },
       authScopes: { predict: true },
-      resolve: async (_root, { input }, { registry, predictor, clientSignal, principal, trace }) => {
+      resolve: async (_root, { input }, { registry, predictor, clientSignal, principal, notes, trace }) => {
         const version = await registry.acquire(input.model, input.version);
+        notes.model = version.model;
+        notes.version = version.version;
         const { outputs, timing } = await predictor.predict(version, {
           inputs: await tensorInputs(input.inputs),
           outputs: input.outputs,
@@ -86,6 +88,7 @@ export function addPredict(
           sequence: input.sequence && { ...input.sequence, owner: principal.id },
           trace,
         });
+        notes.timing = timing;
         return {
           model: version.model,
           version: String(version.version),
