@@ -532,8 +532,8 @@ export const settings = {
       description: 'share of new traces sampled, 0 to 1',
       schema: z.coerce.number().min(0).max(1),
       default: 1,
-      }),
-    },
+    }),
+  },
   /** The log: pino's JSON lines on stderr, and which operations get a line (README, "Logs"). */
   logging: {
     level: setting({

@@ -22,6 +22,17 @@ import { float32ToBase64, ocrImages } from '../fixtures/tensors.ts';
 import { STREAMING_TRANSPORTS, TRANSPORTS } from '../fixtures/transports.ts';
 import { GenerateDocument, PredictDocument, type PredictInput, type PredictMutation } from '../generated/graphql.ts';
 
+/** The spans of one predict's trace, sorted: the operation and its phases, its queue wait, and the run it rode in. */
+const PREDICT_SPANS = [
+  'graphql.execute',
+  'graphql.parse',
+  'graphql.validate',
+  'infergraph.batch',
+  'infergraph.compute',
+  'infergraph.queue',
+  'mutation Predict',
+].sort();
+
 /** How the operation span's `infergraph.transport` names each transport of the test table. */
 const TRANSPORT_LABEL: Record<string, string> = { HTTP: 'http', 'graphql-ws': 'ws', SSE: 'sse' };
 
@@ -89,17 +100,7 @@ describe.each(TRANSPORTS)('a predict over $name', (transport) => {
       'infergraph.model.version': 1,
     });
     const trace = traceOf(spans, operation.spanContext().traceId);
-    expect(trace.map((span) => span.name).sort()).toEqual(
-      [
-        'graphql.execute',
-        'graphql.parse',
-        'graphql.validate',
-        'infergraph.batch',
-        'infergraph.compute',
-        'infergraph.queue',
-        'mutation Predict',
-      ].sort(),
-    );
+    expect(trace.map((span) => span.name).sort()).toEqual(PREDICT_SPANS);
     const [parse, validate, execute] = ['graphql.parse', 'graphql.validate', 'graphql.execute'].map((name) => only(trace, name));
     for (const step of [parse!, validate!, execute!]) expect(parentOf(step)).toBe(idOf(operation));
     const queue = only(trace, 'infergraph.queue');
@@ -321,17 +322,7 @@ describe('traces through the real OTLP/HTTP exporter', () => {
       });
       expect(spans.every(({ service }) => service === 'infergraph-e2e')).toBe(true);
       const trace = spans.filter(({ span }) => span.traceId === traceId);
-      expect(trace.map(({ span }) => span.name).sort()).toEqual(
-        [
-          'graphql.execute',
-          'graphql.parse',
-          'graphql.validate',
-          'infergraph.batch',
-          'infergraph.compute',
-          'infergraph.queue',
-          'mutation Predict',
-        ].sort(),
-      );
+      expect(trace.map(({ span }) => span.name).sort()).toEqual(PREDICT_SPANS);
       const batch = trace.find(({ span }) => span.name === 'infergraph.batch')!.span;
       expect(attributesOf(batch)).toMatchObject({ 'infergraph.model': 'glyphs', 'infergraph.batch.size': '2' });
       const operation = trace.find(({ span }) => span.name === 'mutation Predict')!.span;
