@@ -64,7 +64,10 @@ export interface FramesRequest {
   inputs: readonly TensorInput[];
   frame: { input: string; size: number; axis?: number | null | undefined };
   outputs?: readonly string[] | null | undefined;
+  /** Aborts the frame in flight and ends the stream (the client went away). */
   signal?: AbortSignal | undefined;
+  /** Ends the stream at the next frame: the frame in flight is still answered (the server shuts down). */
+  stop?: AbortSignal | undefined;
 }
 
 export interface FrameResponse extends PredictResponse {
@@ -208,7 +211,7 @@ export function createPredictor({ pool, limits, onRun }: PredictorOptions): Pred
       });
     },
 
-    async *predictFrames(version, { inputs, frame, outputs, signal }) {
+    async *predictFrames(version, { inputs, frame, outputs, signal, stop }) {
       const label = versionLabel(version);
       const { signature, settings } = version;
       if (!signature) throw new InferError('MODEL_NOT_READY', `${label} is not loaded`);
@@ -231,6 +234,7 @@ export function createPredictor({ pool, limits, onRun }: PredictorOptions): Pred
       let ended = false;
       try {
         for (const [index, tensor] of frames.entries()) {
+          if (index > 0 && stop?.aborted) return;
           const last = index === frames.length - 1;
           const response = await this.predict(version, {
             inputs: [{ name: frame.input, shape: tensor.shape, tensor }, ...others],

@@ -23,4 +23,6 @@ export interface GraphQLContext {
   clientSignal?: () => AbortSignal | undefined;
   /** Whether the server is shutting down (not ready). */
   draining: () => boolean;
+  /** Aborts when the server starts to shut down: open streams then end, each after its last event. */
+  shutdown: AbortSignal;
 }

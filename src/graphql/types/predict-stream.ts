@@ -60,13 +60,15 @@ export function addPredictStream(
         'carried, and sends each frame’s outputs as they are computed. Completing the subscription stops it.',
       args: { input: t.arg({ type: PredictStreamInput, required: true }) },
       authScopes: { predict: true },
-      subscribe: async (_root, { input }, { registry, predictor, clientSignal }) => {
+      subscribe: async (_root, { input }, { registry, predictor, clientSignal, shutdown }) => {
         const version = await registry.acquire(input.model, input.version);
         const frames = predictor.predictFrames(version, {
           inputs: await tensorInputs(input.inputs),
           frame: input.frame,
           outputs: input.outputs,
           signal: clientSignal?.(),
+          // A shutdown ends the stream after the frame in flight: the client reads how far it got in index and count.
+          stop: shutdown,
         });
         // The first frame is awaited here so that a refused request fails the subscription
         // itself, as every other operation does, rather than its first event.
