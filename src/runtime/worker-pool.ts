@@ -284,7 +284,18 @@ export function createWorkerPool({ size = availableParallelism() }: WorkerPoolOp
 
     async close() {
       if (closed) return;
+      // New runs are refused from here on; the threads end once onnxruntime has returned the runs it
+      // holds, since ending one inside an onnxruntime call aborts the whole process (see retire).
       closed = true;
+      await new Promise<void>((resolve) => {
+        const check = () => {
+          if (slots.some((slot) => slot.inFlight > 0)) return;
+          listeners.delete(check);
+          resolve();
+        };
+        listeners.add(check);
+        check();
+      });
       await Promise.all(slots.map((slot) => slot.worker.terminate()));
       for (const slot of slots) {
         for (const pending of slot.pending.values()) pending.reject(new InferError('MODEL_NOT_READY', 'the server is shutting down'));

@@ -26,16 +26,17 @@ import { useAuthChallenge } from './auth-challenge.ts';
 import { clientSignalOf } from './client-signal.ts';
 import { useCredentialExpiry } from './credential-expiry.ts';
 import { principalOfRequest } from './credentials.ts';
+import { answerCutOff, refuseWhileDraining } from './drain-answers.ts';
 import { attachGraphQLWs } from './graphql-ws.ts';
 import { answerHealthProbe, LIVE_PATH } from './health-endpoints.ts';
-import { HTTP_STATUS } from './http-status.ts';
-import { createInFlight } from './in-flight.ts';
+import { createHeldRequests } from './held-requests.ts';
 import { useMalformedBodyAsClientError } from './malformed-body.ts';
 import { createMaskError } from './mask-error.ts';
 import { answerMetrics, useOperationMetrics } from './metrics-endpoint.ts';
 import { useMultipartLimits } from './multipart-limits.ts';
 import { operationLimitPlugins } from './operation-limits.ts';
 import { useRateLimit } from './rate-limit.ts';
+import { useShutdownCutoff } from './shutdown-cutoff.ts';
 import { readTlsFiles } from './tls.ts';
 import { loadTrustedDocuments, trustedDocumentsPlugins } from './trusted-documents.ts';
 
@@ -83,6 +84,12 @@ export interface App extends AsyncDisposable {
   listen(): Promise<string>;
   /** Shuts down in order: not ready → stop accepting → close sockets (1001) → drain queues → release sessions. */
   dispose(): Promise<void>;
+  /**
+   * Past the drain window: what `dispose()` still waits for is answered MODEL_NOT_READY ("the server
+   * shut down before this request finished; retry") on every transport, then every WebSocket closes
+   * with 1001. Resolves once those answers are sent; the caller then exits.
+   */
+  cutOff(): Promise<void>;
 }
 
 /**
@@ -132,7 +139,10 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
   });
   const bus = createEventBus<ServerEvents>();
   let draining = false;
-  const context = { registry, predictor, generator, bus, draining: () => draining };
+  /** Aborts when the drain begins (open streams end), and past the drain window (what is left is answered MODEL_NOT_READY). */
+  const shutdown = new AbortController();
+  const pastDrainWindow = new AbortController();
+  const context = { registry, predictor, generator, bus, draining: () => draining, shutdown: shutdown.signal };
 
   registry.onEvent((event) => {
     const level = event.state === 'FAILED' ? 'warn' : 'info';
@@ -168,6 +178,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
     schema: createSchema(),
     plugins: [
       ...(metrics ? [useOperationMetrics(metrics)] : []),
+      useShutdownCutoff(pastDrainWindow.signal),
       useCredentialExpiry(),
       useAuthChallenge(),
       ...(csrf ? [useCSRFPrevention()] : []),
@@ -216,15 +227,10 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
     // While draining the listener stays open (so that probes read "not ready"), but a request that
     // arrives now is sent elsewhere: 503 tells a load balancer to retry on another replica.
     if (draining) return refuseWhileDraining(request, response);
-    // An event stream may never end by itself (modelEvents, health): only requests with one answer are waited for.
-    if (!request.headers.accept?.includes('text/event-stream')) {
-      answering.begin();
-      response.once('close', answering.end);
-    }
+    held.hold(request, response);
     void yoga(request, response);
   };
-  /** HTTP requests being answered. */
-  const answering = createInFlight();
+  const held = createHeldRequests();
   const server = tls ? createHttpsServer(tls, handle) : createServer(handle);
   const metricsServer =
     metrics && config.metrics.port !== undefined
@@ -277,6 +283,9 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
       if (draining) return;
       // Not ready at once (probes still answered), new requests and operations refused with 503.
       draining = true;
+      // Event streams end after their last event (health's says not ready); predictStream after the frame in flight.
+      shutdown.abort();
+      held.closeConnections();
       watcher?.close();
       // A scraper's keep-alive socket must not hold the process open.
       metricsServer?.close();
@@ -286,7 +295,7 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
       await loaded;
       // Everything that arrived before the signal is answered, over every transport (a request still
       // sending its body too); only then do the batchers stop taking requests.
-      await Promise.all([answering.settled(), ws.settled()]);
+      await Promise.all([held.settled(), ws.settled()]);
       await predictor.drain();
       // Then each socket closes with 1001, after its complete messages.
       await ws.close();
@@ -296,6 +305,15 @@ export function createApp(config: Config, { logger = createJsonLogger(), random,
       await closed;
       await registry.close();
       predictor.dispose();
+      await pool.close();
+    },
+
+    async cutOff() {
+      pastDrainWindow.abort();
+      held.answerUnread(answerCutOff);
+      await Promise.all([held.settled(), ws.settled()]);
+      await ws.close();
+      // The threads end once the runs they hold return (queued ones are not started): see WorkerPool.close.
       await pool.close();
     },
 
@@ -317,18 +335,4 @@ function figuresOf(version: ModelVersion, predictor: Predictor, generator: Gener
     predict: predictor.stats(version.key),
     generation: generator.stats(version.key),
   };
-}
-
-/** The answer to an HTTP request that arrives while the server drains: 503, with the GraphQL error a client reads. */
-function refuseWhileDraining(request: IncomingMessage, response: ServerResponse): void {
-  // The body is read (and dropped) so that the client can finish sending it: answering a request
-  // whose body is still coming and closing its socket resets the connection instead.
-  request.resume();
-  const body = JSON.stringify({
-    errors: [{ message: 'the server is shutting down; retry on another replica', extensions: { code: 'MODEL_NOT_READY' } }],
-  });
-  request.once('end', () => {
-    response.writeHead(HTTP_STATUS.MODEL_NOT_READY, { 'content-type': 'application/json; charset=utf-8' });
-    response.end(body);
-  });
 }
