@@ -9,9 +9,10 @@ import { once } from 'node:events';
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { describe, expect, it } from 'vitest';
 import { GLYPH_PIXELS } from '../../scripts/models/glyphs.ts';
-import { ONE_WORKER, SLOW_OCR_IMAGE } from '../fixtures/busy-worker.ts';
+import { ONE_WORKER } from '../fixtures/busy-worker.ts';
 import { type ExecutionResult, queryOf } from '../fixtures/documents.ts';
 import { expectFailure } from '../fixtures/failures.ts';
 import { generationOf } from '../fixtures/generation.ts';
@@ -35,6 +36,9 @@ const PROJECT = fileURLToPath(new URL('../..', import.meta.url));
 const PIXELS = [{ name: 'pixels', shape: [1, GLYPH_PIXELS], base64: float32ToBase64(new Float32Array(GLYPH_PIXELS).fill(0.5)) }];
 /** What a client reads about work the server could not finish within its drain window. */
 const CUT_OFF = 'the server shut down before this request finished; retry';
+
+/** Wider text lines than SLOW_OCR_IMAGE's: about a third of a second of one worker's time, under the body size limit. */
+const WIDE_OCR_IMAGE = { name: 'x', shape: [8, 3, 48, 3072], base64: float32ToBase64(new Float32Array(8 * 3 * 48 * 3072).fill(0.25)) };
 
 /** A predictStream over far more frames than run between its first event and the signal. */
 const LONG_STREAM = {
@@ -128,6 +132,16 @@ async function postThrough(agent: Agent, url: string, body: string) {
   };
 }
 
+/** A GraphQL POST, answered with its status and body. */
+async function post<Result, Variables>(url: string, document: TypedDocumentNode<Result, Variables>, variables: Variables) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: queryOf(document), variables }),
+  });
+  return { status: response.status, ...((await response.json()) as ExecutionResult<Result>) };
+}
+
 /** The request counters of ocr-single, read over the socket. */
 async function statsOver(ws: TestWsClient) {
   const { data } = await ws.graphql(VersionFiguresDocument, { name: 'ocr-single' });
@@ -172,6 +186,9 @@ describe('graceful drain', () => {
       ];
       const frameStreams = [ws.subscribe(PredictStreamDocument, LONG_STREAM), subscribeSse(url, PredictStreamDocument, LONG_STREAM)];
       const health = ws.subscribe(HealthUpdatesDocument, {});
+      // Read from the start: graphql-ws's client iterator never ends if its operation completed, with no
+      // event, before the first read.
+      const modelEventsOverWs = collect(ws.subscribe(ModelEventsDocument, {}));
       // Its response has begun once the server has subscribed it.
       const modelEvents = await requestSse(url, ModelEventsDocument, {});
       // Sent whole once the server has taken each (100 Continue): provably in flight at the signal.
@@ -221,7 +238,7 @@ describe('graceful drain', () => {
       expect(modelEvents.status).toBe(200);
       const events: ExecutionResult<unknown>[] = [];
       for await (const result of modelEvents.results) events.push(result);
-      for (const result of events) expect(result.errors).toBeUndefined();
+      for (const result of [...events, ...(await modelEventsOverWs)]) expect(result.errors).toBeUndefined();
       // Only after every operation completed does the socket close, going away.
       expect(await ws.closed).toEqual({ code: 1001, reason: 'Going away' });
       const [code] = await exited;
@@ -236,36 +253,44 @@ describe('graceful drain', () => {
   it('should answer what outlives --drain-timeout-ms with MODEL_NOT_READY on every transport, then exit 1, saying so', async () => {
     await using repository = await createTempRepository();
     await repository.copyExample('ocr-direction', 'ocr-single', ONE_WORKER);
-    const child = startChild(repository.root, '--drain-timeout-ms', '100');
+    await repository.copyExample('silero-vad');
+    // One worker: a slow run holds up every other run, of either model.
+    const child = startChild(repository.root, '--drain-timeout-ms', '100', '--workers', '1');
     const exited = once(child.process, 'exit');
     try {
       const url = (await child.logLine((line) => line.message === 'infergraph listening')).url as string;
-      await child.logLine((line) => line.model === 'ocr-single' && line.state === 'READY');
+      for (const model of ['ocr-single', 'silero-vad']) await child.logLine((line) => line.model === model && line.state === 'READY');
       // Not lazy: the client keeps its socket once its operations are done, so the server's close is what it sees.
       await using ws = createWsClient(url.replace(/^http/, 'ws'), undefined, { lazy: false });
       // A request whose body never finishes holds the drain open past its window.
       const stuck = startUpload(url, JSON.stringify({ query: '{ __typename }' }));
       await stuck.arrived;
-      // Slow runs, a quarter of a second each, one at a time on the model's one worker, the one over SSE
-      // queued last (the server's own count says when each has reached the queue): it outlives the window.
-      const slow = { input: { model: 'ocr-single', inputs: [SLOW_OCR_IMAGE] } };
-      const overWs = Array.from({ length: 3 }, () => ws.graphql(PredictDocument, slow));
+      const frames = subscribeSse(url, PredictStreamDocument, LONG_STREAM);
+      const first = await nextData(frames);
+      // About a third of a second of the worker's time, then requests queued behind it on each transport,
+      // each sent once the server's own count says the one before reached the queue: all outlive the window.
+      const slow = post(url, PredictDocument, { input: { model: 'ocr-single', inputs: [WIDE_OCR_IMAGE] } });
+      for (let stats = await statsOver(ws); stats.requests < 1; stats = await statsOver(ws));
+      const quick = {
+        input: { model: 'ocr-single', inputs: [{ name: 'x', shape: [1, 3, 48, 192], data: new Array(3 * 48 * 192).fill(0) }] },
+      };
+      const overWs = ws.graphql(PredictDocument, quick);
+      for (let stats = await statsOver(ws); stats.requests < 2; stats = await statsOver(ws));
+      const overSse = collect(subscribeSse(url, PredictDocument, quick));
       for (let stats = await statsOver(ws); stats.requests < 3; stats = await statsOver(ws));
-      const overSse = collect(subscribeSse(url, PredictDocument, slow));
-      for (let stats = await statsOver(ws); stats.requests < 4; stats = await statsOver(ws));
 
       child.process.kill('SIGTERM');
-      const answer = await stuck.response;
-      expect(expectFailure(answer, 'MODEL_NOT_READY', { status: 503 })).toBe(CUT_OFF);
-      // Each predict over the socket either ran within the window or was cut off with the code that says to retry.
-      for (const { data, errors } of await Promise.all(overWs)) {
-        if (errors) expect(expectFailure({ data, errors }, 'MODEL_NOT_READY')).toBe(CUT_OFF);
-        else expect(data?.predict.model).toBe('ocr-single');
-      }
-      // Over SSE, the stream ends with the cut-off and `event: complete`.
+      expect(expectFailure(await stuck.response, 'MODEL_NOT_READY', { status: 503 })).toBe(CUT_OFF);
+      expect(expectFailure(await slow, 'MODEL_NOT_READY', { status: 503 })).toBe(CUT_OFF);
+      expect(expectFailure(await overWs, 'MODEL_NOT_READY')).toBe(CUT_OFF);
+      // Over SSE, a predict (one result) and a stream with frames already sent each end with the cut-off, then `event: complete`.
       const [sseAnswer, ...more] = await overSse;
       expect(more).toEqual([]);
       expect(expectFailure(sseAnswer!, 'MODEL_NOT_READY')).toBe(CUT_OFF);
+      const rest = await collect(frames);
+      const sent = rest.slice(0, -1).map((result) => result.data!.predictStream.index);
+      expect(sent).toEqual(sent.map((_, index) => first.predictStream.index + 1 + index));
+      expect(expectFailure(rest.at(-1)!, 'MODEL_NOT_READY')).toBe(CUT_OFF);
       expect(await ws.closed).toEqual({ code: 1001, reason: 'Going away' });
       const [code] = await exited;
       expect(code).toBe(1);
