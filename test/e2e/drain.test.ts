@@ -142,10 +142,12 @@ async function post<Result, Variables>(url: string, document: TypedDocumentNode<
   return { status: response.status, ...((await response.json()) as ExecutionResult<Result>) };
 }
 
-/** The request counters of ocr-single, read over the socket. */
-async function statsOver(ws: TestWsClient) {
-  const { data } = await ws.graphql(VersionFiguresDocument, { name: 'ocr-single' });
-  return data!.model!.versions[0]!.stats;
+/** Reads ocr-single's request count over the socket until `count` requests reached its queue: the server's word, not the clock. */
+async function requestsReached(ws: TestWsClient, count: number): Promise<void> {
+  for (;;) {
+    const { data } = await ws.graphql(VersionFiguresDocument, { name: 'ocr-single' });
+    if (data!.model!.versions[0]!.stats.requests >= count) return;
+  }
 }
 
 /** The rest of a predictStream after its first event: consecutive frames with no error, ended by the server. */
@@ -173,8 +175,6 @@ describe('graceful drain', () => {
       for (const model of ['glyphs', 'tiny-lm', 'silero-vad'])
         await child.logLine((line) => line.model === model && line.state === 'READY');
       const body = JSON.stringify({ query: queryOf(PredictVersionDocument), variables: { input: { model: 'glyphs', inputs: PIXELS } } });
-      // A connection kept alive from before the signal, for a request sent on it during the drain.
-      expect(await postThrough(agent, url, body)).toMatchObject({ status: 200, data: { predict: { model: 'glyphs' } } });
       // Not lazy: the client keeps its socket once its operations are done, so the server's close is what it sees.
       await using ws = createWsClient(url.replace(/^http/, 'ws'), undefined, { lazy: false });
 
@@ -204,6 +204,9 @@ describe('graceful drain', () => {
       for (const stream of generations) await nextData(stream);
       const firstFrames = await Promise.all(frameStreams.map((stream) => nextData(stream)));
       expect((await nextData(health)).health.ready).toBe(true);
+      // A connection kept alive from just before the signal (well within the server's keep-alive
+      // timeout), for a request sent on it during the drain.
+      expect(await postThrough(agent, url, body)).toMatchObject({ status: 200, data: { predict: { model: 'glyphs' } } });
 
       child.process.kill('SIGTERM');
       await child.logLine((line) => line.message === 'shutting down');
@@ -270,14 +273,14 @@ describe('graceful drain', () => {
       // About a third of a second of the worker's time, then requests queued behind it on each transport,
       // each sent once the server's own count says the one before reached the queue: all outlive the window.
       const slow = post(url, PredictDocument, { input: { model: 'ocr-single', inputs: [WIDE_OCR_IMAGE] } });
-      for (let stats = await statsOver(ws); stats.requests < 1; stats = await statsOver(ws));
+      await requestsReached(ws, 1);
       const quick = {
         input: { model: 'ocr-single', inputs: [{ name: 'x', shape: [1, 3, 48, 192], data: new Array(3 * 48 * 192).fill(0) }] },
       };
       const overWs = ws.graphql(PredictDocument, quick);
-      for (let stats = await statsOver(ws); stats.requests < 2; stats = await statsOver(ws));
+      await requestsReached(ws, 2);
       const overSse = collect(subscribeSse(url, PredictDocument, quick));
-      for (let stats = await statsOver(ws); stats.requests < 3; stats = await statsOver(ws));
+      await requestsReached(ws, 3);
 
       child.process.kill('SIGTERM');
       expect(expectFailure(await stuck.response, 'MODEL_NOT_READY', { status: 503 })).toBe(CUT_OFF);
