@@ -23,6 +23,8 @@ export interface GraphQLContext {
   clientSignal?: () => AbortSignal | undefined;
   /** Whether the server is shutting down (not ready). */
   draining: () => boolean;
+  /** Aborts when the server starts to shut down: open streams then end, each after its last event. */
+  shutdown: AbortSignal;
   /** The operation's trace span, opaque here: resolvers hand it to the core, whose reports then carry it. Undefined with tracing off. */
   trace?: unknown;
   /** The id of this operation in the log, as the client got it (`x-request-id`, `extensions.requestId`). */
