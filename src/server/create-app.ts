@@ -11,6 +11,7 @@ import { createAuthenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import { createPredictor, type Predictor } from '../batching/predictor.ts';
 import type { Config } from '../config.ts';
+import { createExplainer } from '../explain/explainer.ts';
 import type { GraphQLContext, ServerEvents } from '../graphql/context.ts';
 import { createSchema } from '../graphql/schema.ts';
 import { isBusy, readHealth } from '../health/read-health.ts';
@@ -121,13 +122,14 @@ export function createApp(config: Config, { logger = createLogger(), random, now
     onExportFailure: (error, failures) => logger.warn({ failures, err: error }, 'cannot export traces'),
   });
   const runListeners = [metrics?.recordRun, tracing?.recordRun].filter((listener) => listener !== undefined);
+  const tensorLimits = {
+    maxTensorBytes: config.maxTensorBytes,
+    maxTensorElements: config.limits.maxTensorElements,
+    maxInputs: config.limits.maxInputs,
+  };
   const predictor = createPredictor({
     pool,
-    limits: {
-      maxTensorBytes: config.maxTensorBytes,
-      maxTensorElements: config.limits.maxTensorElements,
-      maxInputs: config.limits.maxInputs,
-    },
+    limits: tensorLimits,
     ...(runListeners.length > 0
       ? {
           onRun: (version, run) => {
@@ -136,6 +138,7 @@ export function createApp(config: Config, { logger = createLogger(), random, now
         }
       : {}),
   });
+  const explainer = createExplainer({ predictor, limits: tensorLimits, maxEvaluations: config.limits.maxExplainEvaluations });
   const generator = createGenerator({
     pool,
     limits: config.generation,
@@ -156,7 +159,7 @@ export function createApp(config: Config, { logger = createLogger(), random, now
   });
   const bus = createEventBus<ServerEvents>();
   let draining = false;
-  const context = { registry, predictor, generator, bus, draining: () => draining };
+  const context = { registry, predictor, explainer, generator, bus, draining: () => draining };
 
   registry.onEvent((event) => {
     const level = event.state === 'FAILED' ? 'warn' : 'info';
