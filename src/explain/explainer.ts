@@ -3,21 +3,16 @@
  * through the version's own batcher. It knows the predictor, not GraphQL; the copies ride in batches like any
  * request, so an explanation of a few hundred copies costs a few runs.
  */
-import { decodeInputs, type TensorInput, type TensorLimits } from '../batching/decode-inputs.ts';
+import type { TensorInput, TensorLimits } from '../batching/decode-inputs.ts';
 import type { Predictor, ServableVersion } from '../batching/predictor.ts';
-import { InferError, versionLabel } from '../errors.ts';
-import { batchAxisOf } from '../runtime/batch-axes.ts';
-import { formatShape, type Tensor } from '../runtime/tensor.ts';
-import { DEFAULT_PATCH_SIZE, occlusionEvaluations } from './estimate.ts';
-import type { Evaluation, RowTensor } from './evaluate.ts';
-import { featuresOf } from './features.ts';
-import { occlusionAttributions } from './occlusion.ts';
-import { type Baseline, baselineValueOf, isPerturbable, PERTURBABLE, type PerturbableDataType } from './perturb.ts';
-import { scoresOutput } from './scores.ts';
-
-export const EXPLAIN_METHODS = ['OCCLUSION'] as const;
-
-export type ExplainMethod = (typeof EXPLAIN_METHODS)[number];
+import { versionLabel } from '../errors.ts';
+import type { Tensor } from '../runtime/tensor.ts';
+import type { ExplainMethod } from './estimate.ts';
+import { kernelShap } from './kernel-shap.ts';
+import { occlusion } from './occlusion.ts';
+import type { Baseline } from './perturb.ts';
+import { prepareExplain } from './prepare.ts';
+import { scoreInput } from './target.ts';
 
 export interface ExplainRequest {
   inputs: readonly TensorInput[];
@@ -32,6 +27,10 @@ export interface ExplainRequest {
   patchSize?: number | null | undefined;
   /** What an occluded element becomes. @default zero */
   baseline?: Baseline | null | undefined;
+  /** KERNEL_SHAP: the coalitions sampled; all of them when there are fewer. @default 2 × features + 2048 */
+  samples?: number | null | undefined;
+  /** KERNEL_SHAP: the seed of the sampler; the same seed, the same coalitions. @default 0 */
+  seed?: number | null | undefined;
   /** Aborts when the client goes away: the copies not yet run are dropped. */
   signal?: AbortSignal | undefined;
   /** The caller's trace span, handed to every request of the copies. */
@@ -54,11 +53,15 @@ export interface Explanation {
   target: number;
   /** The target's score on the unperturbed input. */
   score: number;
-  /** FP32, shaped like the explained input: each element the drop of the target's score when its feature is occluded. */
+  /**
+   * FP32, shaped like the explained input: each element its feature's attribution (every element of a patch gets the
+   * patch's, as Captum reports it). Occlusion: the drop of the target's score when the feature alone is occluded;
+   * KernelSHAP: the feature's Shapley value, all of them adding up to the score less the all-baseline copy's.
+   */
   attributions: Tensor;
-  /** The elements or patches occluded one at a time. */
+  /** The elements or patches attributed. */
   features: number;
-  /** Rows run: the input itself and one perturbed copy per feature. */
+  /** Rows run: the input itself and the perturbed copies. */
   evaluations: number;
   timing: ExplainTiming;
 }
@@ -85,84 +88,33 @@ export function createExplainer({ predictor, limits, maxEvaluations, concurrency
   return {
     async explain(version, request) {
       const started = performance.now();
-      const label = versionLabel(version);
-      const { signature, settings } = version;
-      if (!signature) throw new InferError('MODEL_NOT_READY', `${label} is not loaded`);
-      const method = request.method ?? 'OCCLUSION';
-      const patchSize = request.patchSize ?? DEFAULT_PATCH_SIZE;
-      if (!EXPLAIN_METHODS.includes(method)) throw new InferError('INVALID_ARGUMENT', `explain has no method ${method}`);
-      if (!Number.isInteger(patchSize) || patchSize < 1) {
-        throw new InferError('INVALID_ARGUMENT', `explain of ${label}: patchSize must be a whole number from 1, got ${patchSize}`);
-      }
-      const { batchAxes } = settings;
-      const axisOf = (name: string) => (batchAxes === null ? null : batchAxisOf(batchAxes, name));
-      const output = scoresOutput(label, signature, request.output, axisOf);
-      const inputName = request.input ?? signature.inputs[0]?.name;
-      if (inputName === undefined || !signature.inputs.some((spec) => spec.name === inputName)) {
-        const known = signature.inputs.map((spec) => `"${spec.name}"`).join(', ') || 'none';
-        throw new InferError('INVALID_ARGUMENT', `${label} has no input "${inputName}" to explain (inputs: ${known})`, {
-          details: { tensor: inputName ?? null },
-        });
-      }
-      const served = { label, signature, batchAxes, maxBatchSize: settings.maxBatchSize };
-      const decoded = decodeInputs(served, request.inputs, limits);
-      if (decoded.rows !== 1) {
-        throw new InferError('INVALID_TENSOR', `explain of ${label} takes one row of input, got ${decoded.rows}`, {
-          details: { tensor: inputName },
-        });
-      }
-      const tensor = decoded.inputs[inputName]!;
-      if (!isPerturbable(tensor.dataType)) {
-        throw new InferError(
-          'INVALID_ARGUMENT',
-          `input "${inputName}" of ${label} is ${tensor.dataType}: explain perturbs numbers, of ${PERTURBABLE.join(', ')}`,
-          { details: { tensor: inputName } },
-        );
-      }
-      const axis = axisOf(inputName);
-      const rowShape = tensor.shape.filter((_, index) => index !== axis);
-      const features = featuresOf(rowShape, patchSize);
-      const evaluations = occlusionEvaluations(features.length);
-      if (evaluations > maxEvaluations) {
-        throw new InferError(
-          'QUERY_TOO_COMPLEX',
-          `explain of input "${inputName}" ${formatShape(tensor.shape)} of ${label} would run ${evaluations} evaluations, over the ` +
-            `limit of ${maxEvaluations}: give a larger patchSize`,
-        );
-      }
-      const row = tensor as Tensor & { dataType: PerturbableDataType };
-      const rowElements = tensor.data.length;
-      const evaluation: Evaluation = {
-        predictor,
-        version,
-        input: { name: inputName, tensor: row, axis },
-        others: Object.entries(decoded.inputs)
-          .filter(([name]) => name !== inputName)
-          .map(([name, other]): RowTensor => ({ name, tensor: other, axis: axisOf(name) })),
-        output: { name: output, axis: axisOf(output) },
-        features,
-        value: baselineValueOf(row.data as ArrayLike<number>, request.baseline ?? { kind: 'ZERO' }, row.dataType),
-        // A request may hold no more rows than a client's tensor may hold elements.
-        rowsPerRequest:
-          axis === null ? 1 : Math.max(1, Math.min(settings.maxBatchSize, Math.floor(limits.maxTensorElements / Math.max(rowElements, 1)))),
-        concurrency,
-        signal: request.signal,
-        trace: request.trace,
-      };
-      const { attributions, target, score, figures } = await occlusionAttributions(evaluation, request.target, label, output);
+      const prepared = prepareExplain(version, request, { predictor, limits, maxEvaluations, concurrency });
+      const { method, evaluation, output, samples } = prepared;
+      const { features } = evaluation;
+      const input = await scoreInput(evaluation, request.target, { label: versionLabel(version), output });
+      const { target, score } = input;
+      const { values, figures } =
+        method === 'OCCLUSION'
+          ? await occlusion(evaluation, target, score)
+          : await kernelShap(evaluation, target, score, { samples, seed: request.seed ?? 0 });
+      const explained = evaluation.input.tensor;
+      const attributions = new Float32Array(explained.data.length);
+      for (const [feature, indices] of features.entries()) for (const index of indices) attributions[index] = values[feature]!;
+      const requests = input.figures.requests + figures.requests;
+      const runRows = input.figures.runRows + figures.runRows;
       return {
         method,
-        input: inputName,
+        input: evaluation.input.name,
         output,
         target,
         score,
-        attributions: { dataType: 'FP32', shape: [...tensor.shape], data: attributions },
+        attributions: { dataType: 'FP32', shape: [...explained.shape], data: attributions },
         features: features.length,
-        evaluations,
+        evaluations: prepared.evaluations,
         timing: {
           totalMs: performance.now() - started,
-          requests: figures.requests,
-          meanBatchSize: figures.requests > 0 ? figures.runRows / figures.requests : 0,
+          requests,
+          meanBatchSize: requests > 0 ? runRows / requests : 0,
         },
       };
     },
