@@ -46,6 +46,10 @@ export type ExplainInput = {
   output?: string | null | undefined;
   /** The side of the square patches of an input whose row has 2 or more dims (its last two), across its other dims; the length of the runs of a flat one. 1 (every element alone) when absent. */
   patchSize?: number | null | undefined;
+  /** KERNEL_SHAP: coalitions sampled; 2 × features + 2048 when absent, and all of them (exact values) when there are fewer. */
+  samples?: number | null | undefined;
+  /** KERNEL_SHAP: the seed of the sampler, 0 when absent; the same seed gives the same answer. */
+  seed?: number | null | undefined;
   /** The class explained, an index into the output's scores; the input's top class when absent. */
   target?: number | null | undefined;
   /** A version number or an alias; without it, the alias default if the model has one, else its highest READY version. */
@@ -54,6 +58,8 @@ export type ExplainInput = {
 
 /** How attributions are computed. */
 export type ExplainMethod =
+  /** KernelSHAP: Shapley values estimated by a weighted regression over seeded samples of coalitions of features, the rest replaced by the baseline; they add up to the target's score less the all-baseline score. At most 256 features. */
+  | 'KERNEL_SHAP'
   /** Each feature (element or patch) alone replaced by the baseline: its attribution is the drop of the target's score. */
   | 'OCCLUSION';
 

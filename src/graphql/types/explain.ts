@@ -1,7 +1,8 @@
 /** Mutation.explain: its input, the Explanation it answers and its timing. */
 import type { ObjectRef } from '@pothos/core';
 import { InferError } from '../../errors.ts';
-import type { EXPLAIN_METHODS, ExplainTiming, Explanation } from '../../explain/explainer.ts';
+import type { EXPLAIN_METHODS } from '../../explain/estimate.ts';
+import type { ExplainTiming, Explanation } from '../../explain/explainer.ts';
 import type { Baseline } from '../../explain/perturb.ts';
 import type { Builder, SchemaTypes } from '../builder.ts';
 import { type addPredict, tensorInputs } from './predict.ts';
@@ -27,6 +28,11 @@ export function addExplain(
     values: {
       OCCLUSION: {
         description: "Each feature (element or patch) alone replaced by the baseline: its attribution is the drop of the target's score.",
+      },
+      KERNEL_SHAP: {
+        description:
+          'KernelSHAP: Shapley values estimated by a weighted regression over seeded samples of coalitions of features, the ' +
+          "rest replaced by the baseline; they add up to the target's score less the all-baseline score. At most 256 features.",
       },
     } satisfies Record<(typeof EXPLAIN_METHODS)[number], unknown>,
   });
@@ -58,6 +64,11 @@ export function addExplain(
       }),
       baseline: t.field({ type: BaselineRef, description: 'ZERO when absent, VALUE when only baselineValue is given.' }),
       baselineValue: t.float({ description: 'The value of the VALUE baseline.' }),
+      samples: t.int({
+        description:
+          'KERNEL_SHAP: coalitions sampled; 2 × features + 2048 when absent, and all of them (exact values) when there are fewer.',
+      }),
+      seed: t.int({ description: 'KERNEL_SHAP: the seed of the sampler, 0 when absent; the same seed gives the same answer.' }),
     }),
   });
 
@@ -87,12 +98,15 @@ export function addExplain(
       attributions: t.field({
         type: TensorRef,
         description:
-          "FP32, shaped like the explained input: each element the drop of the target's score when its feature (the element, " +
-          'or the patch holding it) is replaced by the baseline.',
+          "FP32, shaped like the explained input: each element its feature's attribution (the element's, or its patch's). " +
+          "OCCLUSION: the drop of the target's score when the feature alone is replaced by the baseline; KERNEL_SHAP: its Shapley value.",
         resolve: ({ input, attributions }) => ({ name: input, tensor: attributions, labels: null }),
       }),
-      features: t.exposeInt('features', { description: 'Elements or patches occluded, one at a time.' }),
-      evaluations: t.exposeInt('evaluations', { description: 'Rows the model ran: the input itself and one copy per feature.' }),
+      features: t.exposeInt('features', { description: 'Elements or patches attributed.' }),
+      evaluations: t.exposeInt('evaluations', {
+        description:
+          'Rows the model ran: the input itself, then one copy per feature (OCCLUSION), or the all-baseline copy and each coalition (KERNEL_SHAP).',
+      }),
       timing: t.field({ type: Timing, resolve: (result) => result.timing }),
     }),
   });
@@ -102,7 +116,7 @@ export function addExplain(
       type: ExplanationRef,
       description:
         'Attributes a classifier’s score for one class to the elements (or patches) of one row of input, by running perturbed ' +
-        'copies through the version\'s batcher. Costs 1 per evaluation (README, "Explain").',
+        'copies through the version\'s batcher. Its cost counts its evaluations (README, "Explain").',
       args: { input: t.arg({ type: ExplainInput, required: true }) },
       authScopes: { predict: true },
       resolve: async (_root, { input }, { registry, explainer, clientSignal, notes, trace }) => {
@@ -117,6 +131,8 @@ export function addExplain(
           method: input.method,
           patchSize: input.patchSize,
           baseline: baselineOf(input),
+          samples: input.samples,
+          seed: input.seed,
           signal: clientSignal?.(),
           trace,
         });
