@@ -1,6 +1,7 @@
 /** What every resolver is given, and the events the server publishes. */
 import type { Principal } from '../auth/principal.ts';
 import type { Predictor, PredictTiming } from '../batching/predictor.ts';
+import type { Explainer } from '../explain/explainer.ts';
 import type { ModelEvent } from '../registry/model-events.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
 import type { EventBus } from '../streaming/event-bus.ts';
@@ -15,6 +16,7 @@ export interface ServerEvents extends Record<string, unknown> {
 export interface GraphQLContext {
   registry: ModelRegistry;
   predictor: Predictor;
+  explainer: Explainer;
   generator: Generator;
   bus: EventBus<ServerEvents>;
   /** Who the request acts for; ANONYMOUS (every scope, every model) while authentication is off. */

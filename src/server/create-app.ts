@@ -11,6 +11,7 @@ import { createAuthenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import { createPredictor, type Predictor } from '../batching/predictor.ts';
 import type { Config } from '../config.ts';
+import { createExplainer } from '../explain/explainer.ts';
 import type { GraphQLContext, ServerEvents } from '../graphql/context.ts';
 import { createSchema } from '../graphql/schema.ts';
 import { isBusy, readHealth } from '../health/read-health.ts';
@@ -128,13 +129,14 @@ export function createApp(config: Config, { logger = createLogger(), random, now
     onExportFailure: (error, failures) => logger.warn({ failures, err: error }, 'cannot export traces'),
   });
   const runListeners = [metrics?.recordRun, tracing?.recordRun].filter((listener) => listener !== undefined);
+  const tensorLimits = {
+    maxTensorBytes: config.maxTensorBytes,
+    maxTensorElements: config.limits.maxTensorElements,
+    maxInputs: config.limits.maxInputs,
+  };
   const predictor = createPredictor({
     pool,
-    limits: {
-      maxTensorBytes: config.maxTensorBytes,
-      maxTensorElements: config.limits.maxTensorElements,
-      maxInputs: config.limits.maxInputs,
-    },
+    limits: tensorLimits,
     ...(runListeners.length > 0
       ? {
           onRun: (version, run) => {
@@ -143,6 +145,7 @@ export function createApp(config: Config, { logger = createLogger(), random, now
         }
       : {}),
   });
+  const explainer = createExplainer({ predictor, limits: tensorLimits, maxEvaluations: config.limits.maxExplainEvaluations });
   const generator = createGenerator({
     pool,
     limits: config.generation,
@@ -166,7 +169,7 @@ export function createApp(config: Config, { logger = createLogger(), random, now
   /** Aborts when the drain begins (open streams end), and past the drain window (what is left is answered MODEL_NOT_READY). */
   const shutdown = new AbortController();
   const pastDrainWindow = new AbortController();
-  const context = { registry, predictor, generator, bus, draining: () => draining, shutdown: shutdown.signal };
+  const context = { registry, predictor, explainer, generator, bus, draining: () => draining, shutdown: shutdown.signal };
 
   registry.onEvent((event) => {
     const level = event.state === 'FAILED' ? 'warn' : 'info';
