@@ -11,8 +11,8 @@ import {
   type HealthReportQuery,
   ListModelsDocument,
   LoadModelVersionsDocument,
-  type ModelSummaryFragment,
   ModelInfoDocument,
+  type ModelSummaryFragment,
   PredictBase64Document,
   type PredictBase64Mutation,
   type PredictStreamInput,
@@ -21,12 +21,11 @@ import {
   RollbackModelAliasDocument,
   type SequenceInput,
   SetModelAliasDocument,
-  type StreamPredictionsSubscription,
   StreamPredictionsDocument,
   UnloadModelVersionsDocument,
   WatchHealthDocument,
-  type WatchModelEventsSubscription,
   WatchModelEventsDocument,
+  type WatchModelEventsSubscription,
   type WeightedVersionInput,
 } from './generated/graphql.js';
 import { createHttpTransport, type FilePart } from './http.js';
@@ -149,7 +148,7 @@ export interface InferGraphClient extends AsyncDisposable {
 }
 
 /** The fields that are set: optional variables go absent, not undefined (JSON would drop them; the types want them gone). */
-function defined<Fields extends object>(fields: Fields): { [Key in keyof Fields]: Exclude<Fields[Key], undefined> } {
+function defined<Fields extends object>(fields: Fields): { [Key in keyof Fields]?: Exclude<Fields[Key], undefined> } {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as never;
 }
 
@@ -187,7 +186,12 @@ export function createClient({
   async function execute<Result, Variables>(
     operation: Operation<Result, Variables>,
     variables: NoInfer<Variables>,
-    { idempotent, model, signal, files }: { idempotent: boolean; model?: string | undefined; signal?: AbortSignal | undefined; files?: FilePart[] },
+    {
+      idempotent,
+      model,
+      signal,
+      files,
+    }: { idempotent: boolean; model?: string | undefined; signal?: AbortSignal | undefined; files?: FilePart[] },
   ): Promise<Result> {
     const once = () =>
       transport === 'ws'
@@ -204,7 +208,11 @@ export function createClient({
     return retry(withFreshToken, { idempotent, model, signal });
   }
 
-  function subscribe<Result, Variables>(operation: Operation<Result, Variables>, variables: NoInfer<Variables>, context: { model?: string | undefined; signal?: AbortSignal | undefined }) {
+  function subscribe<Result, Variables>(
+    operation: Operation<Result, Variables>,
+    variables: NoInfer<Variables>,
+    context: { model?: string | undefined; signal?: AbortSignal | undefined },
+  ) {
     return transport === 'http' ? sse(operation, variables, context) : ws.subscribe(operation, variables, context);
   }
 
@@ -282,13 +290,15 @@ export function createClient({
       });
     },
     async loadModel({ model, version, signal }) {
-      return (await execute(LoadModelVersionsDocument, defined({ model, version }), { idempotent: false, model, signal })).loadModel;
+      return (await execute(LoadModelVersionsDocument, { model, ...defined({ version }) }, { idempotent: false, model, signal })).loadModel;
     },
     async unloadModel({ model, version, signal }) {
-      return (await execute(UnloadModelVersionsDocument, defined({ model, version }), { idempotent: false, model, signal })).unloadModel;
+      return (await execute(UnloadModelVersionsDocument, { model, ...defined({ version }) }, { idempotent: false, model, signal }))
+        .unloadModel;
     },
     async reloadModel({ model, version, signal }) {
-      return (await execute(ReloadModelVersionsDocument, defined({ model, version }), { idempotent: false, model, signal })).reloadModel;
+      return (await execute(ReloadModelVersionsDocument, { model, ...defined({ version }) }, { idempotent: false, model, signal }))
+        .reloadModel;
     },
     async rescanRepository({ signal } = {}) {
       return (await execute(RescanModelsDocument, {}, { idempotent: false, signal })).rescanRepository;

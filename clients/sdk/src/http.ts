@@ -36,7 +36,11 @@ export function createHttpTransport({ url, fetch, headers }: HttpTransportOption
     form.append('operations', JSON.stringify(payload));
     form.append('map', JSON.stringify(Object.fromEntries(files.map((file, index) => [String(index), [`variables.${file.path}`]]))));
     files.forEach((file, index) => {
-      form.append(String(index), new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), `tensor-${index}.bin`);
+      form.append(
+        String(index),
+        new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
+        `tensor-${index}.bin`,
+      );
     });
     return { body: form };
   }

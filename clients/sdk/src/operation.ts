@@ -9,11 +9,10 @@ export type Operation<Result, Variables> = DocumentTypeDecoration<Result, Variab
 /** A document's request body: its text, and its hash for a server that runs only trusted documents. */
 export function payloadOf<Variables>(operation: Operation<unknown, Variables>, variables: Variables) {
   const hash = operation.__meta__?.hash;
-  if (hash !== undefined && typeof hash !== 'string') throw new TypeError('a document\'s hash must be a string');
+  if (hash !== undefined && typeof hash !== 'string') throw new TypeError("a document's hash must be a string");
   return {
     query: operation.toString(),
     variables: variables as Record<string, unknown>,
     ...(hash ? { extensions: { persistedQuery: { version: 1, sha256Hash: hash } } } : {}),
   };
 }
-

@@ -1,5 +1,5 @@
 /** Retries with exponential backoff, only of failures that are safe to repeat. */
-import { InferGraphError, toInferGraphError } from './errors.js';
+import { type InferGraphError, toInferGraphError } from './errors.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt; 0 for none. @default 2 */

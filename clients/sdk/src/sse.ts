@@ -62,11 +62,20 @@ export function createSseTransport({ url, fetch, headers }: HttpTransportOptions
         body: JSON.stringify(payloadOf(operation, variables)),
         signal: abort.signal,
       });
-      const context = { model, status: response.status, requestId: response.headers.get('x-request-id'), retryAfter: response.headers.get('retry-after') };
+      const context = {
+        model,
+        status: response.status,
+        requestId: response.headers.get('x-request-id'),
+        retryAfter: response.headers.get('retry-after'),
+      };
       if (!response.body || !response.headers.get('content-type')?.includes('text/event-stream')) {
         const answer = (await response.json().catch(() => ({}))) as { errors?: GraphQLErrorJson[] };
         if (answer.errors?.length) throw fromGraphQLErrors(answer.errors, context);
-        throw new InferGraphError(`the server answered ${response.status} without an event stream`, { code: 'BAD_RESPONSE', model, status: response.status });
+        throw new InferGraphError(`the server answered ${response.status} without an event stream`, {
+          code: 'BAD_RESPONSE',
+          model,
+          status: response.status,
+        });
       }
       for await (const message of messagesOf(response.body)) {
         if (message.event === 'complete') return;

@@ -72,8 +72,8 @@ function dataTypeOf(data: TensorInput['data']): DataType | undefined {
   const Float16 = float16Array();
   if (Float16 && data instanceof Float16) return 'FP16';
   if (data instanceof Uint8ClampedArray) return 'UINT8';
-  for (const [dataType, constructor] of Object.entries(ARRAY_OF)) {
-    if (dataType !== 'BF16' && data instanceof constructor) return dataType as DataType;
+  for (const [dataType, ArrayType] of Object.entries(ARRAY_OF)) {
+    if (dataType !== 'BF16' && data instanceof ArrayType) return dataType as DataType;
   }
   if (Array.isArray(data) && data.length > 0) {
     if (data.every((value) => typeof value === 'string')) return 'STRING';

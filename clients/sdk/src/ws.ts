@@ -26,15 +26,30 @@ export interface SubscribeContext {
 }
 
 export interface WsTransport {
-  subscribe<Result, Variables>(operation: Operation<Result, Variables>, variables: NoInfer<Variables>, context: SubscribeContext): AsyncGenerator<Result>;
-  execute<Result, Variables>(operation: Operation<Result, Variables>, variables: NoInfer<Variables>, context: SubscribeContext): Promise<Result>;
+  subscribe<Result, Variables>(
+    operation: Operation<Result, Variables>,
+    variables: NoInfer<Variables>,
+    context: SubscribeContext,
+  ): AsyncGenerator<Result>;
+  execute<Result, Variables>(
+    operation: Operation<Result, Variables>,
+    variables: NoInfer<Variables>,
+    context: SubscribeContext,
+  ): Promise<Result>;
   dispose(): Promise<void>;
 }
 
 /** Close codes graphql-ws gives up on at once: the protocol's own, and the server's refusals. */
 const FATAL_CLOSES = new Set([4400, 4403, 4404, 4406, 4408, 4409, 4429, 4500]);
 
-export function createWsTransport({ url, webSocketImpl, connectionParams, retryAttempts, retryDelayMs, retryUnauthorized }: WsTransportOptions): WsTransport {
+export function createWsTransport({
+  url,
+  webSocketImpl,
+  connectionParams,
+  retryAttempts,
+  retryDelayMs,
+  retryUnauthorized,
+}: WsTransportOptions): WsTransport {
   let client: Client | undefined;
   const clientOf = () => {
     client ??= createClient({
@@ -58,7 +73,7 @@ export function createWsTransport({ url, webSocketImpl, connectionParams, retryA
     variables: NoInfer<Variables>,
     { model, signal }: SubscribeContext,
   ): AsyncGenerator<Result> {
-    signal?.throwIfAborted();
+    if (signal?.aborted) throw toInferGraphError(signal.reason, { model }, signal);
     const results = clientOf().iterate<Result>(payloadOf(operation, variables));
     // Leaving the loop (break, return, an abort) completes the subscription: the server cancels the work behind it.
     const stop = () => void results.return?.();
