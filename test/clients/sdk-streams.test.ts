@@ -135,3 +135,24 @@ describe.each([
     expect(seen).toEqual([expect.objectContaining({ live: true }), expect.objectContaining({ live: true })]);
   });
 });
+
+describe('the shared WebSocket', () => {
+  it('should carry concurrent streams on one lazily opened WebSocket, and open another once the first has closed', async () => {
+    let sockets = 0;
+    // A real WebSocket that counts its openings.
+    class CountedWebSocket extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        sockets++;
+      }
+    }
+    await using sdk = createClient({ url: server.url, transport: 'ws', webSocketImpl: CountedWebSocket });
+    expect(sockets).toBe(0);
+    const texts = await Promise.all([1, 2, 3].map((seed) => sdk.generate({ model: 'tiny-lm', prompt: 'The ', maxTokens: 4, seed }).text()));
+    expect(texts).toHaveLength(3);
+    expect(sockets).toBe(1);
+    await sdk.close();
+    await sdk.health();
+    expect(sockets).toBe(2);
+  });
+});

@@ -170,7 +170,9 @@ export function createClient({
     return value ? { authorization: `Bearer ${value}` } : {};
   };
   const retry = createRetry(retryOptions === false ? { maxRetries: 0 } : retryOptions);
-  const retryDelayMs = (retries: number) => Math.random() * Math.min(30_000, 500 * 2 ** retries);
+  // The WebSocket reconnects with the same backoff, whatever the retries of calls: a dropped socket is never the call's fault.
+  const { baseDelayMs = 250, maxDelayMs = 30_000 } = retryOptions === false ? {} : retryOptions;
+  const retryDelayMs = (retries: number) => Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** retries);
   const http = createHttpTransport({ url, fetch, headers });
   const sse = createSseTransport({ url, fetch, headers });
   const ws = createWsTransport({
