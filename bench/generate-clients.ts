@@ -8,7 +8,7 @@ import { Agent, request } from 'node:http';
 import { print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { GenerateDocument } from '../clients/sdk/graphql.ts';
+import { GenerateDocument } from '../test/generated/graphql.ts';
 
 const GENERATE = print(GenerateDocument);
 

@@ -7,8 +7,8 @@
  */
 import { parseArgs } from 'node:util';
 import { print } from 'graphql';
-import { PredictDocument } from '../clients/sdk/graphql.ts';
 import { GLYPH_PIXELS, generateGlyphs } from '../scripts/models/glyphs.ts';
+import { PredictDocument } from '../test/generated/graphql.ts';
 import { percentile, runClosedLoop, sleep } from './load.ts';
 import { createBenchRepository } from './models.ts';
 import { startServerProcess } from './server-process.ts';

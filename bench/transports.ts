@@ -15,7 +15,7 @@ import { Agent, request } from 'node:http';
 import { print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { PredictBase64Document } from '../clients/sdk/graphql.ts';
+import { PredictBase64Document } from '../test/generated/graphql.ts';
 import type { ModelSamples } from './samples.ts';
 
 export const TRANSPORTS = ['http-base64', 'http-multipart', 'ws-base64'] as const;

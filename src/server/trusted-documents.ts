@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { HTTP_STATUS } from './http-status.ts';
 
 /** Written by `npm run codegen` beside the SDK: `{ "sha256:<hex>": "<document>" }` for every SDK operation. */
-const SDK_PERSISTED_DOCUMENTS = new URL('../../clients/sdk/persisted-documents.json', import.meta.url);
+const SDK_PERSISTED_DOCUMENTS = new URL('../../clients/sdk/src/generated/persisted-documents.json', import.meta.url);
 
 /** The documents a trusted server runs, by hash: both `sha256:<hex>`, as the SDK writes it, and the bare hex. */
 export type TrustedDocuments = ReadonlyMap<string, string>;

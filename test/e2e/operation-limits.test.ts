@@ -7,7 +7,7 @@ import { parse } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ModelsDocument as SdkModelsDocument } from '../../clients/sdk/graphql.ts';
+import { ModelsDocument as SdkModelsDocument } from '../../clients/sdk/src/generated/graphql.ts';
 import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
 import type { ExecutionResult } from '../fixtures/documents.ts';
 import { expectFailure, expectStreamFailure } from '../fixtures/failures.ts';

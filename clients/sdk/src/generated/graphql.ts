@@ -1,0 +1,918 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** Element types, by their KServe v2 names. */
+export type DataType =
+  | 'BF16'
+  | 'BOOL'
+  | 'FP16'
+  | 'FP32'
+  | 'FP64'
+  | 'INT8'
+  | 'INT16'
+  | 'INT32'
+  | 'INT64'
+  | 'STRING'
+  | 'UINT8'
+  | 'UINT16'
+  | 'UINT32'
+  | 'UINT64';
+
+/** What an occluded element becomes. */
+export type ExplainBaseline =
+  /** The mean of the explained input. */
+  | 'MEAN'
+  /** baselineValue. */
+  | 'VALUE'
+  /** Zero. */
+  | 'ZERO';
+
+export type ExplainInput = {
+  /** ZERO when absent, VALUE when only baselineValue is given. */
+  baseline?: ExplainBaseline | null | undefined;
+  /** The value of the VALUE baseline. */
+  baselineValue?: number | null | undefined;
+  /** The input whose elements are attributed; the model's first when absent. */
+  input?: string | null | undefined;
+  /** One row of input, in any of the forms predict takes. */
+  inputs: Array<TensorInput>;
+  /** OCCLUSION when absent. */
+  method?: ExplainMethod | null | undefined;
+  model: string;
+  /** The output holding the class scores, [N,classes]; the model's first when absent. */
+  output?: string | null | undefined;
+  /** The side of the square patches of an input whose row has 2 or more dims (its last two), across its other dims; the length of the runs of a flat one. 1 (every element alone) when absent. */
+  patchSize?: number | null | undefined;
+  /** KERNEL_SHAP: coalitions sampled; 2 × features + 2048 when absent, and all of them (exact values) when there are fewer. */
+  samples?: number | null | undefined;
+  /** KERNEL_SHAP: the seed of the sampler, 0 when absent; the same seed gives the same answer. */
+  seed?: number | null | undefined;
+  /** The class explained, an index into the output's scores; the input's top class when absent. */
+  target?: number | null | undefined;
+  /** A version number or an alias; without it, the alias default if the model has one, else its highest READY version. */
+  version?: string | null | undefined;
+};
+
+/** How attributions are computed. */
+export type ExplainMethod =
+  /** KernelSHAP: Shapley values estimated by a weighted regression over seeded samples of coalitions of features, the rest replaced by the baseline; they add up to the target's score less the all-baseline score. At most 256 features. */
+  | 'KERNEL_SHAP'
+  /** Each feature (element or patch) alone replaced by the baseline: its attribution is the drop of the target's score. */
+  | 'OCCLUSION';
+
+/** LENGTH: maxTokens or the model’s length; STOP: a stop sequence; EOS: the model ended the text; CANCELLED: the server shut down; ERROR: a run failed. */
+export type FinishReason =
+  | 'CANCELLED'
+  | 'EOS'
+  | 'ERROR'
+  | 'LENGTH'
+  | 'STOP';
+
+export type FrameInput = {
+  /** The dim to cut along; the last one when absent. The last frame is filled up with zeros. */
+  axis?: number | null | undefined;
+  /** The input holding the whole buffer, to be cut into frames. */
+  input: string;
+  /** Elements of a frame along the axis (silero VAD: 512 samples at 16 kHz). */
+  size: number;
+};
+
+export type GenerateInput = {
+  /** Tokens to generate at most (default 64, capped by the model). */
+  maxTokens?: number | null | undefined;
+  model: string;
+  /** Text to continue; or give promptTokenIds. */
+  prompt?: string | null | undefined;
+  /** Token ids to continue; or give prompt. */
+  promptTokenIds?: Array<number> | null | undefined;
+  /** Same seed, same prompt, same text. Random when absent. */
+  seed?: number | null | undefined;
+  /** Generation stops before any of these texts; it is not shown. */
+  stop?: Array<string> | null | undefined;
+  /** 0 picks the likeliest token each step (greedy). Default 1. */
+  temperature?: number | null | undefined;
+  /** Sample among the k likeliest tokens; 0 (default) for all. */
+  topK?: number | null | undefined;
+  /** Sample among the likeliest tokens whose probabilities reach p. Default 1. */
+  topP?: number | null | undefined;
+  /** A version number or an alias; without it, the alias default if the model has one, else its highest READY version. */
+  version?: string | null | undefined;
+};
+
+export type ModelState =
+  | 'FAILED'
+  | 'LOADING'
+  | 'READY'
+  | 'UNAVAILABLE'
+  | 'UNLOADING';
+
+export type PredictInput = {
+  inputs: Array<TensorInput>;
+  model: string;
+  /** Outputs to compute; all of them when absent. */
+  outputs?: Array<string> | null | undefined;
+  /** For a stateful model (silero VAD): the sequence this call belongs to. */
+  sequence?: SequenceInput | null | undefined;
+  /** Deadline from arrival, counting time in the queue: past it, DEADLINE_EXCEEDED. */
+  timeoutMs?: number | null | undefined;
+  /** A version number or an alias; without it, the alias default if the model has one, else its highest READY version. */
+  version?: string | null | undefined;
+};
+
+export type PredictStreamInput = {
+  frame: FrameInput;
+  /** The whole buffer, and any other inputs, given with every frame. */
+  inputs: Array<TensorInput>;
+  model: string;
+  /** Outputs to send per frame; all but the state when absent. */
+  outputs?: Array<string> | null | undefined;
+  version?: string | null | undefined;
+};
+
+/** For a stateful model: the sequence a call belongs to. The server keeps its state between calls. */
+export type SequenceInput = {
+  /** Ends it after this call, freeing its state. */
+  end?: boolean | null | undefined;
+  /** Chosen by the client; unique among its open sequences. */
+  id: string;
+  /** Starts the sequence (again), from a zeroed state. */
+  start?: boolean | null | undefined;
+};
+
+/** One input tensor: give exactly one of data, base64 or file. */
+export type TensorInput = {
+  /** The raw little-endian bytes, base64-encoded. */
+  base64?: string | null | undefined;
+  /** Elements as a flat row-major JSON list. */
+  data?: Array<number | string | boolean> | null | undefined;
+  /** Defaults to the model's data type for this input. */
+  dataType?: DataType | null | undefined;
+  /** The raw little-endian bytes as a binary part of a multipart request: the fast path. */
+  file?: Blob | null | undefined;
+  name: string;
+  shape: Array<number>;
+};
+
+export type WeightedVersionInput = {
+  version: string;
+  /** Default 1. */
+  weight?: number | null | undefined;
+};
+
+export type ModelsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ModelsQuery = { models: Array<{ name: string, description: string | null, labels: Array<string> | null, stateReason: string | null, defaultVersion: { version: string } | null, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> }> };
+
+export type HealthQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type HealthQuery = { health: { live: boolean, ready: boolean, models: Array<{ name: string, ready: boolean, reason: string | null }> } };
+
+export type ExplainMutationVariables = Exact<{
+  input: ExplainInput;
+}>;
+
+
+export type ExplainMutation = { explain: { model: string, version: string, method: ExplainMethod, input: string, output: string, target: number, label: string | null, score: number, features: number, evaluations: number, attributions: { name: string, dataType: DataType, shape: Array<number>, data: Array<number | string | boolean> }, timing: { totalMs: number, requests: number, meanBatchSize: number } } };
+
+export type GenerateSubscriptionVariables = Exact<{
+  input: GenerateInput;
+}>;
+
+
+export type GenerateSubscription = { generate: { model: string, version: string, index: number, tokenId: number | null, text: string, finishReason: FinishReason | null, usage: { promptTokens: number, completionTokens: number, timeToFirstTokenMs: number | null } | null, error: { code: string, message: string } | null } };
+
+export type PredictBase64MutationVariables = Exact<{
+  input: PredictInput;
+}>;
+
+
+export type PredictBase64Mutation = { predict: { model: string, version: string, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, base64: string }>, timing: { batchSize: number, queueMs: number, computeMs: number, totalMs: number } } };
+
+export type PredictMutationVariables = Exact<{
+  input: PredictInput;
+}>;
+
+
+export type PredictMutation = { predict: { model: string, version: string, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, data: Array<number | string | boolean> }>, timing: { queueMs: number, computeMs: number, totalMs: number, batchSize: number } } };
+
+export type ClassifyMutationVariables = Exact<{
+  input: PredictInput;
+  k?: number;
+}>;
+
+
+export type ClassifyMutation = { predict: { model: string, version: string, outputs: Array<{ name: string, topK: Array<Array<{ label: string, score: number }>> | null }> } };
+
+export type ModelSummaryFragment = { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> };
+
+export type ListModelsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ListModelsQuery = { models: Array<{ name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> }> };
+
+export type ModelInfoQueryVariables = Exact<{
+  name: string;
+}>;
+
+
+export type ModelInfoQuery = { model: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> } | null };
+
+export type HealthReportQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type HealthReportQuery = { health: { live: boolean, ready: boolean, models: Array<{ name: string, ready: boolean, reason: string | null, queued: number, inFlight: number, streams: number }> } };
+
+export type LoadModelVersionsMutationVariables = Exact<{
+  model: string;
+  version?: string | null | undefined;
+}>;
+
+
+export type LoadModelVersionsMutation = { loadModel: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> } };
+
+export type UnloadModelVersionsMutationVariables = Exact<{
+  model: string;
+  version?: string | null | undefined;
+}>;
+
+
+export type UnloadModelVersionsMutation = { unloadModel: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> } };
+
+export type ReloadModelVersionsMutationVariables = Exact<{
+  model: string;
+  version?: string | null | undefined;
+}>;
+
+
+export type ReloadModelVersionsMutation = { reloadModel: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> } };
+
+export type RescanModelsMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type RescanModelsMutation = { rescanRepository: Array<{ name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> }> };
+
+export type SetModelAliasMutationVariables = Exact<{
+  model: string;
+  alias: string;
+  versions: Array<WeightedVersionInput> | WeightedVersionInput;
+}>;
+
+
+export type SetModelAliasMutation = { setAlias: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> } };
+
+export type RollbackModelAliasMutationVariables = Exact<{
+  model: string;
+  alias: string;
+}>;
+
+
+export type RollbackModelAliasMutation = { rollbackAlias: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> } };
+
+export type StreamPredictionsSubscriptionVariables = Exact<{
+  input: PredictStreamInput;
+}>;
+
+
+export type StreamPredictionsSubscription = { predictStream: { model: string, version: string, index: number, count: number, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, base64: string }>, timing: { batchSize: number, queueMs: number, computeMs: number, totalMs: number } } };
+
+export type WatchModelEventsSubscriptionVariables = Exact<{
+  model?: string | null | undefined;
+}>;
+
+
+export type WatchModelEventsSubscription = { modelEvents: { model: string, version: string, state: ModelState, reason: string | null, at: string } };
+
+export type WatchHealthSubscriptionVariables = Exact<{
+  intervalMs?: number;
+}>;
+
+
+export type WatchHealthSubscription = { health: { live: boolean, ready: boolean, models: Array<{ name: string, ready: boolean, reason: string | null, queued: number, inFlight: number, streams: number }> } };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+export const ModelSummaryFragmentDoc = new TypedDocumentString(`
+    fragment ModelSummary on Model {
+  name
+  description
+  task
+  labels
+  stateReason
+  versionPolicy
+  defaultVersion {
+    version
+  }
+  aliases {
+    name
+    versions {
+      version
+      weight
+    }
+  }
+  versions {
+    version
+    state
+    stateReason
+    maxBatchSize
+    instances
+    loadMs
+    inputs {
+      name
+      dataType
+      shape
+      dimNames
+    }
+    outputs {
+      name
+      dataType
+      shape
+      dimNames
+    }
+  }
+}
+    `, {"fragmentName":"ModelSummary"}) as unknown as TypedDocumentString<ModelSummaryFragment, unknown>;
+export const ModelsDocument = new TypedDocumentString(`
+    query Models {
+  models {
+    name
+    description
+    labels
+    stateReason
+    defaultVersion {
+      version
+    }
+    versions {
+      version
+      state
+      stateReason
+      maxBatchSize
+      inputs {
+        name
+        dataType
+        shape
+        dimNames
+      }
+      outputs {
+        name
+        dataType
+        shape
+        dimNames
+      }
+    }
+  }
+}
+    `, {"hash":"sha256:5c33170edb57f686960fd79ac81ee156def6120d76675d252d99a39b0f664103"}) as unknown as TypedDocumentString<ModelsQuery, ModelsQueryVariables>;
+export const HealthDocument = new TypedDocumentString(`
+    query Health {
+  health {
+    live
+    ready
+    models {
+      name
+      ready
+      reason
+    }
+  }
+}
+    `, {"hash":"sha256:dbe1452dc090cc24730f51b6b11bab7224fd0d47e09e02e8528c52ebe07f72ae"}) as unknown as TypedDocumentString<HealthQuery, HealthQueryVariables>;
+export const ExplainDocument = new TypedDocumentString(`
+    mutation Explain($input: ExplainInput!) {
+  explain(input: $input) {
+    model
+    version
+    method
+    input
+    output
+    target
+    label
+    score
+    attributions {
+      name
+      dataType
+      shape
+      data
+    }
+    features
+    evaluations
+    timing {
+      totalMs
+      requests
+      meanBatchSize
+    }
+  }
+}
+    `, {"hash":"sha256:18a545a040004efeec421218ca5fac9c20940e37b8b7796f91e5b2453c18203f"}) as unknown as TypedDocumentString<ExplainMutation, ExplainMutationVariables>;
+export const GenerateDocument = new TypedDocumentString(`
+    subscription Generate($input: GenerateInput!) {
+  generate(input: $input) {
+    model
+    version
+    index
+    tokenId
+    text
+    finishReason
+    usage {
+      promptTokens
+      completionTokens
+      timeToFirstTokenMs
+    }
+    error {
+      code
+      message
+    }
+  }
+}
+    `, {"hash":"sha256:b8a02f283f9ca2ec2de4126a75e13f03d39724db7226f41982f8ec84692e46bf"}) as unknown as TypedDocumentString<GenerateSubscription, GenerateSubscriptionVariables>;
+export const PredictBase64Document = new TypedDocumentString(`
+    mutation PredictBase64($input: PredictInput!) {
+  predict(input: $input) {
+    outputs {
+      name
+      dataType
+      shape
+      base64
+    }
+    model
+    version
+    timing {
+      batchSize
+      queueMs
+      computeMs
+      totalMs
+    }
+  }
+}
+    `, {"hash":"sha256:e928a3ed70416967b6795bb2bd9e4f43fa4ab4e5a661022f2c66848a0e836c4a"}) as unknown as TypedDocumentString<PredictBase64Mutation, PredictBase64MutationVariables>;
+export const PredictDocument = new TypedDocumentString(`
+    mutation Predict($input: PredictInput!) {
+  predict(input: $input) {
+    model
+    version
+    outputs {
+      name
+      dataType
+      shape
+      data
+    }
+    timing {
+      queueMs
+      computeMs
+      totalMs
+      batchSize
+    }
+  }
+}
+    `, {"hash":"sha256:0b8c8a487074f90f030e30389857e2a5955f91ba4fe5ed4c50ac83b974c22ad6"}) as unknown as TypedDocumentString<PredictMutation, PredictMutationVariables>;
+export const ClassifyDocument = new TypedDocumentString(`
+    mutation Classify($input: PredictInput!, $k: Int! = 3) {
+  predict(input: $input) {
+    model
+    version
+    outputs {
+      name
+      topK(k: $k) {
+        label
+        score
+      }
+    }
+  }
+}
+    `, {"hash":"sha256:2aca0c6b93925f33f86c34dccdad602fcb8d2e7437f791d5188251beb5c45bff"}) as unknown as TypedDocumentString<ClassifyMutation, ClassifyMutationVariables>;
+export const ListModelsDocument = new TypedDocumentString(`
+    query ListModels {
+  models {
+    ...ModelSummary
+  }
+}
+    fragment ModelSummary on Model {
+  name
+  description
+  task
+  labels
+  stateReason
+  versionPolicy
+  defaultVersion {
+    version
+  }
+  aliases {
+    name
+    versions {
+      version
+      weight
+    }
+  }
+  versions {
+    version
+    state
+    stateReason
+    maxBatchSize
+    instances
+    loadMs
+    inputs {
+      name
+      dataType
+      shape
+      dimNames
+    }
+    outputs {
+      name
+      dataType
+      shape
+      dimNames
+    }
+  }
+}`, {"hash":"sha256:afebcbe9b0500ac3d4a72253bdafa313b4cc9f24f7518da49031917b9075a1f2"}) as unknown as TypedDocumentString<ListModelsQuery, ListModelsQueryVariables>;
+export const ModelInfoDocument = new TypedDocumentString(`
+    query ModelInfo($name: String!) {
+  model(name: $name) {
+    ...ModelSummary
+  }
+}
+    fragment ModelSummary on Model {
+  name
+  description
+  task
+  labels
+  stateReason
+  versionPolicy
+  defaultVersion {
+    version
+  }
+  aliases {
+    name
+    versions {
+      version
+      weight
+    }
+  }
+  versions {
+    version
+    state
+    stateReason
+    maxBatchSize
+    instances
+    loadMs
+    inputs {
+      name
+      dataType
+      shape
+      dimNames
+    }
+    outputs {
+      name
+      dataType
+      shape
+      dimNames
+    }
+  }
+}`, {"hash":"sha256:1ccd0d95fc53cff8219e4f4e512f28a7e69200112c2222834a38ff37e602266e"}) as unknown as TypedDocumentString<ModelInfoQuery, ModelInfoQueryVariables>;
+export const HealthReportDocument = new TypedDocumentString(`
+    query HealthReport {
+  health {
+    live
+    ready
+    models {
+      name
+      ready
+      reason
+      queued
+      inFlight
+      streams
+    }
+  }
+}
+    `, {"hash":"sha256:900308e01d6bff4092e1a29825fd578706485b26c208a4ec6b3a112741baa6a2"}) as unknown as TypedDocumentString<HealthReportQuery, HealthReportQueryVariables>;
+export const LoadModelVersionsDocument = new TypedDocumentString(`
+    mutation LoadModelVersions($model: String!, $version: String) {
+  loadModel(model: $model, version: $version) {
+    ...ModelSummary
+  }
+}
+    fragment ModelSummary on Model {
+  name
+  description
+  task
+  labels
+  stateReason
+  versionPolicy
+  defaultVersion {
+    version
+  }
+  aliases {
+    name
+    versions {
+      version
+      weight
+    }
+  }
+  versions {
+    version
+    state
+    stateReason
+    maxBatchSize
+    instances
+    loadMs
+    inputs {
+      name
+      dataType
+      shape
+      dimNames
+    }
+    outputs {
+      name
+      dataType
+      shape
+      dimNames
+    }
+  }
+}`, {"hash":"sha256:490a8a0ff7f8dd69f7c6fa5d77b0a09d5c9e8168f1d811b504ce7117a6a0f61d"}) as unknown as TypedDocumentString<LoadModelVersionsMutation, LoadModelVersionsMutationVariables>;
+export const UnloadModelVersionsDocument = new TypedDocumentString(`
+    mutation UnloadModelVersions($model: String!, $version: String) {
+  unloadModel(model: $model, version: $version) {
+    ...ModelSummary
+  }
+}
+    fragment ModelSummary on Model {
+  name
+  description
+  task
+  labels
+  stateReason
+  versionPolicy
+  defaultVersion {
+    version
+  }
+  aliases {
+    name
+    versions {
+      version
+      weight
+    }
+  }
+  versions {
+    version
+    state
+    stateReason
+    maxBatchSize
+    instances
+    loadMs
+    inputs {
+      name
+      dataType
+      shape
+      dimNames
+    }
+    outputs {
+      name
+      dataType
+      shape
+      dimNames
+    }
+  }
+}`, {"hash":"sha256:5ee418f81af7fa25223bcf2047e2dbaed681bd7879a9426d371652c39c145b26"}) as unknown as TypedDocumentString<UnloadModelVersionsMutation, UnloadModelVersionsMutationVariables>;
+export const ReloadModelVersionsDocument = new TypedDocumentString(`
+    mutation ReloadModelVersions($model: String!, $version: String) {
+  reloadModel(model: $model, version: $version) {
+    ...ModelSummary
+  }
+}
+    fragment ModelSummary on Model {
+  name
+  description
+  task
+  labels
+  stateReason
+  versionPolicy
+  defaultVersion {
+    version
+  }
+  aliases {
+    name
+    versions {
+      version
+      weight
+    }
+  }
+  versions {
+    version
+    state
+    stateReason
+    maxBatchSize
+    instances
+    loadMs
+    inputs {
+      name
+      dataType
+      shape
+      dimNames
+    }
+    outputs {
+      name
+      dataType
+      shape
+      dimNames
+    }
+  }
+}`, {"hash":"sha256:70f3827f0011cb1a93f677832f019a73967d4bb59e66aabea7d77e2b6c369ecf"}) as unknown as TypedDocumentString<ReloadModelVersionsMutation, ReloadModelVersionsMutationVariables>;
+export const RescanModelsDocument = new TypedDocumentString(`
+    mutation RescanModels {
+  rescanRepository {
+    ...ModelSummary
+  }
+}
+    fragment ModelSummary on Model {
+  name
+  description
+  task
+  labels
+  stateReason
+  versionPolicy
+  defaultVersion {
+    version
+  }
+  aliases {
+    name
+    versions {
+      version
+      weight
+    }
+  }
+  versions {
+    version
+    state
+    stateReason
+    maxBatchSize
+    instances
+    loadMs
+    inputs {
+      name
+      dataType
+      shape
+      dimNames
+    }
+    outputs {
+      name
+      dataType
+      shape
+      dimNames
+    }
+  }
+}`, {"hash":"sha256:6c3da0fe55c656d2efb547f88af5c6dbf8f6396d0e237041385ce67527c09a12"}) as unknown as TypedDocumentString<RescanModelsMutation, RescanModelsMutationVariables>;
+export const SetModelAliasDocument = new TypedDocumentString(`
+    mutation SetModelAlias($model: String!, $alias: String!, $versions: [WeightedVersionInput!]!) {
+  setAlias(model: $model, alias: $alias, versions: $versions) {
+    ...ModelSummary
+  }
+}
+    fragment ModelSummary on Model {
+  name
+  description
+  task
+  labels
+  stateReason
+  versionPolicy
+  defaultVersion {
+    version
+  }
+  aliases {
+    name
+    versions {
+      version
+      weight
+    }
+  }
+  versions {
+    version
+    state
+    stateReason
+    maxBatchSize
+    instances
+    loadMs
+    inputs {
+      name
+      dataType
+      shape
+      dimNames
+    }
+    outputs {
+      name
+      dataType
+      shape
+      dimNames
+    }
+  }
+}`, {"hash":"sha256:d88ac7d99ab16d9c46c678a03b3dcabbccdf35e8b7e38788662b08511b09fddd"}) as unknown as TypedDocumentString<SetModelAliasMutation, SetModelAliasMutationVariables>;
+export const RollbackModelAliasDocument = new TypedDocumentString(`
+    mutation RollbackModelAlias($model: String!, $alias: String!) {
+  rollbackAlias(model: $model, alias: $alias) {
+    ...ModelSummary
+  }
+}
+    fragment ModelSummary on Model {
+  name
+  description
+  task
+  labels
+  stateReason
+  versionPolicy
+  defaultVersion {
+    version
+  }
+  aliases {
+    name
+    versions {
+      version
+      weight
+    }
+  }
+  versions {
+    version
+    state
+    stateReason
+    maxBatchSize
+    instances
+    loadMs
+    inputs {
+      name
+      dataType
+      shape
+      dimNames
+    }
+    outputs {
+      name
+      dataType
+      shape
+      dimNames
+    }
+  }
+}`, {"hash":"sha256:55a15b1e21df56e64a8991298cc1c9605b9b28868600a741c55fed2b03a14686"}) as unknown as TypedDocumentString<RollbackModelAliasMutation, RollbackModelAliasMutationVariables>;
+export const StreamPredictionsDocument = new TypedDocumentString(`
+    subscription StreamPredictions($input: PredictStreamInput!) {
+  predictStream(input: $input) {
+    model
+    version
+    index
+    count
+    outputs {
+      name
+      dataType
+      shape
+      base64
+    }
+    timing {
+      batchSize
+      queueMs
+      computeMs
+      totalMs
+    }
+  }
+}
+    `, {"hash":"sha256:b4a4d109bb9de278b9d89923355c7fffda89770259769e8cd088ffd8297acd2c"}) as unknown as TypedDocumentString<StreamPredictionsSubscription, StreamPredictionsSubscriptionVariables>;
+export const WatchModelEventsDocument = new TypedDocumentString(`
+    subscription WatchModelEvents($model: String) {
+  modelEvents(model: $model) {
+    model
+    version
+    state
+    reason
+    at
+  }
+}
+    `, {"hash":"sha256:e43f973ef43dd5e43bfe1ff5d65e6ffc941ca2800186459f5e24fc10f4cd40bf"}) as unknown as TypedDocumentString<WatchModelEventsSubscription, WatchModelEventsSubscriptionVariables>;
+export const WatchHealthDocument = new TypedDocumentString(`
+    subscription WatchHealth($intervalMs: Int! = 5000) {
+  health(intervalMs: $intervalMs) {
+    live
+    ready
+    models {
+      name
+      ready
+      reason
+      queued
+      inFlight
+      streams
+    }
+  }
+}
+    `, {"hash":"sha256:21eb6dd9f2a0597a95aa8afb715f459dcac0ce9b0a90afd4cfb39442dc39ef0a"}) as unknown as TypedDocumentString<WatchHealthSubscription, WatchHealthSubscriptionVariables>;

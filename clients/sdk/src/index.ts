@@ -1,0 +1,21 @@
+export {
+  type CallOptions,
+  type ClientOptions,
+  createClient,
+  type GenerateEvent,
+  type GenerateRequest,
+  type GenerationStream,
+  type Health,
+  type InferGraphClient,
+  type Model,
+  type ModelEvent,
+  type ModelTarget,
+  type PredictRequest,
+  type PredictResult,
+  type PredictStreamEvent,
+  type PredictStreamRequest,
+  type PredictTiming,
+} from './client.js';
+export { CLIENT_ERROR_CODES, type GraphQLErrorJson, InferGraphError, type InferGraphErrorCode, SERVER_ERROR_CODES } from './errors.js';
+export type { RetryOptions } from './retry.js';
+export type { DataType, ElementsOf, Float16Values, Tensor, TensorInput } from './tensors.js';
