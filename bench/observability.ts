@@ -149,6 +149,8 @@ for (const { model, concurrency, results } of rows) {
       fixed(median(results.off.map((result) => result.p50Ms)), 2).padStart(11),
       fixed(onItems / rawItems, 2).padStart(7),
       fixed(offItems / rawItems, 2).padStart(8),
+      fixed(median(results.on.map(mainMsPerRequest)), 3).padStart(15),
+      fixed(median(results.off.map(mainMsPerRequest)), 3).padStart(5),
       met ? '  MET' : '  NOT MET',
     ].join(' '),
   );
@@ -156,6 +158,11 @@ for (const { model, concurrency, results } of rows) {
 console.log(
   `\nGoal: predict with metrics and request logs on within 5% of off (median over rounds of on/off items/s >= ${GOAL_RATIO}): ${allMet ? 'MET' : 'NOT MET'}`,
 );
+
+/** The server's main-thread (event loop) CPU per request: what observability adds shows here first. */
+function mainMsPerRequest(result: ScenarioResult): number {
+  return result.cpu?.serverMainMsPerRequest ?? Number.NaN;
+}
 
 function usage(message: string): never {
   console.error(

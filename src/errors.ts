@@ -12,7 +12,8 @@ export const ERROR_CODES = {
   MODEL_NOT_READY:
     'The model exists but the version that would serve is not READY (loading, unloading, failed or ' +
     'unloaded), or the inference thread running the request crashed and is being replaced; the message says which ' +
-    "and why. Retry after it loads (a crashed thread's request may be retried at once, here or on another replica).",
+    "and why; or the server is shutting down, or shut down before the request finished. Retry after it loads (a crashed thread's " +
+    'request may be retried at once, here or on another replica; one refused or cut off by a shutdown, on another replica).',
   INVALID_TENSOR:
     'A tensor does not fit the model: unknown name, data type, shape, element count or encoding; the message ' +
     'names the tensor, what was expected and what came. Fix the request.',

@@ -41,6 +41,12 @@ try {
 const url = await app.listen();
 logger.info({ url, models: config.modelRepository, workers: config.workers }, 'infergraph listening');
 
+/**
+ * Past the drain window, how long the answers that cut off what is left may take to reach their
+ * clients before the process exits anyway: a client that does not read must not hold the exit.
+ */
+const CUT_OFF_GRACE_MS = 1000;
+
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
@@ -48,18 +54,30 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     stopping = true;
     const { drainTimeoutMs } = config.shutdown;
     logger.info({ signal, drainTimeoutMs }, 'shutting down');
-    // Past the drain window what is left is cut off: its clients see the connection close, and the exit code says so.
+    let cutOff = false;
+    // Past the drain window what is left is answered MODEL_NOT_READY ("retry") rather than cut, and the exit code says so.
     const deadline = setTimeout(() => {
+      cutOff = true;
       logger.error({ drainTimeoutMs }, 'unclean shutdown: in-flight work outlived the drain window');
-      process.exit(1);
+      setTimeout(() => process.exit(1), CUT_OFF_GRACE_MS);
+      app.cutOff().then(
+        () => process.exit(1),
+        (error: unknown) => {
+          logger.error({ err: error }, 'cannot answer what is left');
+          process.exit(1);
+        },
+      );
     }, drainTimeoutMs);
     deadline.unref();
     app.dispose().then(
       () => {
+        // Past the window the cut-off owns the exit: the drain may yet end (what held it was answered), but not cleanly.
+        if (cutOff) return;
         logger.info({ signal }, 'shut down cleanly');
         process.exit(0);
       },
       (error: unknown) => {
+        if (cutOff) return;
         logger.error({ err: error }, 'unclean shutdown');
         process.exit(1);
       },

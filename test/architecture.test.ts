@@ -12,6 +12,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   batching: ['runtime', 'repository'],
   registry: ['runtime', 'repository'],
   streaming: ['runtime', 'repository'],
+  explain: ['batching', 'runtime', 'repository'],
   health: ['registry', 'batching', 'streaming', 'runtime', 'repository'],
 };
 

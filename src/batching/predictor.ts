@@ -66,9 +66,12 @@ export interface FramesRequest {
   inputs: readonly TensorInput[];
   frame: { input: string; size: number; axis?: number | null | undefined };
   outputs?: readonly string[] | null | undefined;
+  /** Aborts the frame in flight and ends the stream (the client went away). */
   signal?: AbortSignal | undefined;
   /** As PredictRequest's: each frame's run reports it. */
   trace?: unknown;
+  /** Ends the stream at the next frame: the frame in flight is still answered (the server shuts down). */
+  stop?: AbortSignal | undefined;
 }
 
 export interface FrameResponse extends PredictResponse {
@@ -213,7 +216,7 @@ export function createPredictor({ pool, limits, onRun }: PredictorOptions): Pred
       });
     },
 
-    async *predictFrames(version, { inputs, frame, outputs, signal, trace }) {
+    async *predictFrames(version, { inputs, frame, outputs, signal, stop, trace }) {
       const label = versionLabel(version);
       const { signature, settings } = version;
       if (!signature) throw new InferError('MODEL_NOT_READY', `${label} is not loaded`);
@@ -236,6 +239,7 @@ export function createPredictor({ pool, limits, onRun }: PredictorOptions): Pred
       let ended = false;
       try {
         for (const [index, tensor] of frames.entries()) {
+          if (index > 0 && stop?.aborted) return;
           const last = index === frames.length - 1;
           const response = await this.predict(version, {
             inputs: [{ name: frame.input, shape: tensor.shape, tensor }, ...others],

@@ -257,13 +257,21 @@ export const settings = {
       schema: int.min(0),
       default: 50,
     }),
-    /** 1 a field; a predict 100, a frame of predictStream or a token of generate 50, plus 1 per 1000 input elements (README, "Limits"). */
+    /** 1 a field; a predict 100, a frame of predictStream or a token of generate 50, an explain 100 and 1 per evaluation, plus 1 per 1000 input elements run (README, "Limits"). */
     maxCost: setting({
       flag: '--max-cost N',
       env: 'MAX_COST',
       description: 'work one operation may cause, in cost units',
       schema: int.min(1),
       default: 100_000,
+    }),
+    /** Rows one explain runs: the input and each perturbed copy. Past it, QUERY_TOO_COMPLEX before any runs (README, "Explain"). */
+    maxExplainEvaluations: setting({
+      flag: '--max-explain-evaluations N',
+      env: 'MAX_EXPLAIN_EVALUATIONS',
+      description: 'model evaluations one explain may run',
+      schema: int.min(1),
+      default: 10_000,
     }),
     /** A JSON array of operations in one HTTP request; 0 refuses arrays. */
     maxBatchedOperations: setting({
@@ -428,7 +436,7 @@ export const settings = {
       default: 0,
       defaultText: "0 (one second's worth)",
     }),
-    /** Work is rows for predict, maxTokens for generate, frames for predictStream. */
+    /** Work is rows for predict, evaluations for explain, maxTokens for generate, frames for predictStream. */
     workPerSecond: setting({
       flag: '--rate-limit-work-per-second N',
       env: 'RATE_LIMIT_WORK_PER_SECOND',

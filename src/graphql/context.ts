@@ -1,6 +1,7 @@
 /** What every resolver is given, and the events the server publishes. */
 import type { Principal } from '../auth/principal.ts';
 import type { Predictor, PredictTiming } from '../batching/predictor.ts';
+import type { Explainer } from '../explain/explainer.ts';
 import type { ModelEvent } from '../registry/model-events.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
 import type { EventBus } from '../streaming/event-bus.ts';
@@ -15,6 +16,7 @@ export interface ServerEvents extends Record<string, unknown> {
 export interface GraphQLContext {
   registry: ModelRegistry;
   predictor: Predictor;
+  explainer: Explainer;
   generator: Generator;
   bus: EventBus<ServerEvents>;
   /** Who the request acts for; ANONYMOUS (every scope, every model) while authentication is off. */
@@ -23,6 +25,8 @@ export interface GraphQLContext {
   clientSignal?: () => AbortSignal | undefined;
   /** Whether the server is shutting down (not ready). */
   draining: () => boolean;
+  /** Aborts when the server starts to shut down: open streams then end, each after its last event. */
+  shutdown: AbortSignal;
   /** The operation's trace span, opaque here: resolvers hand it to the core, whose reports then carry it. Undefined with tracing off. */
   trace?: unknown;
   /** The id of this operation in the log, as the client got it (`x-request-id`, `extensions.requestId`). */

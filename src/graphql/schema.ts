@@ -2,6 +2,7 @@
 import { type GraphQLSchema, printSchema } from 'graphql';
 import { createBuilder } from './builder.ts';
 import { addEventSubscriptions } from './types/events.ts';
+import { addExplain } from './types/explain.ts';
 import { addGenerate } from './types/generate.ts';
 import { addHealth } from './types/health.ts';
 import { addLifecycle } from './types/lifecycle.ts';
@@ -18,6 +19,7 @@ export function createSchema(): GraphQLSchema {
   addLifecycle(builder, { ModelRef });
   const predictRefs = addPredict(builder, { DataType, TensorRef });
   addPredictStream(builder, { TensorRef, ...predictRefs });
+  addExplain(builder, { TensorRef, ...predictRefs });
   addGenerate(builder);
   const { HealthRef } = addHealth(builder);
   addEventSubscriptions(builder, { HealthRef, ModelStateRef: ModelState });

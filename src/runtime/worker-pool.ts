@@ -62,6 +62,7 @@ export interface WorkerPool extends AsyncDisposable {
    */
   terminateWorker(index: number): Promise<void>;
   stats(): WorkerStats[];
+  /** Refuses new runs, waits for onnxruntime to return the runs in flight, then ends every thread; a second call waits for the first. */
   close(): Promise<void>;
 }
 
@@ -91,6 +92,8 @@ interface Slot {
 export function createWorkerPool({ size = availableParallelism() }: WorkerPoolOptions = {}): WorkerPool {
   let nextId = 1;
   let closed = false;
+  /** The one close, which a second caller waits for too. */
+  let closing: Promise<void> | null = null;
   const listeners = new Set<() => void>();
   const exitListeners = new Set<(exit: WorkerExit) => void>();
   const slots: Slot[] = Array.from({ length: size }, () => ({
@@ -282,13 +285,26 @@ export function createWorkerPool({ size = availableParallelism() }: WorkerPoolOp
       return slots.map((slot) => ({ sessions: slot.sessions.size, inFlight: slot.inFlight, restarts: slot.restarts }));
     },
 
-    async close() {
-      if (closed) return;
-      closed = true;
-      await Promise.all(slots.map((slot) => slot.worker.terminate()));
-      for (const slot of slots) {
-        for (const pending of slot.pending.values()) pending.reject(new InferError('MODEL_NOT_READY', 'the server is shutting down'));
-      }
+    close() {
+      closing ??= (async () => {
+        // New runs are refused from here on; the threads end once onnxruntime has returned the runs it
+        // holds, since ending one inside an onnxruntime call aborts the whole process (see retire).
+        closed = true;
+        await new Promise<void>((resolve) => {
+          const check = () => {
+            if (slots.some((slot) => slot.inFlight > 0)) return;
+            listeners.delete(check);
+            resolve();
+          };
+          listeners.add(check);
+          check();
+        });
+        await Promise.all(slots.map((slot) => slot.worker.terminate()));
+        for (const slot of slots) {
+          for (const pending of slot.pending.values()) pending.reject(new InferError('MODEL_NOT_READY', 'the server is shutting down'));
+        }
+      })();
+      return closing;
     },
 
     [Symbol.asyncDispose]() {

@@ -11,6 +11,7 @@ import { createAuthenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import { createPredictor, type Predictor } from '../batching/predictor.ts';
 import type { Config } from '../config.ts';
+import { createExplainer } from '../explain/explainer.ts';
 import type { GraphQLContext, ServerEvents } from '../graphql/context.ts';
 import { createSchema } from '../graphql/schema.ts';
 import { isBusy, readHealth } from '../health/read-health.ts';
@@ -27,10 +28,10 @@ import { useAuthChallenge } from './auth-challenge.ts';
 import { clientSignalOf } from './client-signal.ts';
 import { useCredentialExpiry } from './credential-expiry.ts';
 import { principalOfRequest } from './credentials.ts';
+import { answerCutOff, refuseWhileDraining } from './drain-answers.ts';
 import { attachGraphQLWs } from './graphql-ws.ts';
 import { answerHealthProbe, LIVE_PATH } from './health-endpoints.ts';
-import { HTTP_STATUS } from './http-status.ts';
-import { createInFlight } from './in-flight.ts';
+import { createHeldRequests } from './held-requests.ts';
 import { useMalformedBodyAsClientError } from './malformed-body.ts';
 import { createMaskError } from './mask-error.ts';
 import { answerMetrics, useOperationMetrics } from './metrics-endpoint.ts';
@@ -40,6 +41,7 @@ import { useOperationLog } from './operation-log.ts';
 import { useOperationTraces } from './operation-traces.ts';
 import { useRateLimit } from './rate-limit.ts';
 import { createRequestScope, REQUEST_ID_HEADER, requestIdOf, useRequestIdInErrors } from './request-id.ts';
+import { useShutdownCutoff } from './shutdown-cutoff.ts';
 import { readTlsFiles } from './tls.ts';
 import { loadTrustedDocuments, trustedDocumentsPlugins } from './trusted-documents.ts';
 
@@ -93,6 +95,12 @@ export interface App extends AsyncDisposable {
   listen(): Promise<string>;
   /** Shuts down in order: not ready → stop accepting → close sockets (1001) → drain queues → release sessions. */
   dispose(): Promise<void>;
+  /**
+   * Past the drain window: what `dispose()` still waits for is answered MODEL_NOT_READY ("the server
+   * shut down before this request finished; retry") on every transport, then every WebSocket closes
+   * with 1001. Resolves once those answers are sent; the caller then exits.
+   */
+  cutOff(): Promise<void>;
 }
 
 /**
@@ -121,13 +129,14 @@ export function createApp(config: Config, { logger = createLogger(), random, now
     onExportFailure: (error, failures) => logger.warn({ failures, err: error }, 'cannot export traces'),
   });
   const runListeners = [metrics?.recordRun, tracing?.recordRun].filter((listener) => listener !== undefined);
+  const tensorLimits = {
+    maxTensorBytes: config.maxTensorBytes,
+    maxTensorElements: config.limits.maxTensorElements,
+    maxInputs: config.limits.maxInputs,
+  };
   const predictor = createPredictor({
     pool,
-    limits: {
-      maxTensorBytes: config.maxTensorBytes,
-      maxTensorElements: config.limits.maxTensorElements,
-      maxInputs: config.limits.maxInputs,
-    },
+    limits: tensorLimits,
     ...(runListeners.length > 0
       ? {
           onRun: (version, run) => {
@@ -136,6 +145,7 @@ export function createApp(config: Config, { logger = createLogger(), random, now
         }
       : {}),
   });
+  const explainer = createExplainer({ predictor, limits: tensorLimits, maxEvaluations: config.limits.maxExplainEvaluations });
   const generator = createGenerator({
     pool,
     limits: config.generation,
@@ -156,7 +166,10 @@ export function createApp(config: Config, { logger = createLogger(), random, now
   });
   const bus = createEventBus<ServerEvents>();
   let draining = false;
-  const context = { registry, predictor, generator, bus, draining: () => draining };
+  /** Aborts when the drain begins (open streams end), and past the drain window (what is left is answered MODEL_NOT_READY). */
+  const shutdown = new AbortController();
+  const pastDrainWindow = new AbortController();
+  const context = { registry, predictor, explainer, generator, bus, draining: () => draining, shutdown: shutdown.signal };
 
   registry.onEvent((event) => {
     const level = event.state === 'FAILED' ? 'warn' : 'info';
@@ -202,6 +215,7 @@ export function createApp(config: Config, { logger = createLogger(), random, now
         ? []
         : [useOperationLog({ logger, sampleRate: logging.requests, minDurationMs: logging.minDurationMs, ...(random ? { random } : {}) })]),
       useRequestIdInErrors(),
+      useShutdownCutoff(pastDrainWindow.signal),
       useCredentialExpiry(),
       useAuthChallenge(),
       ...(csrf ? [useCSRFPrevention()] : []),
@@ -254,16 +268,11 @@ export function createApp(config: Config, { logger = createLogger(), random, now
     response.setHeader(REQUEST_ID_HEADER, requestId);
     // While draining the listener stays open (so that probes read "not ready"), but a request that
     // arrives now is sent elsewhere: 503 tells a load balancer to retry on another replica.
-    if (draining) return refuseWhileDraining(request, response, requestId);
-    // An event stream may never end by itself (modelEvents, health): only requests with one answer are waited for.
-    if (!request.headers.accept?.includes('text/event-stream')) {
-      answering.begin();
-      response.once('close', answering.end);
-    }
+    if (draining) return refuseWhileDraining(request, response);
+    held.hold(request, response);
     requestScope.run(requestId, () => void yoga(request, response, { requestId }));
   };
-  /** HTTP requests being answered. */
-  const answering = createInFlight();
+  const held = createHeldRequests();
   const server = tls ? createHttpsServer(tls, handle) : createServer(handle);
   const metricsServer =
     metrics && config.metrics.port !== undefined
@@ -318,6 +327,9 @@ export function createApp(config: Config, { logger = createLogger(), random, now
       if (draining) return;
       // Not ready at once (probes still answered), new requests and operations refused with 503.
       draining = true;
+      // Event streams end after their last event (health's says not ready); predictStream after the frame in flight.
+      shutdown.abort();
+      held.closeConnections();
       watcher?.close();
       // A scraper's keep-alive socket must not hold the process open.
       metricsServer?.close();
@@ -327,7 +339,7 @@ export function createApp(config: Config, { logger = createLogger(), random, now
       await loaded;
       // Everything that arrived before the signal is answered, over every transport (a request still
       // sending its body too); only then do the batchers stop taking requests.
-      await Promise.all([answering.settled(), ws.settled()]);
+      await Promise.all([held.settled(), ws.settled()]);
       await predictor.drain();
       // Then each socket closes with 1001, after its complete messages.
       await ws.close();
@@ -340,6 +352,15 @@ export function createApp(config: Config, { logger = createLogger(), random, now
       await pool.close();
       // Last, so that the spans of everything drained above are exported.
       await tracing?.shutdown();
+    },
+
+    async cutOff() {
+      pastDrainWindow.abort();
+      held.answerUnread(answerCutOff);
+      await Promise.all([held.settled(), ws.settled()]);
+      await ws.close();
+      // The threads end once the runs they hold return (queued ones are not started): see WorkerPool.close.
+      await pool.close();
     },
 
     [Symbol.asyncDispose]() {
@@ -360,18 +381,4 @@ function figuresOf(version: ModelVersion, predictor: Predictor, generator: Gener
     predict: predictor.stats(version.key),
     generation: generator.stats(version.key),
   };
-}
-
-/** The answer to an HTTP request that arrives while the server drains: 503, with the GraphQL error a client reads. */
-function refuseWhileDraining(request: IncomingMessage, response: ServerResponse, requestId: string): void {
-  // The body is read (and dropped) so that the client can finish sending it: answering a request
-  // whose body is still coming and closing its socket resets the connection instead.
-  request.resume();
-  const body = JSON.stringify({
-    errors: [{ message: 'the server is shutting down; retry on another replica', extensions: { code: 'MODEL_NOT_READY', requestId } }],
-  });
-  request.once('end', () => {
-    response.writeHead(HTTP_STATUS.MODEL_NOT_READY, { 'content-type': 'application/json; charset=utf-8' });
-    response.end(body);
-  });
 }

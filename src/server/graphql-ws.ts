@@ -74,9 +74,8 @@ export function attachGraphQLWs(
   const { maxConnections, maxSubscriptions, connectionInitTimeoutMs, maxMessageBytes, trusted = null, logger, authenticator } = options;
   const { draining = () => false, requestScope } = options;
   /**
-   * Queries and mutations accepted and not yet completed, per socket, and who waits for none to be
-   * left. Subscriptions are not counted: modelEvents and health never end by themselves (generate's
-   * streams are ended by the generator).
+   * Operations accepted and not yet completed, per socket, and who waits for none to be left.
+   * Subscriptions too: every stream ends when the server shuts down (generate's with its final event).
    */
   const counted = new WeakMap<object, Set<string>>();
   const operations = createInFlight();
@@ -143,7 +142,10 @@ export function attachGraphQLWs(
         closeAtExpiry(extra.socket, principal.expiresAt);
         return true;
       },
-      onClose: ({ extra }) => {
+      onClose: (context) => {
+        // A socket that closed has no operation left to answer, whichever way each ended.
+        for (const id of counted.get(context) ?? []) settleOne(context, id);
+        const { extra } = context;
         const key = countedUnder.get(extra);
         if (key === undefined) return;
         const open = (connections.get(key) ?? 1) - 1;
@@ -197,10 +199,8 @@ export function attachGraphQLWs(
             : 'Must provide operation name if query contains multiple operations.';
           return [asInvalidArgument(new GraphQLError(message))];
         }
-        if (operation.operation !== 'subscription') {
-          operations.begin();
-          counted.set(context, (counted.get(context) ?? new Set()).add(id));
-        }
+        operations.begin();
+        counted.set(context, (counted.get(context) ?? new Set()).add(id));
         return {
           schema,
           operationName: params.operationName,
@@ -214,12 +214,13 @@ export function attachGraphQLWs(
     sockets,
     { logger },
   );
+  let closing: Promise<void> | undefined;
   return {
     sockets,
     /** Resolves once no socket carries an operation (each has sent its complete message). */
     settled: operations.settled,
-    /** Closes every socket with 1001 (going away) and stops accepting new ones. */
-    close: () => disposable.dispose(),
+    /** Closes every socket with 1001 (going away) and stops accepting new ones; a second call waits for the first. */
+    close: () => (closing ??= disposable.dispose()),
   };
 }
 

@@ -3,6 +3,7 @@
 import { type DocumentNode, GraphQLError, type GraphQLSchema } from 'graphql';
 import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
+import { estimateExplain } from '../explain/estimate.ts';
 import { DEFAULT_MAX_TOKENS } from '../streaming/generation/generator.ts';
 import { HTTP_STATUS } from './http-status.ts';
 
@@ -10,13 +11,15 @@ import { HTTP_STATUS } from './http-status.ts';
  * The price list, in cost units. A field costs 1; a field that runs a model costs what it makes the workers do:
  * a request's run (its fixed overhead: a queue slot, a trip to a worker) plus its input elements, rows × elements
  * per row, since that is what the compute and the memory grow with. A step of a stream (a generated token, a frame
- * of predictStream) is a run too, but rides in a batch with the other streams' steps, so it costs less.
+ * of predictStream) is a run too, but rides in a batch with the other streams' steps, so it costs less. An explain
+ * is a request plus its evaluations: each a row that rides in a full batch, plus its elements.
  */
 const COST = {
   field: 1,
   run: 100,
   elementsPerUnit: 1000,
   step: 50,
+  evaluation: 1,
 } as const;
 
 /** A tensor as the cost reads it: only its shape, before it is checked. */
@@ -63,6 +66,10 @@ function framesOf(input: WorkInput | undefined): number {
 const WORK: Record<string, (input: WorkInput | undefined) => number> = {
   'Mutation.predict': (input) => COST.run + elementCost(input),
   'Subscription.predictStream': (input) => COST.step * framesOf(input) + elementCost(input),
+  'Mutation.explain': (input) => {
+    const { evaluations, elementsPerRow } = estimateExplain(input);
+    return COST.run + COST.evaluation * evaluations + Math.ceil((evaluations * elementsPerRow) / COST.elementsPerUnit);
+  },
   'Subscription.generate': (input) =>
     COST.step * (typeof input?.maxTokens === 'number' ? Math.max(input.maxTokens, 0) : DEFAULT_MAX_TOKENS),
 };
@@ -104,14 +111,17 @@ export function useCostLimit({ maxCost }: CostLimitOptions): Plugin {
     const over = Number.isFinite(cost) ? `costs ${cost}` : 'has more fields than can be costed';
     return {
       errors: [
-        new GraphQLError(`the operation ${over}, over the limit of ${maxCost}: ask for fewer predictions, rows or tokens at once`, {
-          extensions: {
-            code: 'QUERY_TOO_COMPLEX',
-            cost: Number.isFinite(cost) ? cost : null,
-            maxCost,
-            http: { status: HTTP_STATUS.QUERY_TOO_COMPLEX },
+        new GraphQLError(
+          `the operation ${over}, over the limit of ${maxCost}: ask for fewer predictions, rows, tokens or evaluations at once`,
+          {
+            extensions: {
+              code: 'QUERY_TOO_COMPLEX',
+              cost: Number.isFinite(cost) ? cost : null,
+              maxCost,
+              http: { status: HTTP_STATUS.QUERY_TOO_COMPLEX },
+            },
           },
-        }),
+        ),
       ],
     };
   };

@@ -15,7 +15,7 @@ import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { InferError } from '../errors.ts';
 import type { TraceCarrier, Tracing } from '../observability/tracing.ts';
-import { transportOf } from './operation-facts.ts';
+import { type ErrorLike, errorCodeOf, type ResultLike, transportOf } from './operation-facts.ts';
 
 // GraphQL's semantic conventions are still incubating; OpenTelemetry asks that such names be copied, not imported.
 const ATTR_GRAPHQL_OPERATION_NAME = 'graphql.operation.name';
@@ -33,15 +33,6 @@ interface TransportContext {
 interface OperationSpan {
   span: Span;
   context: Context;
-}
-
-interface ErrorLike {
-  extensions?: Record<string, unknown>;
-  originalError?: Error | undefined;
-}
-
-interface ResultLike {
-  errors?: readonly ErrorLike[];
 }
 
 /** Traces every operation, and hands each its request trace in the GraphQL context (`trace`) for the core's spans. */
@@ -84,7 +75,7 @@ export function useOperationTraces(tracing: Tracing): Plugin<{ trace?: unknown }
     if (!operation) return;
     operations.delete(context);
     const { span } = operation;
-    const code = codeOf(errors);
+    const code = errorCodeOf(errors);
     span.setAttribute('infergraph.outcome', code ?? 'OK');
     if (events !== undefined) span.setAttribute('infergraph.events', events);
     if (code) {
@@ -194,21 +185,6 @@ function carrierOf({ params, request, req }: TransportContext): TraceCarrier {
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-/**
- * The code of the first error: the InferError's own (read before the error mask runs), else the code the
- * error carries; one without is the server's fault when something threw it, and the client's (a document
- * that does not parse or validate) when nothing did.
- */
-function codeOf(errors: readonly ErrorLike[] | undefined): string | null {
-  const first = errors?.[0];
-  if (!first) return null;
-  const { originalError } = first;
-  if (originalError instanceof InferError) return originalError.code;
-  const code = first.extensions?.code;
-  if (typeof code === 'string') return code;
-  return originalError && !(originalError instanceof GraphQLError) ? 'INTERNAL' : 'INVALID_ARGUMENT';
 }
 
 function asErrorLike(error: unknown): ErrorLike {

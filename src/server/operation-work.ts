@@ -1,6 +1,6 @@
 /**
  * The work an operation asks of the models, read from its document and variables before it runs:
- * the rows of each predict, the tokens of each generate, the frames of each predictStream. Aliases
+ * the rows of each predict and each explain's evaluations, the tokens of each generate, the frames of each predictStream. Aliases
  * count once each, so 2,000 aliases of predict ask 2,000 times the work of one.
  */
 import {
@@ -13,6 +13,7 @@ import {
   Kind,
   type SelectionSetNode,
 } from 'graphql';
+import { estimateExplain } from '../explain/estimate.ts';
 
 export interface WorkLimits {
   /** What generate stops at when a request names no maxTokens, capped by the largest a request may ask. */
@@ -27,6 +28,8 @@ type Measure = (args: Record<string, unknown>, limits: WorkLimits) => number;
 const MEASURES: Record<string, Record<string, Measure>> = {
   mutation: {
     predict: ({ input }) => rowsOf(field(input, 'inputs')),
+    // Its rows are its evaluations: the input and each perturbed copy.
+    explain: ({ input }) => Math.max(1, estimateExplain(input).evaluations),
   },
   subscription: {
     // The tokens asked, not those made: the limit decides before the stream starts, when only the

@@ -10,7 +10,7 @@ describe('the logger', () => {
     ]);
   });
 
-  it('should write no credential a line carries, however deep', () => {
+  it('should write no credential a line carries at its top, in headers, a request’s headers or the auth config', () => {
     const logger = createCapturingLogger();
     logger.warn(
       {

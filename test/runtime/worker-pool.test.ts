@@ -106,6 +106,18 @@ describe('worker pool', () => {
     expect(pool.stats()).toEqual([{ sessions: 1, inFlight: 0, restarts: 1 }]);
   });
 
+  it('should let the runs in flight return before it ends its threads on close, refusing new ones meanwhile', async () => {
+    await using pool = createWorkerPool({ size: 1 });
+    await pool.load('ocr@1', OCR, { instances: 1, intraOpNumThreads: 1 });
+    const running = pool.run('ocr@1', { x: image(8, 1) });
+    const closed = pool.close();
+    await expect(pool.run('ocr@1', { x: image(1, 2) })).rejects.toMatchObject({ code: 'MODEL_NOT_READY' });
+    // Ending the thread inside that run would abort this whole process; it is answered instead.
+    expect((await running).outputs['softmax_0.tmp_0']!.shape).toEqual([8, 2]);
+    await closed;
+    await pool.close();
+  });
+
   it('should refuse to terminate a worker the pool does not have, naming the ones it has', async () => {
     await using pool = createWorkerPool({ size: 2 });
     await expect(pool.terminateWorker(2)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('0 to 1') });

@@ -3,6 +3,7 @@ import type { EnumRef } from '@pothos/core';
 import { readHealth } from '../../health/read-health.ts';
 import type { ModelEvent } from '../../registry/model-events.ts';
 import type { ModelState } from '../../registry/model-version.ts';
+import { untilAborted } from '../../streaming/until-aborted.ts';
 import { withTicks } from '../../streaming/with-ticks.ts';
 import type { Builder, SchemaTypes } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
@@ -33,8 +34,11 @@ export function addEventSubscriptions(
         'UNLOADING...) as it happens; of one model when `model` is given.',
       args: { model: t.arg.string() },
       authScopes: { 'models:read': true },
-      subscribe: (_root, { model }, { bus, registry }) =>
-        onlyOf(bus.subscribe('model-events'), (event) => registry.isVisible(event.model) && (model == null || event.model === model)),
+      subscribe: (_root, { model }, { bus, registry, shutdown }) =>
+        onlyOf(
+          untilAborted(bus.subscribe('model-events'), shutdown),
+          (event) => registry.isVisible(event.model) && (model == null || event.model === model),
+        ),
       resolve: (event) => event,
     }),
   );
@@ -60,12 +64,14 @@ async function* onlyOf(events: AsyncIterableIterator<ModelEvent>, wanted: (event
   }
 }
 
-/** Yields a signal to read the health: at once, on each event, at each tick. */
+/** Yields a signal to read the health: at once, on each event, at each tick, and once more when the server shuts down. */
 async function* healthStream(context: GraphQLContext, intervalMs: number): AsyncGenerator<true> {
-  const changes = withTicks(context.bus.subscribe('model-events'), intervalMs);
+  const changes = withTicks(untilAborted(context.bus.subscribe('model-events'), context.shutdown), intervalMs);
   try {
     yield true;
     for await (const _change of changes) yield true;
+    // The changes end only when the server shuts down: readiness has just turned false, which a watcher wants to see.
+    yield true;
   } finally {
     await changes.return?.();
   }

@@ -60,7 +60,7 @@ export function addPredictStream(
         'carried, and sends each frame’s outputs as they are computed. Completing the subscription stops it.',
       args: { input: t.arg({ type: PredictStreamInput, required: true }) },
       authScopes: { predict: true },
-      subscribe: async (_root, { input }, { registry, predictor, clientSignal, notes, trace }) => {
+      subscribe: async (_root, { input }, { registry, predictor, clientSignal, shutdown, notes, trace }) => {
         const version = await registry.acquire(input.model, input.version);
         notes.model = version.model;
         notes.version = version.version;
@@ -70,6 +70,8 @@ export function addPredictStream(
           outputs: input.outputs,
           signal: clientSignal?.(),
           trace,
+          // A shutdown ends the stream after the frame in flight: the client reads how far it got in index and count.
+          stop: shutdown,
         });
         // The first frame is awaited here so that a refused request fails the subscription
         // itself, as every other operation does, rather than its first event.

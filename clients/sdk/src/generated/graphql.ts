@@ -21,6 +21,48 @@ export type DataType =
   | 'UINT32'
   | 'UINT64';
 
+/** What an occluded element becomes. */
+export type ExplainBaseline =
+  /** The mean of the explained input. */
+  | 'MEAN'
+  /** baselineValue. */
+  | 'VALUE'
+  /** Zero. */
+  | 'ZERO';
+
+export type ExplainInput = {
+  /** ZERO when absent, VALUE when only baselineValue is given. */
+  baseline?: ExplainBaseline | null | undefined;
+  /** The value of the VALUE baseline. */
+  baselineValue?: number | null | undefined;
+  /** The input whose elements are attributed; the model's first when absent. */
+  input?: string | null | undefined;
+  /** One row of input, in any of the forms predict takes. */
+  inputs: Array<TensorInput>;
+  /** OCCLUSION when absent. */
+  method?: ExplainMethod | null | undefined;
+  model: string;
+  /** The output holding the class scores, [N,classes]; the model's first when absent. */
+  output?: string | null | undefined;
+  /** The side of the square patches of an input whose row has 2 or more dims (its last two), across its other dims; the length of the runs of a flat one. 1 (every element alone) when absent. */
+  patchSize?: number | null | undefined;
+  /** KERNEL_SHAP: coalitions sampled; 2 × features + 2048 when absent, and all of them (exact values) when there are fewer. */
+  samples?: number | null | undefined;
+  /** KERNEL_SHAP: the seed of the sampler, 0 when absent; the same seed gives the same answer. */
+  seed?: number | null | undefined;
+  /** The class explained, an index into the output's scores; the input's top class when absent. */
+  target?: number | null | undefined;
+  /** A version number or an alias; without it, the alias default if the model has one, else its highest READY version. */
+  version?: string | null | undefined;
+};
+
+/** How attributions are computed. */
+export type ExplainMethod =
+  /** KernelSHAP: Shapley values estimated by a weighted regression over seeded samples of coalitions of features, the rest replaced by the baseline; they add up to the target's score less the all-baseline score. At most 256 features. */
+  | 'KERNEL_SHAP'
+  /** Each feature (element or patch) alone replaced by the baseline: its attribution is the drop of the target's score. */
+  | 'OCCLUSION';
+
 /** LENGTH: maxTokens or the model’s length; STOP: a stop sequence; EOS: the model ended the text; CANCELLED: the server shut down; ERROR: a run failed. */
 export type FinishReason =
   | 'CANCELLED'
@@ -129,6 +171,13 @@ export type HealthQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type HealthQuery = { health: { live: boolean, ready: boolean, models: Array<{ name: string, ready: boolean, reason: string | null }> } };
+
+export type ExplainMutationVariables = Exact<{
+  input: ExplainInput;
+}>;
+
+
+export type ExplainMutation = { explain: { model: string, version: string, method: ExplainMethod, input: string, output: string, target: number, label: string | null, score: number, features: number, evaluations: number, attributions: { name: string, dataType: DataType, shape: Array<number>, data: Array<number | string | boolean> }, timing: { totalMs: number, requests: number, meanBatchSize: number } } };
 
 export type GenerateSubscriptionVariables = Exact<{
   input: GenerateInput;
@@ -347,6 +396,33 @@ export const HealthDocument = new TypedDocumentString(`
   }
 }
     `, {"hash":"sha256:dbe1452dc090cc24730f51b6b11bab7224fd0d47e09e02e8528c52ebe07f72ae"}) as unknown as TypedDocumentString<HealthQuery, HealthQueryVariables>;
+export const ExplainDocument = new TypedDocumentString(`
+    mutation Explain($input: ExplainInput!) {
+  explain(input: $input) {
+    model
+    version
+    method
+    input
+    output
+    target
+    label
+    score
+    attributions {
+      name
+      dataType
+      shape
+      data
+    }
+    features
+    evaluations
+    timing {
+      totalMs
+      requests
+      meanBatchSize
+    }
+  }
+}
+    `, {"hash":"sha256:18a545a040004efeec421218ca5fac9c20940e37b8b7796f91e5b2453c18203f"}) as unknown as TypedDocumentString<ExplainMutation, ExplainMutationVariables>;
 export const GenerateDocument = new TypedDocumentString(`
     subscription Generate($input: GenerateInput!) {
   generate(input: $input) {
