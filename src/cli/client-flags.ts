@@ -1,0 +1,35 @@
+/** The flags every client command takes, and the client they make. */
+import { createClient, type InferGraphClient } from '../../clients/sdk/src/index.ts';
+import type { CliIo } from './io.ts';
+
+const DEFAULT_URL = 'http://localhost:4000/graphql';
+
+export const CLIENT_OPTIONS = {
+  url: { type: 'string' },
+  'api-key': { type: 'string' },
+  token: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const CLIENT_FLAGS_HELP = `  --url URL         the server's GraphQL endpoint; INFERGRAPH_URL, else ${DEFAULT_URL}
+  --api-key KEY     an API key; INFERGRAPH_API_KEY
+  --token JWT       a JWT instead of a key
+  --json            print machine JSON on stdout instead of a table
+  -h, --help        print this text
+`;
+
+export interface ClientFlags {
+  url?: string | undefined;
+  'api-key'?: string | undefined;
+  token?: string | undefined;
+}
+
+export function clientOf(flags: ClientFlags, { env }: CliIo): InferGraphClient {
+  const apiKey = flags['api-key'] ?? env.INFERGRAPH_API_KEY;
+  return createClient({
+    url: flags.url ?? env.INFERGRAPH_URL ?? DEFAULT_URL,
+    ...(apiKey ? { apiKey } : {}),
+    ...(flags.token ? { token: flags.token } : {}),
+  });
+}
