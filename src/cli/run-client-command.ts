@@ -2,11 +2,13 @@
 import { EXIT_CODES_HELP, failureOf } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { runModels } from './models.ts';
+import { runPredict } from './predict.ts';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
 export const CLIENT_COMMANDS: Record<string, Command> = {
   models: runModels,
+  predict: runPredict,
 };
 
 export const COMMANDS_USAGE = `Usage: infergraph [COMMAND] [options]
