@@ -1,4 +1,5 @@
 /** The flags every client command takes, and the client they make. */
+import WebSocket from 'ws';
 import { createClient, type InferGraphClient } from '../../clients/sdk/src/index.ts';
 import type { CliIo } from './io.ts';
 
@@ -26,9 +27,11 @@ export interface ClientFlags {
 }
 
 export function clientOf(flags: ClientFlags, { env }: CliIo): InferGraphClient {
-  const apiKey = flags['api-key'] ?? env.INFERGRAPH_API_KEY;
+  const apiKey = flags['api-key'] || env.INFERGRAPH_API_KEY;
   return createClient({
-    url: flags.url ?? env.INFERGRAPH_URL ?? DEFAULT_URL,
+    url: flags.url || env.INFERGRAPH_URL || DEFAULT_URL,
+    // ws's WebSocket, since the Node that runs the CLI may predate a global one.
+    webSocketImpl: WebSocket,
     ...(apiKey ? { apiKey } : {}),
     ...(flags.token ? { token: flags.token } : {}),
   });

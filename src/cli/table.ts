@@ -13,6 +13,7 @@ export function tableOf(header: readonly string[], rows: readonly (readonly stri
 }
 
 /** JSON that holds bigints (INT64 and UINT64 tensors) as strings, as the server's JSON tensors do. */
-export function jsonOf(value: unknown): string {
-  return `${JSON.stringify(value, (_, item: unknown) => (typeof item === 'bigint' ? item.toString() : ArrayBuffer.isView(item) ? Array.from(item as unknown as ArrayLike<number>) : item), 2)}\n`;
+/** Indented for a person by default; `indent` 0 gives one line, as a stream of events prints them. */
+export function jsonOf(value: unknown, indent = 2): string {
+  return `${JSON.stringify(value, (_, item: unknown) => (typeof item === 'bigint' ? item.toString() : ArrayBuffer.isView(item) ? Array.from(item as unknown as ArrayLike<number>) : item), indent)}\n`;
 }
