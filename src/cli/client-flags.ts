@@ -26,13 +26,20 @@ export interface ClientFlags {
   token?: string | undefined;
 }
 
-export function clientOf(flags: ClientFlags, { env }: CliIo): InferGraphClient {
-  const apiKey = flags['api-key'] || env.INFERGRAPH_API_KEY;
-  return createClient({
+/** The server's url and the credential to send it: the flag, else the variable. */
+export function connectionOf(flags: ClientFlags, { env }: CliIo): { url: string; credential: string | undefined } {
+  return {
     url: flags.url || env.INFERGRAPH_URL || DEFAULT_URL,
+    credential: flags.token || flags['api-key'] || env.INFERGRAPH_API_KEY || undefined,
+  };
+}
+
+export function clientOf(flags: ClientFlags, io: CliIo): InferGraphClient {
+  const { url, credential } = connectionOf(flags, io);
+  return createClient({
+    url,
     // ws's WebSocket, since the Node that runs the CLI may predate a global one.
     webSocketImpl: WebSocket,
-    ...(apiKey ? { apiKey } : {}),
-    ...(flags.token ? { token: flags.token } : {}),
+    ...(credential ? { apiKey: credential } : {}),
   });
 }

@@ -1,7 +1,7 @@
 /** What a client command's exit code says; README "Command line" and `--help` list them. */
 import { InferGraphError } from '../../clients/sdk/src/index.ts';
 
-export const EXIT = {
+const EXIT = {
   OK: 0,
   /** A fault of the command itself. */
   FAULT: 1,

@@ -61,7 +61,7 @@ export function readImage(bytes: Buffer, file: string, input: { name: string; sh
   if (row.length === 3 && (channels === 1 || channels === 3) && height! > 0 && width! > 0) {
     const planes = Array.from({ length: channels }, (_, channel) => resized(image, channels === 1 ? 3 : channel, width!, height!));
     const data = new Float32Array(channels * height! * width!);
-    planes.forEach((plane, channel) => data.set(plane, channel * plane.length));
+    for (const [channel, plane] of planes.entries()) data.set(plane, channel * plane.length);
     return { data, shape: [1, channels, height!, width!] };
   }
   throw new UsageError(

@@ -1,5 +1,6 @@
 /** The client commands of `infergraph`: each runs against a server and answers with an exit code (exit-codes.ts). */
 import { EXIT_CODES_HELP, failureOf } from './exit-codes.ts';
+import { runExplain } from './explain.ts';
 import { runGenerate } from './generate.ts';
 import type { CliIo } from './io.ts';
 import { runModels } from './models.ts';
@@ -8,6 +9,7 @@ import { runPredict } from './predict.ts';
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
 export const CLIENT_COMMANDS: Record<string, Command> = {
+  explain: runExplain,
   generate: runGenerate,
   models: runModels,
   predict: runPredict,

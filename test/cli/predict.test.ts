@@ -12,7 +12,7 @@ import { forSuite } from '../fixtures/suite.ts';
 function npyOf(data: Float32Array, shape: readonly number[]): Buffer {
   const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
   // The header is padded with spaces and a newline so that the data starts at a multiple of 64 bytes.
-  const header = dict.padEnd(Math.ceil((10 + dict.length + 1) / 64) * 64 - 10 - 1, ' ') + '\n';
+  const header = `${dict.padEnd(Math.ceil((10 + dict.length + 1) / 64) * 64 - 10 - 1, ' ')}\n`;
   const preamble = Buffer.alloc(10);
   preamble.write('\x93NUMPY', 0, 'latin1');
   preamble.writeUInt8(1, 6);
