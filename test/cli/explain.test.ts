@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../fixtures/cli.ts';
+import { runCli, runCliInTerminal } from '../fixtures/cli.ts';
 import { linearModel } from '../fixtures/onnx.ts';
 import { serveModels } from '../fixtures/server.ts';
 import { forSuite } from '../fixtures/suite.ts';
@@ -56,5 +56,16 @@ describe('infergraph explain', () => {
       stdout: '',
       stderr: 'infergraph: --method is occlusion or kernel-shap, not "lime"\n',
     });
+  });
+
+  it('should show a spinner while it explains in a terminal, and none with --json', async () => {
+    const shown = await runCliInTerminal(['explain', 'linear', file, '--url', server.url]);
+    expect(shown.code).toBe(0);
+    expect(shown.output).toContain('linear: explaining');
+    expect(shown.output).toContain('linear v1: class 0 (yes)');
+    const json = await runCliInTerminal(['explain', 'linear', file, '--json', '--url', server.url]);
+    expect(json.code).toBe(0);
+    expect(json.output).not.toContain('explaining');
+    expect(json.output).toContain('"evaluations": 5');
   });
 });
