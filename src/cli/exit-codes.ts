@@ -16,7 +16,7 @@ const EXIT = {
 } as const;
 
 export const EXIT_CODES_HELP = `Exit codes: 0 ok, 2 usage error (bad flags, unreadable file), 3 server error (its code and message on stderr),
-4 connection failure (the server cannot be reached), 130 interrupted (Ctrl-C).
+4 connection failure (the server cannot be reached), 130 interrupted (Ctrl-C), 1 a fault of the command itself.
 `;
 
 /** A mistake of the caller's: a flag, an argument or a file. */
