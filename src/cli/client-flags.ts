@@ -1,6 +1,7 @@
 /** The flags every client command takes, and the client they make. */
 import WebSocket from 'ws';
 import { createClient, type InferGraphClient } from '../../clients/sdk/src/index.ts';
+import { UsageError } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 
 const DEFAULT_URL = 'http://localhost:4000/graphql';
@@ -42,4 +43,12 @@ export function clientOf(flags: ClientFlags, io: CliIo): InferGraphClient {
     webSocketImpl: WebSocket,
     ...(credential ? { apiKey: credential } : {}),
   });
+}
+
+/** The number a flag names, undefined when it is not given; anything that is not a number is a usage error. */
+export function numberFlag(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${flag} must be a number, got "${text}"`);
+  return value;
 }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ExplainDocument, type ExplainInput, type ExplainMutation } from '../../clients/sdk/src/generated/graphql.ts';
 import { createHttpTransport } from '../../clients/sdk/src/http.ts';
 import { encodeInput } from '../../clients/sdk/src/tensors.ts';
-import { CLIENT_FLAGS_HELP, CLIENT_OPTIONS, clientOf, connectionOf } from './client-flags.ts';
+import { CLIENT_FLAGS_HELP, CLIENT_OPTIONS, clientOf, connectionOf, numberFlag } from './client-flags.ts';
 import { UsageError } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { modelOf } from './model-of.ts';
@@ -28,13 +28,6 @@ image, as predict reads them), and prints the elements that count most.
 ${CLIENT_FLAGS_HELP}`;
 
 const METHODS = { occlusion: 'OCCLUSION', 'kernel-shap': 'KERNEL_SHAP' } as const;
-
-function wholeOf(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isFinite(value) || text.trim() === '') throw new UsageError(`--${flag} must be a number, got "${text}"`);
-  return value;
-}
 
 export async function runExplain(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -62,7 +55,7 @@ export async function runExplain(args: string[], io: CliIo): Promise<number> {
   if (!name || !file || extra.length > 0) throw new UsageError('explain takes a model and a file: infergraph explain MODEL FILE');
   const method = METHODS[(values.method ?? 'occlusion') as keyof typeof METHODS];
   if (!method) throw new UsageError(`--method is occlusion or kernel-shap, not "${values.method}"`);
-  const k = wholeOf('top', values.top) ?? 10;
+  const k = numberFlag('top', values.top) ?? 10;
   const json = values.json ?? false;
 
   const model = await (async () => {
@@ -72,11 +65,11 @@ export async function runExplain(args: string[], io: CliIo): Promise<number> {
   const inputs = await readInputs(file, model, values.input);
   const options = {
     method,
-    target: wholeOf('target', values.target),
-    patchSize: wholeOf('patch-size', values['patch-size']),
-    baselineValue: wholeOf('baseline-value', values['baseline-value']),
-    samples: wholeOf('samples', values.samples),
-    seed: wholeOf('seed', values.seed),
+    target: numberFlag('target', values.target),
+    patchSize: numberFlag('patch-size', values['patch-size']),
+    baselineValue: numberFlag('baseline-value', values['baseline-value']),
+    samples: numberFlag('samples', values.samples),
+    seed: numberFlag('seed', values.seed),
     input: values.input,
     version: values.version,
   };

@@ -1,7 +1,7 @@
 /** `infergraph generate MODEL PROMPT`: a language model's tokens printed as they stream; Ctrl-C stops it on the server. */
 import { parseArgs } from 'node:util';
 import type { GenerateRequest } from '../../clients/sdk/src/index.ts';
-import { CLIENT_FLAGS_HELP, CLIENT_OPTIONS, clientOf } from './client-flags.ts';
+import { CLIENT_FLAGS_HELP, CLIENT_OPTIONS, clientOf, numberFlag } from './client-flags.ts';
 import { UsageError } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { jsonOf } from './table.ts';
@@ -19,13 +19,6 @@ With --json, each event is a line of JSON as it comes.
   --stop TEXT       stop before TEXT (repeatable)
   --version V       a version number or an alias
 ${CLIENT_FLAGS_HELP}`;
-
-function numberOf(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${flag} must be a number, got "${text}"`);
-  return value;
-}
 
 export async function runGenerate(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -52,11 +45,11 @@ export async function runGenerate(args: string[], io: CliIo): Promise<number> {
     throw new UsageError('generate takes a model and a prompt: infergraph generate MODEL "PROMPT"');
   }
   const options = {
-    maxTokens: numberOf('max-tokens', values['max-tokens']),
-    temperature: numberOf('temperature', values.temperature),
-    topK: numberOf('top-k', values['top-k']),
-    topP: numberOf('top-p', values['top-p']),
-    seed: numberOf('seed', values.seed),
+    maxTokens: numberFlag('max-tokens', values['max-tokens']),
+    temperature: numberFlag('temperature', values.temperature),
+    topK: numberFlag('top-k', values['top-k']),
+    topP: numberFlag('top-p', values['top-p']),
+    seed: numberFlag('seed', values.seed),
     stop: values.stop,
     version: values.version,
   };
