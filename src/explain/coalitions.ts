@@ -1,5 +1,5 @@
 /** The coalitions KernelSHAP evaluates: which features keep their value, and how much each counts in the regression. */
-import { seededRandom } from './seeded-random.ts';
+import { seededRandom } from '../runtime/seeded-random.ts';
 
 export interface Coalitions {
   /** Per coalition, 1 for a feature present (its value kept), 0 for one replaced by the baseline. */

@@ -1,3 +1,4 @@
+import { seededRandom } from '../../runtime/seeded-random.ts';
 /** How the next token is picked from a row of logits. */
 export interface SamplingOptions {
   /** 0 picks the most likely token (greedy); higher flattens the distribution. */
@@ -13,7 +14,7 @@ export interface SamplingOptions {
 export type Sampler = (logits: Float32Array) => number;
 
 export function createSampler({ temperature, topK, topP, seed }: SamplingOptions): Sampler {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   if (temperature === 0) return argmax;
   if (topK === 0 && topP >= 1) {
     // Nothing to cut: sample from the whole distribution without sorting it.
@@ -62,16 +63,4 @@ export function argmax(logits: Float32Array): number {
   let best = 0;
   for (let index = 1; index < logits.length; index++) if (logits[index]! > logits[best]!) best = index;
   return best;
-}
-
-/** A small, fast, seedable PRNG (Mulberry32): floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
