@@ -2,6 +2,8 @@ export {
   type CallOptions,
   type ClientOptions,
   createClient,
+  type ExplainRequest,
+  type ExplainResult,
   type GenerateEvent,
   type GenerateRequest,
   type GenerationStream,

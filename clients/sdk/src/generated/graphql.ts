@@ -174,10 +174,11 @@ export type HealthQuery = { health: { live: boolean, ready: boolean, models: Arr
 
 export type ExplainMutationVariables = Exact<{
   input: ExplainInput;
+  base64?: boolean;
 }>;
 
 
-export type ExplainMutation = { explain: { model: string, version: string, method: ExplainMethod, input: string, output: string, target: number, label: string | null, score: number, features: number, evaluations: number, attributions: { name: string, dataType: DataType, shape: Array<number>, data: Array<number | string | boolean> }, timing: { totalMs: number, requests: number, meanBatchSize: number } } };
+export type ExplainMutation = { explain: { model: string, version: string, method: ExplainMethod, input: string, output: string, target: number, label: string | null, score: number, features: number, evaluations: number, attributions: { name: string, dataType: DataType, shape: Array<number>, data?: Array<number | string | boolean>, base64?: string }, timing: { totalMs: number, requests: number, meanBatchSize: number } } };
 
 export type GenerateSubscriptionVariables = Exact<{
   input: GenerateInput;
@@ -397,7 +398,7 @@ export const HealthDocument = new TypedDocumentString(`
 }
     `, {"hash":"sha256:dbe1452dc090cc24730f51b6b11bab7224fd0d47e09e02e8528c52ebe07f72ae"}) as unknown as TypedDocumentString<HealthQuery, HealthQueryVariables>;
 export const ExplainDocument = new TypedDocumentString(`
-    mutation Explain($input: ExplainInput!) {
+    mutation Explain($input: ExplainInput!, $base64: Boolean! = false) {
   explain(input: $input) {
     model
     version
@@ -411,7 +412,8 @@ export const ExplainDocument = new TypedDocumentString(`
       name
       dataType
       shape
-      data
+      data @skip(if: $base64)
+      base64 @include(if: $base64)
     }
     features
     evaluations
@@ -422,7 +424,7 @@ export const ExplainDocument = new TypedDocumentString(`
     }
   }
 }
-    `, {"hash":"sha256:18a545a040004efeec421218ca5fac9c20940e37b8b7796f91e5b2453c18203f"}) as unknown as TypedDocumentString<ExplainMutation, ExplainMutationVariables>;
+    `, {"hash":"sha256:244c5b90c376aba4f662ff9067af0f61d058a6f9af6811ad0d28f26e1aa9dd88"}) as unknown as TypedDocumentString<ExplainMutation, ExplainMutationVariables>;
 export const GenerateDocument = new TypedDocumentString(`
     subscription Generate($input: GenerateInput!) {
   generate(input: $input) {
