@@ -3,37 +3,93 @@
  * error class that carries one, and the function that turns anything thrown into it.
  */
 
+/** What a code means to a client: when the server answers with it, and what the client should do then. */
+export interface ErrorCodeDoc {
+  readonly when: string;
+  readonly clientAction: string;
+}
+
 /**
- * Every code a client can see, with when it is used and what the client should do. Anything
- * not listed here reaches a client as INTERNAL, its details only in the server's log.
+ * Every code a client can see, with when it is used and what the client should do: the README's table of
+ * errors is printed from this (`npm run error-table`). Anything not listed here reaches a client as INTERNAL,
+ * its details only in the server's log.
  */
 export const ERROR_CODES = {
-  MODEL_NOT_FOUND: 'No model, version or alias of that name. Check the name against Query.models; retrying will not help.',
-  MODEL_NOT_READY:
-    'The model exists but the version that would serve is not READY (loading, unloading, failed or ' +
-    'unloaded), or the inference thread running the request crashed and is being replaced; the message says which ' +
-    "and why; or the server is shutting down, or shut down before the request finished. Retry after it loads (a crashed thread's " +
-    'request may be retried at once, here or on another replica; one refused or cut off by a shutdown, on another replica).',
-  INVALID_TENSOR:
-    'A tensor does not fit the model: unknown name, data type, shape, element count or encoding; the message ' +
-    'names the tensor, what was expected and what came. Fix the request.',
-  INVALID_ARGUMENT: 'An argument other than a tensor is wrong (a malformed operation, an unknown alias, a bad limit). Fix the request.',
-  INFERENCE_REJECTED:
-    "The tensors passed the model's spec, but onnxruntime refused the run (inputs that disagree with each other or with " +
-    "the graph); the message names the model and carries onnxruntime's own words. Fix the request.",
-  QUERY_TOO_COMPLEX: 'The operation is over a limit on its shape or cost (depth, aliases, tokens, directives, cost). Ask for less at once.',
-  PAYLOAD_TOO_LARGE: 'The request body, a multipart part or a WebSocket message is over its size limit. Send less, or use a file part.',
-  OVERLOADED: "The model's queue or stream limit is full. Retry later, with backoff.",
-  RATE_LIMITED:
-    "The caller's request or work budget is spent for now; retry after `extensions.retryAfterSeconds` (HTTP Retry-After). " +
-    'On a WebSocket without retryAfterSeconds: the socket carries its most operations at once; complete one first.',
-  DEADLINE_EXCEEDED: "The request's timeoutMs passed before it was answered. Retry with a longer deadline or when the server is less busy.",
-  UNAUTHENTICATED: 'No credential, or one that is not valid. Send a valid credential.',
-  FORBIDDEN:
-    'The credential is valid but may not do this (use one with the scope it needs), or the server refuses this kind of ' +
-    'request: no CSRF header, introspection off, a document outside the trusted documents.',
-  INTERNAL: "A fault of the server itself, not of the request. The server's log has the details; report it.",
-} as const;
+  MODEL_NOT_FOUND: {
+    when: 'no such model, version or alias, or one the caller may not see (answered exactly alike)',
+    clientAction: 'Check the name against `Query.models` (or `infergraph models`). Retrying will not help.',
+  },
+  MODEL_NOT_READY: {
+    when:
+      'the version that would serve is LOADING, UNLOADING, FAILED (with its reason) or unloaded; or the inference thread ' +
+      'running the request crashed and is being replaced; or the server is shutting down, or shut down before the request finished',
+    clientAction:
+      'Retry once it is READY (`modelEvents` tells when). A request whose thread crashed may be retried at once, here or on another ' +
+      'replica; one refused or cut off by a shutdown, on another replica.',
+  },
+  INVALID_TENSOR: {
+    when:
+      'unknown or missing input, wrong data type, rank or fixed dim, data length not matching the shape, a bad element, bad base64, ' +
+      'wrong byte length, BF16, over `maxBatchSize`, `--max-tensor-bytes`, `--max-tensor-elements` or `--max-inputs`, an unknown ' +
+      'output or an empty `outputs` list',
+    clientAction:
+      "Fix the request: the message names the tensor, what was expected and what came; `Query.model` lists each input's data type " +
+      'and shape. Retrying will not help.',
+  },
+  INVALID_ARGUMENT: {
+    when:
+      'a request that is wrong beyond its tensors: a malformed query or body, a variable of the wrong type, a generation or sequence ' +
+      'setting out of range, a sequence on a model without state (or none on one with state), an explain target, output or baseline ' +
+      'that does not fit',
+    clientAction: 'Fix the request; the message names the argument. Retrying will not help.',
+  },
+  INFERENCE_REJECTED: {
+    when: "the tensors passed the model's spec but onnxruntime refused the run; the message carries onnxruntime's reason",
+    clientAction:
+      "Fix the request: make the inputs agree with each other and with the graph, as onnxruntime's words in the message say. " +
+      'The same request fails the same way.',
+  },
+  QUERY_TOO_COMPLEX: {
+    when: 'over the depth, alias, token, directive or cost limit, or an explain over `--max-explain-evaluations`',
+    clientAction: 'Ask for less at once: fewer fields or aliases, smaller tensors; for explain a larger `patchSize` or fewer `samples`.',
+  },
+  PAYLOAD_TOO_LARGE: {
+    when: 'a body, multipart file part, file count or WebSocket message over its limit',
+    clientAction: 'Send less per request, or a large tensor as a multipart `file` part rather than JSON (the SDK does).',
+  },
+  OVERLOADED: {
+    when: "the version's queue holds `maxQueueSize` requests, or `maxStreams` streams, or `maxSequences` sequences",
+    clientAction: 'Retry later, with backoff (the SDK does), or on another replica.',
+  },
+  RATE_LIMITED: {
+    when:
+      "the caller's request or work budget is spent (`extensions.retryAfterSeconds`, HTTP `Retry-After`), or a socket carries its " +
+      'most operations',
+    clientAction:
+      'Retry after `extensions.retryAfterSeconds` (HTTP `Retry-After`); the SDK does. On a WebSocket without it: complete an ' +
+      'operation before starting another.',
+  },
+  DEADLINE_EXCEEDED: {
+    when: '`timeoutMs` passed (or was not positive); a request still queued then was dropped unrun',
+    clientAction: 'Retry with a longer `timeoutMs`, or when the server is less busy.',
+  },
+  UNAUTHENTICATED: {
+    when: 'authentication is on and the credential is missing, malformed, forged, expired or in the query string',
+    clientAction:
+      'Send a valid credential: `Authorization: Bearer …` on HTTP and SSE, `{ "authorization": "Bearer …" }` in the WebSocket\'s ' +
+      '`connection_init`; renew an expired token.',
+  },
+  FORBIDDEN: {
+    when: 'the credential lacks the scope; or CSRF, introspection off, or a document outside the trusted documents',
+    clientAction:
+      'Use a credential with the scope it needs; send `x-graphql-yoga-csrf` with a multipart upload or GET; ' +
+      'send only trusted documents where they are required.',
+  },
+  INTERNAL: {
+    when: 'a fault of the server itself; the details are in its log',
+    clientAction: 'Report it with `extensions.requestId`, which finds its log line. Retry only an operation that is safe to repeat.',
+  },
+} as const satisfies Record<string, ErrorCodeDoc>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 

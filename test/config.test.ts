@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { readmeTableUnder } from '../scripts/readme-table.ts';
 import { readSettings } from '../src/config/load-config.ts';
 import { setting, settingsOf } from '../src/config/setting.ts';
 import { settings } from '../src/config/settings.ts';
@@ -147,15 +147,7 @@ describe('usage', () => {
   });
 
   it('should be what the README shows under "## Configuration"', async () => {
-    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
-    const section = readme.slice(
-      readme.indexOf('\n## Configuration\n'),
-      readme.indexOf('\n## ', readme.indexOf('\n## Configuration\n') + 1),
-    );
-    const table = section
-      .split('\n')
-      .filter((line) => line.startsWith('|'))
-      .join('\n');
+    const table = await readmeTableUnder('## Configuration');
     // When this fails, paste the expected table (the one in src/config/settings.ts) into the README: `npm run config-table` does it.
     expect(table).toBe(readmeTableOf(settings));
   });

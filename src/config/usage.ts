@@ -1,4 +1,5 @@
 /** How the settings read to people: the `--help` text and the README's table, one row per setting. */
+import { aligned, markdownTable } from '../markdown-table.ts';
 import { type Settings, settingsOf } from './setting.ts';
 import { settings } from './settings.ts';
 
@@ -15,12 +16,6 @@ function rowsOf(table: Settings): Row[] {
   ]);
 }
 
-/** Pads each cell to its column's width, so the columns line up. */
-function aligned(rows: string[][]): string[][] {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)));
-}
-
 export function usageOf(table: Settings): string {
   const lines = aligned([HEADER, ...rowsOf(table), ['-h, --help', 'print this text', '', '']]).map((row) =>
     `  ${row.join('   ')}`.trimEnd(),
@@ -32,10 +27,7 @@ export function usageOf(table: Settings): string {
 /** The "## Configuration" table of README.md, which a test keeps equal to this. */
 export function readmeTableOf(table: Settings): string {
   const cells = rowsOf(table).map(([flag, description, variable, fallback]) => [`\`${flag}\``, description, `\`${variable}\``, fallback]);
-  const escaped = [HEADER, ...cells].map((row) => row.map((cell) => cell.replaceAll('|', '\\|')));
-  const [header, ...body] = aligned(escaped);
-  const rule = header!.map((cell) => '-'.repeat(cell.length));
-  return [header!, rule, ...body].map((row) => `| ${row.join(' | ')} |`).join('\n');
+  return markdownTable(HEADER, cells);
 }
 
 export const USAGE = usageOf(settings);

@@ -23,6 +23,23 @@ export const SERVER_ERROR_CODES = [
  */
 export const CLIENT_ERROR_CODES = ['NETWORK_ERROR', 'ABORTED', 'BAD_RESPONSE'] as const;
 
+/** When the SDK reports each of its own codes, and what the caller should do: the server's README prints them in its table of errors. */
+export const CLIENT_ERROR_DOCS: Record<(typeof CLIENT_ERROR_CODES)[number], { when: string; clientAction: string }> = {
+  NETWORK_ERROR: {
+    when: 'the server could not be reached, or the connection dropped before the answer came',
+    clientAction:
+      'Check the URL and that the server is up. The SDK retries queries itself; retry a mutation only when it is safe to run twice.',
+  },
+  ABORTED: {
+    when: "the call's `signal` fired (a stream's subscription is completed on the server)",
+    clientAction: 'Nothing: the caller stopped it.',
+  },
+  BAD_RESPONSE: {
+    when: "what came back was not a GraphQL answer (a proxy's error page, a URL that is not the server's `/graphql`)",
+    clientAction: 'Check the URL and what sits between the client and the server (proxy, load balancer).',
+  },
+};
+
 /** A code a newer server may add still comes through, as its string. */
 export type InferGraphErrorCode =
   | (typeof SERVER_ERROR_CODES)[number]
