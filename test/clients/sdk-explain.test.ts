@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createClient, InferGraphError } from '../../clients/sdk/src/index.ts';
 import { linearModel } from '../fixtures/onnx.ts';
+import { recordingFetch } from '../fixtures/recording-fetch.ts';
 import { serveModels } from '../fixtures/server.ts';
 import { forSuite } from '../fixtures/suite.ts';
 
@@ -90,11 +91,7 @@ describe.each(['http', 'ws'] as const)('client.explain over %s', (transport) => 
 
 describe('client.explain with a large input over HTTP', () => {
   it('should send it as a multipart file part, and still get the closed-form attributions', async () => {
-    const bodies: string[] = [];
-    const recording: typeof fetch = async (input, init) => {
-      bodies.push(init?.body instanceof FormData ? 'multipart' : 'json');
-      return fetch(input, init);
-    };
+    const { fetch: recording, bodies } = recordingFetch();
     await using client = createClient({ url: server.url, fetch: recording, fileMinBytes: ELEMENTS * 4 });
     const result = await client.explain({ model: 'linear', inputs: { x: { data: X, shape: [1, SIDE, SIDE] } }, target: 2 });
     expect(bodies).toEqual(['multipart']);

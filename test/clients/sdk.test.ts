@@ -9,6 +9,7 @@ import { createClient, type InferGraphClient, InferGraphError } from '../../clie
 import config from '../../codegen.ts';
 import { generateGlyphs } from '../../scripts/models/glyphs.ts';
 import { ERROR_CODES } from '../../src/errors.ts';
+import { recordingFetch } from '../fixtures/recording-fetch.ts';
 import { serveModels } from '../fixtures/server.ts';
 import { forSuite } from '../fixtures/suite.ts';
 
@@ -111,11 +112,7 @@ describe.each(['http', 'ws', 'auto'] as const)('the SDK over %s', (transport) =>
 
 describe('large tensors over HTTP', () => {
   it('should send a tensor at fileMinBytes or more as a multipart file part, and smaller ones as base64', async () => {
-    const bodies: string[] = [];
-    const recording: typeof fetch = async (input, init) => {
-      bodies.push(init?.body instanceof FormData ? 'multipart' : 'json');
-      return fetch(input, init);
-    };
+    const { fetch: recording, bodies } = recordingFetch();
     await using client = createClient({ url: server.url, fetch: recording, fileMinBytes: 2048 });
     const { pixels, labels } = generateGlyphs({ count: 2, seed: 5 });
     const large = await client.predict({ model: 'glyphs', inputs: { pixels: { data: pixels, shape: [2, 256] } } });
