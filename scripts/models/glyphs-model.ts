@@ -41,6 +41,8 @@ export const glyphs: ModelRecipe = {
     maxQueueDelayMs: 2,
     instances: 2,
     intraOpNumThreads: 1,
+    // A drawing, dark on light, as the 16×16 ink-1-on-0 row the net was trained on.
+    preprocessing: { layout: 'FLAT', channelOrder: 'GRAY', height: 16, width: 16, invert: true },
   },
   labels: GLYPH_LABELS,
   async build(log) {

@@ -26,6 +26,17 @@ export const ocrDirection: ModelRecipe = {
     maxQueueDelayMs: 1,
     instances: 2,
     intraOpNumThreads: 1,
+    // PaddleOCR's resize_norm_img for its classifier: height 48 keeping the aspect ratio, right-padded to 192, (x − 0.5) / 0.5.
+    preprocessing: {
+      input: 'x',
+      layout: 'NCHW',
+      channelOrder: 'RGB',
+      height: 48,
+      width: 192,
+      resize: 'KEEP_ASPECT_PAD_RIGHT',
+      mean: [0.5, 0.5, 0.5],
+      std: [0.5, 0.5, 0.5],
+    },
   },
   // PaddleOCR's cls label_list, in output order.
   labels: ['0', '180'],

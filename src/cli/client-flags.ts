@@ -28,7 +28,7 @@ export interface ClientFlags {
 }
 
 /** The server's url and the credential to send it: the flag, else the variable. */
-export function connectionOf(flags: ClientFlags, { env }: CliIo): { url: string; credential: string | undefined } {
+function connectionOf(flags: ClientFlags, { env }: CliIo): { url: string; credential: string | undefined } {
   return {
     url: flags.url || env.INFERGRAPH_URL || DEFAULT_URL,
     credential: flags.token || flags['api-key'] || env.INFERGRAPH_API_KEY || undefined,

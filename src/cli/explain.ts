@@ -1,9 +1,7 @@
 /** `infergraph explain MODEL FILE`: which input elements made a classifier choose its class, by occlusion or KernelSHAP. */
 import { parseArgs } from 'node:util';
-import { ExplainDocument, type ExplainInput, type ExplainMutation } from '../../clients/sdk/src/generated/graphql.ts';
-import { createHttpTransport } from '../../clients/sdk/src/http.ts';
-import { encodeInput } from '../../clients/sdk/src/tensors.ts';
-import { CLIENT_FLAGS_HELP, CLIENT_OPTIONS, clientOf, connectionOf, numberFlag } from './client-flags.ts';
+import type { ExplainResult } from '../../clients/sdk/src/index.ts';
+import { CLIENT_FLAGS_HELP, CLIENT_OPTIONS, clientOf, numberFlag } from './client-flags.ts';
 import { UsageError } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { modelOf } from './model-of.ts';
@@ -58,10 +56,8 @@ export async function runExplain(args: string[], io: CliIo): Promise<number> {
   const k = numberFlag('top', values.top) ?? 10;
   const json = values.json ?? false;
 
-  const model = await (async () => {
-    await using client = clientOf(values, io);
-    return modelOf(client, name, io.signal);
-  })();
+  await using client = clientOf(values, io);
+  const model = await modelOf(client, name, io.signal);
   const inputs = await readInputs(file, model, values.input);
   const options = {
     method,
@@ -73,28 +69,17 @@ export async function runExplain(args: string[], io: CliIo): Promise<number> {
     input: values.input,
     version: values.version,
   };
-  const input: ExplainInput = {
-    model: name,
-    inputs: Object.entries(inputs).map(([tensor, value]) => encodeInput(tensor, value, Number.POSITIVE_INFINITY).input),
-    ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
-  };
-  // The SDK has no explain method yet: its own HTTP transport runs its generated Explain document.
-  const { url, credential } = connectionOf(values, io);
-  const http = createHttpTransport({
-    url,
-    fetch: globalThis.fetch.bind(globalThis),
-    headers: async () => (credential ? { authorization: `Bearer ${credential}` } : {}),
-  });
-  const { explain } = await withSpinner(`${name}: explaining`, io, json, () =>
-    http.execute(ExplainDocument, { input }, { model: name, signal: io.signal }),
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  const explain = await withSpinner(`${name}: explaining`, io, json, () =>
+    client.explain({ model: name, inputs, signal: io.signal, ...given }),
   );
   io.stdout(json ? jsonOf(explain) : humanOf(explain, k));
   return 0;
 }
 
-function humanOf(explain: ExplainMutation['explain'], k: number): string {
+function humanOf(explain: ExplainResult, k: number): string {
   const { attributions } = explain;
-  const values = attributions.data.map(Number);
+  const values = Array.from(attributions.data as ArrayLike<number>, Number);
   const [, ...row] = attributions.shape;
   // Where the row is an image (its last two dims), an element is told by its row and column.
   const width = row.length >= 2 ? row.at(-1)! : 0;

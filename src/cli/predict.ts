@@ -17,7 +17,7 @@ Runs MODEL on the inputs in FILE and prints a classifier's K best labels with th
 FILE is one of:
   .json              the input tensors by name: {"pixels": {"data": [0, 1, ...], "shape": [1, 256]}}
   .npy               a NumPy array, for the model's first input (or --input); a batch dimension is added when missing
-  .png, .jpg, .jpeg  an image for an image model: grey S×S for an [N, S×S] input (ink 1), C×H×W in [0, 1] for [N, C, H, W]
+  .png, .jpg, .jpeg  an image, for a model whose model.json says how to make its input from one ("preprocessing")
 
   --top K           how many classes to print (default 5)
   --input NAME      the input a .npy or image file fills

@@ -8,9 +8,12 @@ import { readNpy } from './npy.ts';
 
 type ModelInput = Model['versions'][number]['inputs'][number];
 
+/** The version a file is read for: a READY one, else the first. */
+const versionOf = (model: Model) => model.versions.find((version) => version.state === 'READY') ?? model.versions[0];
+
 /** The input a single-tensor file fills: the one named, else the model's first. */
 function inputOf(model: Model, name: string | undefined): ModelInput {
-  const inputs = model.versions.find((version) => version.state === 'READY')?.inputs ?? model.versions[0]?.inputs ?? [];
+  const inputs = versionOf(model)?.inputs ?? [];
   const input = name === undefined ? inputs[0] : inputs.find((candidate) => candidate.name === name);
   if (!input)
     throw new UsageError(
@@ -52,8 +55,18 @@ export async function readInputs(file: string, model: Model, inputName: string |
     return { [input.name]: { ...tensor, shape } };
   }
   if (IMAGE_EXTENSIONS.includes(extension)) {
-    const input = inputOf(model, inputName);
-    return { [input.name]: readImage(bytes, file, input) };
+    const preprocessing = versionOf(model)?.preprocessing;
+    if (!preprocessing) {
+      throw new UsageError(
+        `model "${model.name}" says nothing of how to make its input from an image (a "preprocessing" block in its model.json): ` +
+          'give the input as .json or .npy',
+      );
+    }
+    const input = inputOf(model, inputName ?? preprocessing.input ?? undefined);
+    if (preprocessing.input !== null && input.name !== preprocessing.input) {
+      throw new UsageError(`model "${model.name}" makes input "${preprocessing.input}" from an image, not "${input.name}"`);
+    }
+    return { [input.name]: readImage(bytes, file, preprocessing) };
   }
   throw new UsageError(`${file}: inputs come from .json, .npy, ${IMAGE_EXTENSIONS.join(', ')} files`);
 }

@@ -6,6 +6,7 @@ import type { ModelEntry, TokenizerFiles } from '../repository/scan-repository.t
 import type { BatchAxes } from '../runtime/batch-axes.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import type { AliasTarget } from './aliases.ts';
+import type { ImagePreprocessing } from './image-preprocessing.ts';
 import type { UnavailableCause } from './unavailable-cause.ts';
 
 export const MODEL_STATES = ['UNAVAILABLE', 'LOADING', 'READY', 'UNLOADING', 'FAILED'] as const;
@@ -17,6 +18,8 @@ export interface VersionSettings extends BatchingDefaults {
   batchAxes: BatchAxes | null;
   sequence: SequenceConfig | null;
   generation: NonNullable<ModelConfig['generation']>;
+  /** How a client makes the input tensor from an image; null for a model that takes none. */
+  preprocessing: ImagePreprocessing | null;
 }
 
 export interface ModelVersion {

@@ -10,6 +10,7 @@ import { decodeJson } from '../runtime/codec.ts';
 import { allocate, elementCount } from '../runtime/tensor.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
+import { checkPreprocessing } from './image-preprocessing.ts';
 import { inferBatchAxes, type ModelVersion } from './model-version.ts';
 import { checkSequence, settingsOf } from './version-settings.ts';
 
@@ -66,6 +67,7 @@ export function createSessionLoader({ pool, defaults, makeRoom = async () => {} 
         settings.batchAxes = inferBatchAxes(signature, entry.config);
         if (settings.batchAxes === null) settings.maxBatchSize = 1;
         checkSequence(settings.sequence, signature);
+        settings.preprocessing = checkPreprocessing(settings.preprocessing, signature);
         if (entry.config.warmup) warmupMs = await warmUp(key, signature, entry.config.warmup, instances);
       } catch (error) {
         // A model that loaded but is misconfigured (or fails its warm-up) must not keep its sessions.

@@ -4,6 +4,7 @@ import type { SequenceConfig } from '../repository/model-config.ts';
 import type { ModelEntry } from '../repository/scan-repository.ts';
 import { formatShape } from '../runtime/tensor.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
+import { preprocessingOf } from './image-preprocessing.ts';
 import type { VersionSettings } from './model-version.ts';
 
 export function settingsOf(entry: ModelEntry, defaults: BatchingDefaults): VersionSettings {
@@ -19,6 +20,7 @@ export function settingsOf(entry: ModelEntry, defaults: BatchingDefaults): Versi
     batchAxes: null,
     sequence: entry.config.sequence ?? null,
     generation: entry.config.generation ?? {},
+    preprocessing: preprocessingOf(entry.config.preprocessing),
   };
 }
 

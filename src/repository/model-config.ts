@@ -12,6 +12,45 @@ function aliasTargetSchema() {
   return z.union([z.int().min(1), z.record(z.string().regex(/^[1-9][0-9]*$/, 'a version number'), z.number().positive())]);
 }
 
+export const IMAGE_LAYOUTS = ['NCHW', 'NHWC', 'FLAT'] as const;
+export const CHANNEL_ORDERS = ['RGB', 'BGR', 'GRAY'] as const;
+export const IMAGE_RESIZES = ['STRETCH', 'KEEP_ASPECT_PAD_RIGHT'] as const;
+
+/** The channels of each order, which `mean` and `std` must have one value for (or one for all). */
+export const CHANNELS_OF = { RGB: 3, BGR: 3, GRAY: 1 } as const satisfies Record<(typeof CHANNEL_ORDERS)[number], number>;
+
+/**
+ * How an image becomes the input tensor: torchvision's Resize and Normalize, in Triton's layout names. README,
+ * "Model repository", documents each field; `imageTensor` in the SDK applies them.
+ */
+function preprocessingSchema() {
+  return z
+    .strictObject({
+      input: z.string().optional(),
+      layout: z.enum(IMAGE_LAYOUTS).optional(),
+      channelOrder: z.enum(CHANNEL_ORDERS).optional(),
+      height: z.int().min(1).max(16_384),
+      width: z.int().min(1).max(16_384),
+      resize: z.enum(IMAGE_RESIZES).optional(),
+      mean: z.array(z.number()).min(1).optional(),
+      std: z.array(z.number().positive()).min(1).optional(),
+      invert: z.boolean().optional(),
+    })
+    .superRefine((preprocessing, context) => {
+      const channels = CHANNELS_OF[preprocessing.channelOrder ?? 'RGB'];
+      for (const field of ['mean', 'std'] as const) {
+        const values = preprocessing[field];
+        if (values && values.length !== 1 && values.length !== channels) {
+          context.addIssue({
+            code: 'custom',
+            path: [field],
+            message: `one value per channel of ${preprocessing.channelOrder ?? 'RGB'} (${channels}) or one for all, got ${values.length}`,
+          });
+        }
+      }
+    });
+}
+
 export const modelConfigSchema = z.strictObject({
   description: z.string().optional(),
   task: z.string().optional(),
@@ -85,6 +124,8 @@ export const modelConfigSchema = z.strictObject({
       maxSequenceLength: z.int().min(2).optional(),
     })
     .optional(),
+  /** For an image model: how a client makes the input tensor from an image (the SDK's imageTensor, the CLI). */
+  preprocessing: preprocessingSchema().optional(),
 });
 
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
@@ -92,3 +133,4 @@ export type ModelConfig = z.infer<typeof modelConfigSchema>;
 export type SequenceConfig = NonNullable<ModelConfig['sequence']>;
 export type VersionPolicy = NonNullable<ModelConfig['versionPolicy']>;
 export type AliasConfig = NonNullable<ModelConfig['aliases']>[string];
+export type PreprocessingConfig = NonNullable<ModelConfig['preprocessing']>;

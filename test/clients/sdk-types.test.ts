@@ -1,7 +1,14 @@
 /** The SDK's types come from the schema: these assertions are checked by tsc (npm run check), run or not. */
 import { describe, expectTypeOf, it } from 'vitest';
-import type { FinishReason, ListModelsQuery, ModelState, WatchHealthSubscription } from '../../clients/sdk/src/generated/graphql.ts';
 import type {
+  ExplainMethod,
+  FinishReason,
+  ListModelsQuery,
+  ModelState,
+  WatchHealthSubscription,
+} from '../../clients/sdk/src/generated/graphql.ts';
+import type {
+  ExplainResult,
   GenerateEvent,
   Health,
   InferGraphClient,
@@ -9,6 +16,7 @@ import type {
   Model,
   PredictResult,
   Tensor,
+  TensorInput,
 } from '../../clients/sdk/src/index.ts';
 
 describe('types of the SDK', () => {
@@ -40,5 +48,15 @@ describe('types of the SDK', () => {
     } | null>();
     expectTypeOf<'OVERLOADED'>().toExtend<InferGraphErrorCode>();
     expectTypeOf<InferGraphClient['predict']>().parameter(0).toHaveProperty('model').toEqualTypeOf<string>();
+  });
+
+  it('should type an explanation from the schema, its attributions a tensor', () => {
+    expectTypeOf<Awaited<ReturnType<InferGraphClient['explain']>>>().toEqualTypeOf<ExplainResult>();
+    expectTypeOf<ExplainResult['attributions']>().toEqualTypeOf<Tensor>();
+    expectTypeOf<ExplainResult['method']>().toEqualTypeOf<ExplainMethod>();
+    expectTypeOf<ExplainMethod>().toEqualTypeOf<'KERNEL_SHAP' | 'OCCLUSION'>();
+    expectTypeOf<ExplainResult['label']>().toEqualTypeOf<string | null>();
+    expectTypeOf<ExplainResult['timing']>().toEqualTypeOf<{ totalMs: number; requests: number; meanBatchSize: number }>();
+    expectTypeOf<InferGraphClient['explain']>().parameter(0).toHaveProperty('inputs').toEqualTypeOf<Record<string, TensorInput>>();
   });
 });

@@ -4,6 +4,9 @@
  */
 import { InferGraphError } from './errors.js';
 import {
+  ExplainDocument,
+  type ExplainInput,
+  type ExplainMutation,
   GenerateDocument,
   type GenerateInput,
   type GenerateSubscription,
@@ -102,6 +105,15 @@ export interface PredictResult {
 
 export type GenerateRequest = GenerateInput & CallOptions;
 
+/** What explain takes: the server's ExplainInput, with the inputs as predict takes them. */
+export interface ExplainRequest extends CallOptions, Omit<ExplainInput, 'inputs'> {
+  /** One row of input, by input name: typed arrays or plain lists, as predict takes them. */
+  inputs: Record<string, TensorInput>;
+}
+
+/** The server's explanation, its attributions a typed tensor (FP32: a Float32Array) shaped like the explained input. */
+export type ExplainResult = Omit<ExplainMutation['explain'], 'attributions'> & { attributions: Tensor };
+
 /** Tokens as they are generated. Leaving the loop (break, return, a throw, the signal) cancels the generation on the server. */
 export interface GenerationStream extends AsyncIterable<GenerateEvent> {
   /** Runs the generation to its end and gives the whole text. */
@@ -131,6 +143,8 @@ export interface InferGraphClient extends AsyncDisposable {
   model(name: string, options?: CallOptions): Promise<Model | null>;
   health(options?: CallOptions): Promise<Health>;
   predict(request: PredictRequest): Promise<PredictResult>;
+  /** Which elements (or patches) of one row of input made a classifier's score for a class, and how much. */
+  explain(request: ExplainRequest): Promise<ExplainResult>;
   generate(request: GenerateRequest): GenerationStream;
   predictStream(request: PredictStreamRequest): AsyncIterable<PredictStreamEvent>;
   /** Every state change of every version, or of one model's. */
@@ -249,6 +263,21 @@ export function createClient({
       const input = { model, inputs: encoded, ...defined({ version, outputs, timeoutMs, sequence }) };
       const { predict } = await execute(PredictBase64Document, { input }, { idempotent: false, model, signal, files });
       return { model: predict.model, version: predict.version, outputs: outputsOf(predict.outputs), timing: predict.timing };
+    },
+    async explain({ inputs, signal, ...rest }) {
+      const { encoded, files } = encodeInputs(inputs, 'input.inputs', transport !== 'ws');
+      const input = { ...rest, inputs: encoded };
+      // Retried after a network error, unlike predict: explain changes nothing and a seeded one gives the same answer,
+      // so running it twice costs only compute.
+      const { explain } = await execute(ExplainDocument, { input, base64: true }, { idempotent: true, model: rest.model, signal, files });
+      const { attributions, ...explanation } = explain;
+      if (attributions.base64 === undefined) {
+        throw new InferGraphError('the server answered explain without the attributions asked for', {
+          code: 'BAD_RESPONSE',
+          model: rest.model,
+        });
+      }
+      return { ...explanation, attributions: decodeOutput({ ...attributions, base64: attributions.base64 }) };
     },
     generate({ signal, ...input }) {
       async function* events(): AsyncGenerator<GenerateEvent> {

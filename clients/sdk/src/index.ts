@@ -2,6 +2,8 @@ export {
   type CallOptions,
   type ClientOptions,
   createClient,
+  type ExplainRequest,
+  type ExplainResult,
   type GenerateEvent,
   type GenerateRequest,
   type GenerationStream,
@@ -17,5 +19,6 @@ export {
   type PredictTiming,
 } from './client.js';
 export { CLIENT_ERROR_CODES, type GraphQLErrorJson, InferGraphError, type InferGraphErrorCode, SERVER_ERROR_CODES } from './errors.js';
+export { type ImagePreprocessing, imageTensor, type RgbaImage } from './image-tensor.js';
 export type { RetryOptions } from './retry.js';
 export type { DataType, ElementsOf, Float16Values, Tensor, TensorInput } from './tensors.js';

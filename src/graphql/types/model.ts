@@ -7,6 +7,7 @@ import { MODEL_STATES, type Model, type ModelVersion } from '../../registry/mode
 import type { TensorSpec } from '../../runtime/tensor-spec.ts';
 import type { GenerationStats } from '../../streaming/generation/generator.ts';
 import type { Builder, SchemaTypes } from '../builder.ts';
+import { addPreprocessingTypes } from './preprocessing.ts';
 
 export function addModelTypes(builder: Builder, { TensorSpecRef }: { TensorSpecRef: ObjectRef<SchemaTypes, TensorSpec> }) {
   const ModelState = builder.enumType('ModelState', { values: MODEL_STATES });
@@ -48,6 +49,8 @@ export function addModelTypes(builder: Builder, { TensorSpecRef }: { TensorSpecR
     }),
   });
 
+  const ImagePreprocessingRef = addPreprocessingTypes(builder);
+
   const ModelVersionRef = builder.objectRef<ModelVersion>('ModelVersion').implement({
     fields: (t) => ({
       version: t.string({ resolve: (version) => String(version.version) }),
@@ -76,6 +79,12 @@ export function addModelTypes(builder: Builder, { TensorSpecRef }: { TensorSpecR
         nullable: true,
         description: 'Estimated bytes it takes when loaded: the model file once per instance (the weights dominate).',
         resolve: (version) => version.memoryBytes,
+      }),
+      preprocessing: t.field({
+        type: ImagePreprocessingRef,
+        nullable: true,
+        description: 'For an image model: how to make its input tensor from an image; null when model.json says none.',
+        resolve: (version) => version.settings.preprocessing,
       }),
       stats: t.field({
         type: ModelStats,

@@ -4,6 +4,15 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** The image's channels in the tensor. */
+export type ChannelOrder =
+  /** Blue, green, red: OpenCV's order, for models trained on cv2.imread images. */
+  | 'BGR'
+  /** One channel: 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601). */
+  | 'GRAY'
+  /** Red, green, blue. */
+  | 'RGB';
+
 /** Element types, by their KServe v2 names. */
 export type DataType =
   | 'BF16'
@@ -102,6 +111,22 @@ export type GenerateInput = {
   version?: string | null | undefined;
 };
 
+/** How the image's values lie in the tensor, after a batch dim of 1 (Triton's FORMAT_NCHW and FORMAT_NHWC). */
+export type ImageLayout =
+  /** [1, height × width × channels]: one row of pixels after another, interleaved. */
+  | 'FLAT'
+  /** [1, channels, height, width]: channel planes, as PyTorch and PaddleOCR take images. */
+  | 'NCHW'
+  /** [1, height, width, channels]: interleaved pixels, as TensorFlow takes images. */
+  | 'NHWC';
+
+/** How the image is brought to height × width. */
+export type ImageResize =
+  /** Resized to the height keeping its aspect ratio (squeezed to the width when wider), then padded on the right with 0 in the tensor to the width, as PaddleOCR's text classifier and recognizer take a text line. */
+  | 'KEEP_ASPECT_PAD_RIGHT'
+  /** Resized to height × width, its aspect ratio not kept. */
+  | 'STRETCH';
+
 export type ModelState =
   | 'FAILED'
   | 'LOADING'
@@ -174,10 +199,11 @@ export type HealthQuery = { health: { live: boolean, ready: boolean, models: Arr
 
 export type ExplainMutationVariables = Exact<{
   input: ExplainInput;
+  base64?: boolean;
 }>;
 
 
-export type ExplainMutation = { explain: { model: string, version: string, method: ExplainMethod, input: string, output: string, target: number, label: string | null, score: number, features: number, evaluations: number, attributions: { name: string, dataType: DataType, shape: Array<number>, data: Array<number | string | boolean> }, timing: { totalMs: number, requests: number, meanBatchSize: number } } };
+export type ExplainMutation = { explain: { model: string, version: string, method: ExplainMethod, input: string, output: string, target: number, label: string | null, score: number, features: number, evaluations: number, attributions: { name: string, dataType: DataType, shape: Array<number>, data?: Array<number | string | boolean>, base64?: string }, timing: { totalMs: number, requests: number, meanBatchSize: number } } };
 
 export type GenerateSubscriptionVariables = Exact<{
   input: GenerateInput;
@@ -208,19 +234,19 @@ export type ClassifyMutationVariables = Exact<{
 
 export type ClassifyMutation = { predict: { model: string, version: string, outputs: Array<{ name: string, topK: Array<Array<{ label: string, score: number }>> | null }> } };
 
-export type ModelSummaryFragment = { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> };
+export type ModelSummaryFragment = { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, mean: Array<number>, std: Array<number>, invert: boolean } | null }> };
 
 export type ListModelsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ListModelsQuery = { models: Array<{ name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> }> };
+export type ListModelsQuery = { models: Array<{ name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, mean: Array<number>, std: Array<number>, invert: boolean } | null }> }> };
 
 export type ModelInfoQueryVariables = Exact<{
   name: string;
 }>;
 
 
-export type ModelInfoQuery = { model: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> } | null };
+export type ModelInfoQuery = { model: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, mean: Array<number>, std: Array<number>, invert: boolean } | null }> } | null };
 
 export type HealthReportQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -233,7 +259,7 @@ export type LoadModelVersionsMutationVariables = Exact<{
 }>;
 
 
-export type LoadModelVersionsMutation = { loadModel: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> } };
+export type LoadModelVersionsMutation = { loadModel: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, mean: Array<number>, std: Array<number>, invert: boolean } | null }> } };
 
 export type UnloadModelVersionsMutationVariables = Exact<{
   model: string;
@@ -241,7 +267,7 @@ export type UnloadModelVersionsMutationVariables = Exact<{
 }>;
 
 
-export type UnloadModelVersionsMutation = { unloadModel: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> } };
+export type UnloadModelVersionsMutation = { unloadModel: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, mean: Array<number>, std: Array<number>, invert: boolean } | null }> } };
 
 export type ReloadModelVersionsMutationVariables = Exact<{
   model: string;
@@ -249,12 +275,12 @@ export type ReloadModelVersionsMutationVariables = Exact<{
 }>;
 
 
-export type ReloadModelVersionsMutation = { reloadModel: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> } };
+export type ReloadModelVersionsMutation = { reloadModel: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, mean: Array<number>, std: Array<number>, invert: boolean } | null }> } };
 
 export type RescanModelsMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type RescanModelsMutation = { rescanRepository: Array<{ name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> }> };
+export type RescanModelsMutation = { rescanRepository: Array<{ name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, mean: Array<number>, std: Array<number>, invert: boolean } | null }> }> };
 
 export type SetModelAliasMutationVariables = Exact<{
   model: string;
@@ -263,7 +289,7 @@ export type SetModelAliasMutationVariables = Exact<{
 }>;
 
 
-export type SetModelAliasMutation = { setAlias: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> } };
+export type SetModelAliasMutation = { setAlias: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, mean: Array<number>, std: Array<number>, invert: boolean } | null }> } };
 
 export type RollbackModelAliasMutationVariables = Exact<{
   model: string;
@@ -271,7 +297,7 @@ export type RollbackModelAliasMutationVariables = Exact<{
 }>;
 
 
-export type RollbackModelAliasMutation = { rollbackAlias: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }> }> } };
+export type RollbackModelAliasMutation = { rollbackAlias: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, mean: Array<number>, std: Array<number>, invert: boolean } | null }> } };
 
 export type StreamPredictionsSubscriptionVariables = Exact<{
   input: PredictStreamInput;
@@ -349,6 +375,17 @@ export const ModelSummaryFragmentDoc = new TypedDocumentString(`
       shape
       dimNames
     }
+    preprocessing {
+      input
+      layout
+      channelOrder
+      height
+      width
+      resize
+      mean
+      std
+      invert
+    }
   }
 }
     `, {"fragmentName":"ModelSummary"}) as unknown as TypedDocumentString<ModelSummaryFragment, unknown>;
@@ -397,7 +434,7 @@ export const HealthDocument = new TypedDocumentString(`
 }
     `, {"hash":"sha256:dbe1452dc090cc24730f51b6b11bab7224fd0d47e09e02e8528c52ebe07f72ae"}) as unknown as TypedDocumentString<HealthQuery, HealthQueryVariables>;
 export const ExplainDocument = new TypedDocumentString(`
-    mutation Explain($input: ExplainInput!) {
+    mutation Explain($input: ExplainInput!, $base64: Boolean! = false) {
   explain(input: $input) {
     model
     version
@@ -411,7 +448,8 @@ export const ExplainDocument = new TypedDocumentString(`
       name
       dataType
       shape
-      data
+      data @skip(if: $base64)
+      base64 @include(if: $base64)
     }
     features
     evaluations
@@ -422,7 +460,7 @@ export const ExplainDocument = new TypedDocumentString(`
     }
   }
 }
-    `, {"hash":"sha256:18a545a040004efeec421218ca5fac9c20940e37b8b7796f91e5b2453c18203f"}) as unknown as TypedDocumentString<ExplainMutation, ExplainMutationVariables>;
+    `, {"hash":"sha256:244c5b90c376aba4f662ff9067af0f61d058a6f9af6811ad0d28f26e1aa9dd88"}) as unknown as TypedDocumentString<ExplainMutation, ExplainMutationVariables>;
 export const GenerateDocument = new TypedDocumentString(`
     subscription Generate($input: GenerateInput!) {
   generate(input: $input) {
@@ -541,8 +579,19 @@ export const ListModelsDocument = new TypedDocumentString(`
       shape
       dimNames
     }
+    preprocessing {
+      input
+      layout
+      channelOrder
+      height
+      width
+      resize
+      mean
+      std
+      invert
+    }
   }
-}`, {"hash":"sha256:afebcbe9b0500ac3d4a72253bdafa313b4cc9f24f7518da49031917b9075a1f2"}) as unknown as TypedDocumentString<ListModelsQuery, ListModelsQueryVariables>;
+}`, {"hash":"sha256:98188095a5f1b28991e625319f8044844190b2476d62100f7bd7e0f2609dff72"}) as unknown as TypedDocumentString<ListModelsQuery, ListModelsQueryVariables>;
 export const ModelInfoDocument = new TypedDocumentString(`
     query ModelInfo($name: String!) {
   model(name: $name) {
@@ -585,8 +634,19 @@ export const ModelInfoDocument = new TypedDocumentString(`
       shape
       dimNames
     }
+    preprocessing {
+      input
+      layout
+      channelOrder
+      height
+      width
+      resize
+      mean
+      std
+      invert
+    }
   }
-}`, {"hash":"sha256:1ccd0d95fc53cff8219e4f4e512f28a7e69200112c2222834a38ff37e602266e"}) as unknown as TypedDocumentString<ModelInfoQuery, ModelInfoQueryVariables>;
+}`, {"hash":"sha256:4dd39f8eef2c79af01040f94928242aa0c1ec87cfb951390068b77e323bccec6"}) as unknown as TypedDocumentString<ModelInfoQuery, ModelInfoQueryVariables>;
 export const HealthReportDocument = new TypedDocumentString(`
     query HealthReport {
   health {
@@ -645,8 +705,19 @@ export const LoadModelVersionsDocument = new TypedDocumentString(`
       shape
       dimNames
     }
+    preprocessing {
+      input
+      layout
+      channelOrder
+      height
+      width
+      resize
+      mean
+      std
+      invert
+    }
   }
-}`, {"hash":"sha256:490a8a0ff7f8dd69f7c6fa5d77b0a09d5c9e8168f1d811b504ce7117a6a0f61d"}) as unknown as TypedDocumentString<LoadModelVersionsMutation, LoadModelVersionsMutationVariables>;
+}`, {"hash":"sha256:c55f6325eb3c64a4b32f83db0354a0b34b340ee013d2fa19f76a28de9cf8801d"}) as unknown as TypedDocumentString<LoadModelVersionsMutation, LoadModelVersionsMutationVariables>;
 export const UnloadModelVersionsDocument = new TypedDocumentString(`
     mutation UnloadModelVersions($model: String!, $version: String) {
   unloadModel(model: $model, version: $version) {
@@ -689,8 +760,19 @@ export const UnloadModelVersionsDocument = new TypedDocumentString(`
       shape
       dimNames
     }
+    preprocessing {
+      input
+      layout
+      channelOrder
+      height
+      width
+      resize
+      mean
+      std
+      invert
+    }
   }
-}`, {"hash":"sha256:5ee418f81af7fa25223bcf2047e2dbaed681bd7879a9426d371652c39c145b26"}) as unknown as TypedDocumentString<UnloadModelVersionsMutation, UnloadModelVersionsMutationVariables>;
+}`, {"hash":"sha256:906855397f5865498451d01cc41d9f80abf2dac1ac0dba79f2229265b2eb38c4"}) as unknown as TypedDocumentString<UnloadModelVersionsMutation, UnloadModelVersionsMutationVariables>;
 export const ReloadModelVersionsDocument = new TypedDocumentString(`
     mutation ReloadModelVersions($model: String!, $version: String) {
   reloadModel(model: $model, version: $version) {
@@ -733,8 +815,19 @@ export const ReloadModelVersionsDocument = new TypedDocumentString(`
       shape
       dimNames
     }
+    preprocessing {
+      input
+      layout
+      channelOrder
+      height
+      width
+      resize
+      mean
+      std
+      invert
+    }
   }
-}`, {"hash":"sha256:70f3827f0011cb1a93f677832f019a73967d4bb59e66aabea7d77e2b6c369ecf"}) as unknown as TypedDocumentString<ReloadModelVersionsMutation, ReloadModelVersionsMutationVariables>;
+}`, {"hash":"sha256:0e6aff15982e316ea9b0f3542a737c286aee556b83e508c2b5ca2d6f6c493aa7"}) as unknown as TypedDocumentString<ReloadModelVersionsMutation, ReloadModelVersionsMutationVariables>;
 export const RescanModelsDocument = new TypedDocumentString(`
     mutation RescanModels {
   rescanRepository {
@@ -777,8 +870,19 @@ export const RescanModelsDocument = new TypedDocumentString(`
       shape
       dimNames
     }
+    preprocessing {
+      input
+      layout
+      channelOrder
+      height
+      width
+      resize
+      mean
+      std
+      invert
+    }
   }
-}`, {"hash":"sha256:6c3da0fe55c656d2efb547f88af5c6dbf8f6396d0e237041385ce67527c09a12"}) as unknown as TypedDocumentString<RescanModelsMutation, RescanModelsMutationVariables>;
+}`, {"hash":"sha256:05e80dc447a90e10ff091876d320f9cefd3e8a8a3a3e558f1c57afa65a6fa064"}) as unknown as TypedDocumentString<RescanModelsMutation, RescanModelsMutationVariables>;
 export const SetModelAliasDocument = new TypedDocumentString(`
     mutation SetModelAlias($model: String!, $alias: String!, $versions: [WeightedVersionInput!]!) {
   setAlias(model: $model, alias: $alias, versions: $versions) {
@@ -821,8 +925,19 @@ export const SetModelAliasDocument = new TypedDocumentString(`
       shape
       dimNames
     }
+    preprocessing {
+      input
+      layout
+      channelOrder
+      height
+      width
+      resize
+      mean
+      std
+      invert
+    }
   }
-}`, {"hash":"sha256:d88ac7d99ab16d9c46c678a03b3dcabbccdf35e8b7e38788662b08511b09fddd"}) as unknown as TypedDocumentString<SetModelAliasMutation, SetModelAliasMutationVariables>;
+}`, {"hash":"sha256:015bdbdbd1152cb955c94d6e77f1f6202f329eebf5dfcd6508b3eaa6b3609dea"}) as unknown as TypedDocumentString<SetModelAliasMutation, SetModelAliasMutationVariables>;
 export const RollbackModelAliasDocument = new TypedDocumentString(`
     mutation RollbackModelAlias($model: String!, $alias: String!) {
   rollbackAlias(model: $model, alias: $alias) {
@@ -865,8 +980,19 @@ export const RollbackModelAliasDocument = new TypedDocumentString(`
       shape
       dimNames
     }
+    preprocessing {
+      input
+      layout
+      channelOrder
+      height
+      width
+      resize
+      mean
+      std
+      invert
+    }
   }
-}`, {"hash":"sha256:55a15b1e21df56e64a8991298cc1c9605b9b28868600a741c55fed2b03a14686"}) as unknown as TypedDocumentString<RollbackModelAliasMutation, RollbackModelAliasMutationVariables>;
+}`, {"hash":"sha256:1fdb0c7275c49b02a57ded500580a03544726e66103afdc988fd485e4e9e4e22"}) as unknown as TypedDocumentString<RollbackModelAliasMutation, RollbackModelAliasMutationVariables>;
 export const StreamPredictionsDocument = new TypedDocumentString(`
     subscription StreamPredictions($input: PredictStreamInput!) {
   predictStream(input: $input) {

@@ -1,0 +1,121 @@
+/**
+ * An image as a model's input tensor, as the version's `preprocessing` says (README, "Model repository"): pure
+ * arithmetic on RGBA bytes, no Node or DOM API, so that a browser passes a canvas's ImageData and Node a decoded PNG.
+ * The resampling is written here because the SDK takes no image library (none runs in both places without one of
+ * those APIs); it is the usual one: area averaging when shrinking (OpenCV's INTER_AREA), bilinear when enlarging.
+ */
+import type { ModelSummaryFragment } from './generated/graphql.js';
+import type { TensorInput } from './tensors.js';
+
+/** How a version's input tensor is made from an image, as the catalog gives it (`model.versions[i].preprocessing`). */
+export type ImagePreprocessing = NonNullable<ModelSummaryFragment['versions'][number]['preprocessing']>;
+
+/** Pixels as 4 bytes each, R G B A, row after row: a canvas's ImageData, or pngjs' and jpeg-js' decoded images. */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray | Uint8Array;
+}
+
+interface Tap {
+  index: number;
+  weight: number;
+}
+
+/** For each of `to` output pixels along one axis, the source pixels (of `from`) it is made of and their weights. */
+function resampling(from: number, to: number): Tap[][] {
+  const scale = from / to;
+  return Array.from({ length: to }, (_, i) => {
+    if (scale >= 1) {
+      // The source span the output pixel covers, each source pixel weighted by how much of it lies inside.
+      const [start, end] = [i * scale, (i + 1) * scale];
+      const taps: Tap[] = [];
+      for (let j = Math.floor(start); j < Math.min(from, Math.ceil(end)); j++) {
+        const overlap = Math.min(end, j + 1) - Math.max(start, j);
+        if (overlap > 0) taps.push({ index: j, weight: overlap / scale });
+      }
+      return taps;
+    }
+    // Pixel centres aligned (OpenCV's and PIL's convention), clamped at the edges.
+    const centre = Math.min(from - 1, Math.max(0, (i + 0.5) * scale - 0.5));
+    const j = Math.floor(centre);
+    const fraction = centre - j;
+    return fraction > 0
+      ? [
+          { index: j, weight: 1 - fraction },
+          { index: j + 1, weight: fraction },
+        ]
+      : [{ index: j, weight: 1 }];
+  });
+}
+
+/** One channel of the image composited over white, in [0, 1]: `pick` reads it from the composited R, G, B. */
+function planeOf({ width, height, data }: RgbaImage, pick: (r: number, g: number, b: number) => number): Float32Array {
+  const plane = new Float32Array(width * height);
+  for (let pixel = 0; pixel < plane.length; pixel++) {
+    const alpha = data[pixel * 4 + 3]! / 255;
+    const over = (byte: number) => (byte / 255) * alpha + (1 - alpha);
+    plane[pixel] = pick(over(data[pixel * 4]!), over(data[pixel * 4 + 1]!), over(data[pixel * 4 + 2]!));
+  }
+  return plane;
+}
+
+/** A plane of sourceWidth × sourceHeight resampled to width × height: rows first, then columns. */
+function resize(plane: Float32Array, sourceWidth: number, sourceHeight: number, width: number, height: number): Float32Array {
+  const columns = resampling(sourceWidth, width);
+  const rows = resampling(sourceHeight, height);
+  const across = new Float32Array(sourceHeight * width);
+  for (let y = 0; y < sourceHeight; y++) {
+    for (const [x, taps] of columns.entries()) {
+      across[y * width + x] = taps.reduce((sum, { index, weight }) => sum + plane[y * sourceWidth + index]! * weight, 0);
+    }
+  }
+  const out = new Float32Array(height * width);
+  for (const [y, taps] of rows.entries()) {
+    for (let x = 0; x < width; x++)
+      out[y * width + x] = taps.reduce((sum, { index, weight }) => sum + across[index * width + x]! * weight, 0);
+  }
+  return out;
+}
+
+const PICK = {
+  R: (r: number) => r,
+  G: (_r: number, g: number) => g,
+  B: (_r: number, _g: number, b: number) => b,
+  // ITU-R BT.601 luma, as PIL's convert('L') and OpenCV's cvtColor take it.
+  GRAY: (r: number, g: number, b: number) => 0.299 * r + 0.587 * g + 0.114 * b,
+};
+
+const CHANNELS = { RGB: [PICK.R, PICK.G, PICK.B], BGR: [PICK.B, PICK.G, PICK.R], GRAY: [PICK.GRAY] } as const;
+
+/**
+ * The FP32 input tensor a model takes for `image`, batch dim 1, made as its `preprocessing` says: the image over
+ * white, resized, in [0, 1], inverted when asked, (value − mean) / std per channel, laid out NCHW, NHWC or flat.
+ * Put it under the input's name: `inputs: { [preprocessing.input]: imageTensor(image, preprocessing) }`.
+ */
+export function imageTensor(image: RgbaImage, preprocessing: Omit<ImagePreprocessing, 'input'>): TensorInput {
+  const { layout, channelOrder, height, width, resize: mode, mean, std, invert } = preprocessing;
+  if (!(image.width > 0 && image.height > 0 && image.data.length === image.width * image.height * 4)) {
+    throw new TypeError(
+      `an image of ${image.width}×${image.height} RGBA pixels has ${image.width * image.height * 4} bytes, got ${image.data.length}`,
+    );
+  }
+  const picks = CHANNELS[channelOrder];
+  const channels = picks.length;
+  // PaddleOCR's text line: as wide as the height makes it, at most the width; the rest stays 0, its padding.
+  const resizedWidth = mode === 'STRETCH' ? width : Math.min(width, Math.ceil((height * image.width) / image.height));
+  const data = new Float32Array(channels * height * width);
+  for (const [channel, pick] of picks.entries()) {
+    const plane = resize(planeOf(image, pick), image.width, image.height, resizedWidth, height);
+    const [channelMean, channelStd] = [mean[channel] ?? mean[0] ?? 0, std[channel] ?? std[0] ?? 1];
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < resizedWidth; x++) {
+        const value = plane[y * resizedWidth + x]!;
+        const at = layout === 'NCHW' ? (channel * height + y) * width + x : (y * width + x) * channels + channel;
+        data[at] = ((invert ? 1 - value : value) - channelMean) / channelStd;
+      }
+    }
+  }
+  const shape = { NCHW: [1, channels, height, width], NHWC: [1, height, width, channels], FLAT: [1, channels * height * width] }[layout];
+  return { data, shape };
+}
