@@ -17,5 +17,7 @@ export default defineConfig({
     // Everything in files of its own: the Content-Security-Policy allows no inline script, style or data: font.
     assetsInlineLimit: 0,
   },
+  // `npx vite --config clients/web/vite.config.ts`: the page with hot reload, its API calls passed to a server on :4000.
+  server: { proxy: { '/graphql': { target: 'http://localhost:4000', ws: true } } },
   logLevel: 'warn',
 });

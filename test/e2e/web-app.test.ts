@@ -4,7 +4,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { GLYPH_BITMAPS, GLYPH_HEIGHT, GLYPH_WIDTH } from '../../scripts/models/glyph-font.ts';
 import { SLOW_OCR_IMAGE } from '../fixtures/busy-worker.ts';
 import { launchChromium } from '../fixtures/chromium.ts';
 import { authSettings, createKeysFile } from '../fixtures/credentials.ts';
@@ -84,6 +86,26 @@ async function streamsOf(on: TestServer, model: string): Promise<number | undefi
   return data?.health.models.find((entry) => entry.name === model)?.streams;
 }
 
+/** A PNG of black digits on white, 4 px a font cell, as a photographed text line; turned 180° when asked. */
+function textLinePng(digits: string, upsideDown: boolean): Buffer {
+  const cell = 4;
+  const png = new PNG({ width: 192, height: 48 });
+  png.data.fill(255);
+  const top = (48 - GLYPH_HEIGHT * cell) / 2;
+  [...digits].forEach((digit, k) => {
+    const bitmap = GLYPH_BITMAPS[Number(digit)]!;
+    for (let y = 0; y < GLYPH_HEIGHT * cell; y++) {
+      for (let x = 0; x < GLYPH_WIDTH * cell; x++) {
+        if (!bitmap[Math.floor(y / cell) * GLYPH_WIDTH + Math.floor(x / cell)]) continue;
+        const [px, py] = [4 + k * (GLYPH_WIDTH + 1) * cell + x, top + y];
+        const [u, v] = upsideDown ? [191 - px, 47 - py] : [px, py];
+        png.data.fill(0, (v * 192 + u) * 4, (v * 192 + u) * 4 + 3);
+      }
+    }
+  });
+  return PNG.sync.write(png);
+}
+
 const stateOf = (page: Page, model: string) => page.getByTestId(`version-${model}-1`).getAttribute('data-state');
 
 async function drawDigit(page: Page, digit: string): Promise<void> {
@@ -114,9 +136,35 @@ describe('the browser app', () => {
     await drawDigit(page, digit);
     const top = page.getByTestId('glyph-scores').locator('li').first().locator('.label');
     await expect.poll(() => top.textContent(), { timeout: 10_000 }).toBe(digit);
+    // The heatmap explains the top digit, and is drawn over the pixels.
+    await expect.poll(() => page.getByTestId('glyph-explained').textContent(), { timeout: 20_000 }).toContain(`“${digit}”`);
+    expect(await page.getByTestId('glyph-heatmap').getAttribute('data-shown')).toBe('true');
+    const painted = await page.getByTestId('glyph-heatmap').evaluate((canvas: HTMLCanvasElement) => {
+      const pixels = canvas.getContext('2d')!.getImageData(0, 0, 16, 16).data;
+      let red = 0;
+      for (let at = 0; at < pixels.length; at += 4) if (pixels[at]! > 200 && pixels[at + 3]! > 0) red++;
+      return red;
+    });
+    expect(painted).toBeGreaterThan(0);
     await page.screenshot({ path: `${SCREENSHOTS}/glyph-${digit}.png` });
     await page.getByRole('button', { name: 'Clear' }).click();
     await page.getByText('Draw a digit in the box.').waitFor();
+    expect(failuresOf(page)).toEqual([]);
+    await page.close();
+  });
+
+  it.each([
+    { direction: 'upside down', upsideDown: true, label: '180' },
+    { direction: 'upright', upsideDown: false, label: '0' },
+  ])('should say $label for an uploaded $direction text line', async ({ upsideDown, label }) => {
+    const page = await openApp(browser, server.origin);
+    await expect.poll(() => stateOf(page, 'ocr-direction')).toBe('READY');
+    await page
+      .getByLabel('Image of a text line')
+      .setInputFiles({ name: 'line.png', mimeType: 'image/png', buffer: textLinePng('20241124', upsideDown) });
+    await expect.poll(() => page.getByTestId('ocr-answer').getAttribute('data-label'), { timeout: 10_000 }).toBe(label);
+    await page.getByTestId('ocr-answer').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SCREENSHOTS}/ocr-${label}.png` });
     expect(failuresOf(page)).toEqual([]);
     await page.close();
   });
@@ -168,6 +216,31 @@ describe('the browser app', () => {
     await expect.poll(() => stateOf(page, 'ocr-spare')).toBe('UNAVAILABLE');
     await expect.poll(() => page.getByTestId('health-ocr-spare').locator('[role=img]').getAttribute('aria-label')).toBe('not ready');
     await page.screenshot({ path: `${SCREENSHOTS}/unloaded.png`, fullPage: true });
+    expect(failuresOf(page)).toEqual([]);
+    await page.close();
+  });
+  it.each([
+    { screen: 'desktop', viewport: { width: 1280, height: 900 } },
+    { screen: 'narrow', viewport: { width: 390, height: 844 } },
+  ])('should fit a $screen screen with every panel in use, nothing wider than the page', async ({ screen, viewport }) => {
+    const page = await openApp(browser, server.origin, viewport);
+    await expect.poll(() => stateOf(page, 'glyphs')).toBe('READY');
+    await page.getByTestId('glyph-canvas').scrollIntoViewIfNeeded();
+    await drawDigit(page, '4');
+    await expect.poll(() => page.getByTestId('glyph-scores').locator('li').first().locator('.label').textContent()).toBe('4');
+    await page.getByLabel('Max tokens').fill('120');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await expect.poll(() => page.getByTestId('generation-status').getAttribute('data-kind'), { timeout: 20_000 }).toBe('finished');
+    await page
+      .getByLabel('Image of a text line')
+      .setInputFiles({ name: 'line.png', mimeType: 'image/png', buffer: textLinePng('31415926', true) });
+    await expect.poll(() => page.getByTestId('ocr-answer').getAttribute('data-label'), { timeout: 10_000 }).toBe('180');
+    await expect.poll(() => page.getByTestId('glyph-heatmap').getAttribute('data-shown'), { timeout: 20_000 }).toBe('true');
+    await page.getByTestId('health-glyphs').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBe(0);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: `${SCREENSHOTS}/${screen}.png`, fullPage: true });
     expect(failuresOf(page)).toEqual([]);
     await page.close();
   });

@@ -3,7 +3,7 @@
  * draw, and when a stroke ends an occlusion explanation of the top digit is laid over the pixels: red where ink
  * made the digit likelier, blue where it made it less likely.
  */
-import type { Model } from '@infergraph/client';
+import type { InferGraphClient, Model } from '@infergraph/client';
 import { type PointerEvent, useEffect, useRef, useState } from 'react';
 import { ErrorNote } from './error-note.tsx';
 import { isAborted, useSession } from './session.ts';
@@ -216,7 +216,8 @@ function paintHeat(canvas: HTMLCanvasElement | null, attributions: Float32Array 
   if (attributions) {
     const largest = attributions.reduce((most, value) => Math.max(most, Math.abs(value)), 0) || 1;
     attributions.forEach((value, at) => {
-      const strength = Math.abs(value) / largest;
+      // The square root lifts the many small attributions of a confident answer into sight beside the largest.
+      const strength = Math.sqrt(Math.abs(value) / largest);
       image.data.set(value >= 0 ? [220, 38, 38, Math.round(200 * strength)] : [37, 99, 235, Math.round(200 * strength)], at * 4);
     });
   }
@@ -229,13 +230,20 @@ interface GlyphExplanation {
   score: number;
 }
 
-/** The occlusion attributions of each pixel to the top digit. */
+/** Occlusion, one pixel at a time, of the top digit: each pixel's attribution is how much the score drops without its ink. */
 async function explainGlyph(
-  _client: ReturnType<typeof useSession>['client'],
-  _model: string,
-  _input: string,
-  _pixels: Float32Array,
+  client: InferGraphClient,
+  model: string,
+  input: string,
+  pixels: Float32Array,
 ): Promise<GlyphExplanation | null> {
-  // Wired to client.explain once the SDK has it (branch sdk-images).
-  return null;
+  const explanation = await client.explain({
+    model,
+    inputs: { [input]: { data: pixels, shape: [1, SIDE * SIDE] } },
+    method: 'OCCLUSION',
+    patchSize: 1,
+  });
+  const { attributions } = explanation;
+  if (attributions.dataType !== 'FP32') return null;
+  return { attributions: attributions.data, label: explanation.label ?? String(explanation.target), score: explanation.score };
 }

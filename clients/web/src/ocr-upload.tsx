@@ -1,5 +1,5 @@
 /** An image upload for `ocr-direction`: decoded in the browser, made a tensor by the model's preprocessing hints, answered upright (0) or upside down (180). */
-import type { InferGraphClient, Model } from '@infergraph/client';
+import { type InferGraphClient, imageTensor, type Model } from '@infergraph/client';
 import { type ChangeEvent, useEffect, useState } from 'react';
 import { ErrorNote } from './error-note.tsx';
 import { isAborted, useSession } from './session.ts';
@@ -73,8 +73,24 @@ async function pixelsOf(file: File): Promise<ImageData> {
   return context.getImageData(0, 0, canvas.width, canvas.height);
 }
 
-async function classify(_client: InferGraphClient, _model: Model, _image: ImageData): Promise<Scored> {
-  // Wired to imageTensor and the version's preprocessing once the SDK has them (branch sdk-images).
-  void topK;
-  throw new Error('not wired yet');
+/** The image as the model's preprocessing hints say (resized, normalised, laid out), and the model's best label for it. */
+async function classify(client: InferGraphClient, model: Model, image: ImageData): Promise<Scored> {
+  const version = model.versions.find((candidate) => candidate.state === 'READY') ?? model.versions[0];
+  const preprocessing = version?.preprocessing;
+  if (!version || !preprocessing) {
+    throw new Error(`model "${model.name}" has no preprocessing hints in its model.json: nothing says how to make a tensor of an image`);
+  }
+  // The hints name their input once the version has loaded; before, the catalog's first input is the one.
+  const input = preprocessing.input ?? version.inputs[0]?.name;
+  if (!input) throw new Error(`model "${model.name}" v${version.version} lists no input yet; wait until it has loaded`);
+  const { outputs } = await client.predict({
+    model: model.name,
+    version: String(version.version),
+    inputs: { [input]: imageTensor(image, preprocessing) },
+  });
+  const [probabilities] = Object.values(outputs);
+  if (probabilities?.dataType !== 'FP32') throw new Error(`model "${model.name}" answered no FP32 scores`);
+  const [best] = topK(probabilities.data, model.labels, 1);
+  if (!best) throw new Error(`model "${model.name}" answered an empty score row`);
+  return best;
 }
