@@ -361,6 +361,14 @@ export const settings = {
     schema: z.stringbool(),
     unsetText: 'on; off with --auth on',
   }),
+  /** The page built from clients/web (`npm run build:web`); GraphiQL stays at /graphql. */
+  webApp: setting({
+    flag: '--web-app true|false',
+    env: 'WEB_APP',
+    description: 'serve the browser app at /',
+    schema: z.stringbool(),
+    default: true,
+  }),
   /** Without it, only the rescanRepository mutation picks up changes. */
   watch: setting({
     flag: '--watch true|false',

@@ -44,6 +44,7 @@ import { createRequestScope, REQUEST_ID_HEADER, requestIdOf, useRequestIdInError
 import { useShutdownCutoff } from './shutdown-cutoff.ts';
 import { readTlsFiles } from './tls.ts';
 import { loadTrustedDocuments, trustedDocumentsPlugins } from './trusted-documents.ts';
+import { createWebApp } from './web-app.ts';
 
 const GRAPHQL_PATH = '/graphql';
 
@@ -76,6 +77,8 @@ export interface AppOptions {
   now?: () => number;
   /** Where spans go instead of the OTLP collector of the config (tests pass an InMemorySpanExporter); turns tracing on. */
   traceExporter?: SpanExporter;
+  /** The built browser app served at / (with `webApp` on). @default clients/web/dist */
+  webAppRoot?: string;
 }
 
 export interface App extends AsyncDisposable {
@@ -109,7 +112,7 @@ export interface App extends AsyncDisposable {
  * graphql-ws on one HTTP server (HTTPS and WSS when the config names a certificate and key).
  * Throws before starting anything when the TLS files are missing, unreadable or mismatched.
  */
-export function createApp(config: Config, { logger = createLogger(), random, now, traceExporter }: AppOptions = {}): App {
+export function createApp(config: Config, { logger = createLogger(), random, now, traceExporter, webAppRoot }: AppOptions = {}): App {
   // First: a server whose TLS files or credentials cannot work stops here, before it starts threads.
   const tls = readTlsFiles(config);
   const authenticator = createAuthenticator(config.auth);
@@ -261,9 +264,11 @@ export function createApp(config: Config, { logger = createLogger(), random, now
 
   // With a metrics port, /metrics is served there only; on the GraphQL port it then falls to yoga's 404.
   const metricsHere = metrics && config.metrics.port === undefined ? metrics : null;
+  const webApp = config.webApp ? createWebApp({ reserved: [GRAPHQL_PATH], ...(webAppRoot ? { root: webAppRoot } : {}) }) : null;
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     if (answerHealthProbe(request, response, () => readHealth(context), { models: !authenticator.enabled })) return;
     if (metricsHere && answerMetrics(request, response, metricsHere, { authenticator })) return;
+    if (webApp?.(request, response)) return;
     const requestId = requestIdOf((name) => request.headers[name]);
     response.setHeader(REQUEST_ID_HEADER, requestId);
     // While draining the listener stays open (so that probes read "not ready"), but a request that
