@@ -8,7 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { generate } from '../scripts/models/tiny-lm/generate.ts';
-import { createSampler } from '../src/streaming/generation/sampler.ts';
+import { createSampler } from '../src/runtime/sampler.ts';
 import type { RawGenerationRequest, RawGenerationResult } from './generate-protocol.ts';
 
 if (!parentPort) throw new Error('generate-raw-worker.ts runs only as a worker thread');

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { readDecoderSignature } from '../../src/runtime/decoder-signature.ts';
+import { leftPadded, stackPast, unstackPresent } from '../../src/runtime/kv-cache.ts';
+import { argmax, createSampler } from '../../src/runtime/sampler.ts';
 import type { Tensor } from '../../src/runtime/tensor.ts';
 import type { TensorSpec } from '../../src/runtime/tensor-spec.ts';
-import { readDecoderSignature } from '../../src/streaming/generation/decoder-signature.ts';
-import { leftPadded, stackPast, unstackPresent } from '../../src/streaming/generation/kv-cache.ts';
-import { argmax, createSampler } from '../../src/streaming/generation/sampler.ts';
 import { createTextStream } from '../../src/streaming/generation/text-stream.ts';
 
 const logits = Float32Array.from([0.1, 2.5, -1, 2.4, 0]);

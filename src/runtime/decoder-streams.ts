@@ -1,0 +1,243 @@
+/**
+ * The generation streams of one decoder session on one inference thread. Each stream's KV cache lives
+ * here, on the thread that runs its steps, so that only token ids cross between threads: the main
+ * thread says which streams take a step, this thread feeds each its last sampled token, runs the
+ * batch, samples the next token with the stream's own seeded sampler and answers the token ids.
+ *
+ * The cache of the streams of the last decode step stays stacked as that step's present: while the
+ * next step has the same streams in the same order, that present is its past as it is (no copy, as
+ * Hugging Face's generate loop does). Only when streams join or leave the batch is it restacked,
+ * left-padded to the longest; a stream that sits a step out (its client reads slowly) keeps its own
+ * rows, cut out of the batch. A decoder exported without a KV cache keeps each stream's ids instead
+ * and re-runs its whole sequence every step.
+ */
+import { InferError } from '../errors.ts';
+import type { DecoderSignature } from './decoder-signature.ts';
+import { leftPadded, stackPast, unstackPresent } from './kv-cache.ts';
+import { createSampler, type Sampler, type SamplingOptions } from './sampler.ts';
+import type { Tensor } from './tensor.ts';
+
+export interface PrefillRow {
+  stream: number;
+  promptIds: number[];
+  sampling: SamplingOptions;
+}
+
+export interface DecodeResult {
+  /** The token sampled for each stream of the request, in its order. */
+  tokens: number[];
+  /** session.run calls the step took (one per stream for a decoder that cannot take padded rows). */
+  runs: number;
+  computeMs: number;
+}
+
+export interface DecoderStreams {
+  /** Runs the prompts of new streams and samples each one's first token. */
+  prefill(rows: readonly PrefillRow[], padId: number): Promise<DecodeResult>;
+  /** Feeds each stream the token sampled for it last and samples its next one. */
+  decode(streams: readonly number[]): Promise<DecodeResult>;
+  /** Forgets streams that ended or whose client left, after the steps asked before; unknown ids are ignored. */
+  free(streams: readonly number[]): Promise<void>;
+  readonly size: number;
+}
+
+type Run = (feeds: Record<string, Tensor>) => Promise<Record<string, Tensor>>;
+
+interface StreamState {
+  /** Tokens of the sequence so far, the last sampled one not yet among them; kept whole only without a cache. */
+  ids: number[];
+  /** Positions this stream's cache holds. */
+  length: number;
+  /** The token sampled last, fed at its next step. */
+  next: number;
+  pick: Sampler;
+  /** Per cache input, its own [1, H, length, D] past while it is not a row of the stacked batch. */
+  own: Map<string, Tensor> | null;
+}
+
+export function createDecoderStreams(decoder: DecoderSignature, run: Run): DecoderStreams {
+  const streams = new Map<number, StreamState>();
+  const cached = decoder.layers.length > 0;
+  const padded = decoder.attentionMask && decoder.positionIds;
+  const pastNames = decoder.layers.flatMap((layer) => [layer.pastKey, layer.pastValue]);
+  const presentOf = new Map(
+    decoder.layers.flatMap((layer) => [[layer.pastKey, layer.presentKey] as const, [layer.pastValue, layer.presentValue] as const]),
+  );
+  const cacheShape = { heads: decoder.heads, headDim: decoder.headDim, dataType: decoder.cacheDataType };
+  /** The streams of the last decode step in row order, and its present (their next past), left-padded to `width`. */
+  let batch: { rows: number[]; past: Map<string, Tensor>; lengths: number[] } | null = null;
+  let padId = 0;
+  /**
+   * The thread takes its next message while a run awaits, and a step reads the state the one before it
+   * leaves (the batch, each stream's last token): steps take turns, in the order they were asked.
+   */
+  let queue: Promise<unknown> = Promise.resolve();
+  function inTurn<T>(work: () => Promise<T> | T): Promise<T> {
+    const turn = queue.then(work);
+    queue = turn.catch(() => {});
+    return turn;
+  }
+
+  function stateOf(stream: number): StreamState {
+    const state = streams.get(stream);
+    if (!state) throw new InferError('INTERNAL', `generation stream ${stream} has no cache on this inference thread`);
+    return state;
+  }
+
+  /** Cuts the rows of the stacked batch back into each stream's own past, for the streams still alive. */
+  function unstackBatch(): void {
+    if (!batch) return;
+    const { rows, past, lengths } = batch;
+    batch = null;
+    for (const [name, tensor] of past) {
+      const pieces = unstackPresent(tensor, lengths);
+      rows.forEach((stream, row) => {
+        const state = streams.get(stream);
+        if (!state) return;
+        state.own ??= new Map();
+        state.own.set(name, pieces[row]!);
+      });
+    }
+  }
+
+  function sameRows(rows: readonly number[]): boolean {
+    return batch !== null && batch.rows.length === rows.length && rows.every((stream, row) => batch!.rows[row] === stream);
+  }
+
+  /** One run of `rows`, each continuing from `pastLengths[row]` cached positions with the given new tokens. */
+  async function runRows(states: StreamState[], tokens: number[][], pastLengths: number[], past: Map<string, Tensor> | null) {
+    const feedsOf = leftPadded(tokens, pastLengths, padId);
+    const feeds: Record<string, Tensor> = { input_ids: feedsOf.inputIds };
+    if (decoder.attentionMask) feeds.attention_mask = feedsOf.attentionMask;
+    if (decoder.positionIds) feeds.position_ids = feedsOf.positionIds;
+    for (const name of pastNames) {
+      feeds[name] =
+        past?.get(name) ??
+        stackPast(
+          states.map(() => null),
+          0,
+          cacheShape,
+        );
+    }
+    const started = performance.now();
+    const outputs = await run(feeds);
+    const computeMs = performance.now() - started;
+    const logits = outputs.logits;
+    if (!logits) throw new InferError('INTERNAL', 'the decoder returned no "logits"');
+    const [, width = 0, vocabulary = 0] = logits.shape;
+    const data = logits.data as Float32Array;
+    const sampled = states.map((state, row) => {
+      const last = (row * width + width - 1) * vocabulary;
+      return state.pick(data.subarray(last, last + vocabulary));
+    });
+    const present = new Map(pastNames.map((name) => [name, outputs[presentOf.get(name)!]!]));
+    return { sampled, present, computeMs, ownLengths: pastLengths.map((length, row) => length + tokens[row]!.length) };
+  }
+
+  /** Without padding support each stream runs alone; with it, all at once. */
+  function groups<T>(items: readonly T[]): T[][] {
+    return padded ? [[...items]] : items.map((item) => [item]);
+  }
+
+  return {
+    get size() {
+      return streams.size;
+    },
+
+    prefill: (rows, pad) => inTurn(() => prefill(rows, pad)),
+    decode: (ids) => inTurn(() => decode(ids)),
+    free: (ids) =>
+      inTurn(() => {
+        for (const stream of ids) streams.delete(stream);
+        // The rows of freed streams stay in the stacked batch until the next step without them restacks it.
+      }),
+  };
+
+  async function prefill(rows: readonly PrefillRow[], pad: number): Promise<DecodeResult> {
+    padId = pad;
+    const tokens: number[] = [];
+    let computeMs = 0;
+    let runs = 0;
+    for (const group of groups(rows)) {
+      const states = group.map(({ promptIds, sampling }) => ({
+        ids: [...promptIds],
+        length: 0,
+        next: -1,
+        pick: createSampler(sampling),
+        own: null as Map<string, Tensor> | null,
+      }));
+      const result = await runRows(
+        states,
+        group.map((row) => row.promptIds),
+        group.map(() => 0),
+        null,
+      );
+      runs++;
+      computeMs += result.computeMs;
+      const pieces = cached ? [...result.present].map(([name, tensor]) => [name, unstackPresent(tensor, result.ownLengths)] as const) : [];
+      states.forEach((state, row) => {
+        state.next = result.sampled[row]!;
+        state.length = result.ownLengths[row]!;
+        if (cached) state.own = new Map(pieces.map(([name, rows]) => [name, rows[row]!]));
+        streams.set(group[row]!.stream, state);
+        tokens.push(state.next);
+      });
+    }
+    return { tokens, runs, computeMs };
+  }
+
+  async function decode(ids: readonly number[]): Promise<DecodeResult> {
+    const states = ids.map(stateOf);
+    if (!cached) {
+      // Without a cache every step is a prefill of the whole sequence so far.
+      const tokens: number[] = [];
+      let computeMs = 0;
+      for (const rows of groups(states)) {
+        for (const state of rows) state.ids.push(state.next);
+        const result = await runRows(
+          rows,
+          rows.map((state) => state.ids),
+          rows.map(() => 0),
+          null,
+        );
+        computeMs += result.computeMs;
+        rows.forEach((state, row) => {
+          state.next = result.sampled[row]!;
+          tokens.push(state.next);
+        });
+      }
+      return { tokens, runs: padded ? 1 : ids.length, computeMs };
+    }
+    if (!sameRows(ids)) {
+      unstackBatch();
+      const lengths = states.map((state) => state.length);
+      const width = Math.max(...lengths);
+      const past = new Map(
+        pastNames.map((name) => [
+          name,
+          stackPast(
+            states.map((state) => state.own?.get(name) ?? null),
+            width,
+            cacheShape,
+          ),
+        ]),
+      );
+      for (const state of states) state.own = null;
+      batch = { rows: [...ids], past, lengths };
+    }
+    const current = batch!;
+    const result = await runRows(
+      states,
+      states.map((state) => [state.next]),
+      current.lengths,
+      current.past,
+    );
+    // The present is the next step's past as it is: same rows, same left padding, one position longer.
+    batch = { rows: current.rows, past: result.present, lengths: result.ownLengths };
+    states.forEach((state, row) => {
+      state.length = result.ownLengths[row]!;
+      state.next = result.sampled[row]!;
+    });
+    return { tokens: result.sampled, runs: 1, computeMs: result.computeMs };
+  }
+}
