@@ -4,12 +4,14 @@
  * thread says which streams take a step, this thread feeds each its last sampled token, runs the
  * batch, samples the next token with the stream's own seeded sampler and answers the token ids.
  *
- * The cache of the streams of the last decode step stays stacked as that step's present: while the
- * next step has the same streams in the same order, that present is its past as it is (no copy, as
- * Hugging Face's generate loop does). Only when streams join or leave the batch is it restacked,
- * left-padded to the longest; a stream that sits a step out (its client reads slowly) keeps its own
- * rows, cut out of the batch. A decoder exported without a KV cache keeps each stream's ids instead
- * and re-runs its whole sequence every step.
+ * The caches of the streams of the last decode step stay stacked as that step's presents: while the
+ * next step has the same streams, each present is its past as it is (no copy, as Hugging Face's
+ * generate loop does). Only when streams join or leave are they restacked, left-padded to the
+ * longest of a group; a stream that sits a step out (its client reads slowly) keeps its own rows,
+ * cut out of the batch. Padding is paid for: every row of a run costs the longest row's past, so
+ * streams of very different lengths are split into groups of similar length, one run each, where
+ * that costs less than the run it saves (`groupByLength`). A decoder exported without a KV cache
+ * keeps each stream's ids instead and re-runs its whole sequence every step.
  */
 import { InferError } from '../errors.ts';
 import type { DecoderSignature } from './decoder-signature.ts';
@@ -41,6 +43,45 @@ export interface DecoderStreams {
   readonly size: number;
 }
 
+interface Batch {
+  rows: number[];
+  /** Per cache input, the rows' past, left-padded to the longest. */
+  past: Map<string, Tensor>;
+  lengths: number[];
+}
+
+/**
+ * What one more run costs beyond its rows, in row-positions of past (a run of B rows over a past of T
+ * costs about B x T of them): read off tiny-lm on onnxruntime-node's CPU provider, where one row at
+ * past 128 takes 0.28 ms and sixteen 1.7 ms, so a run's own cost is that of ~250 row-positions.
+ */
+const RUN_COST_POSITIONS = 256;
+
+/**
+ * Streams split into runs of similar past length, the split that costs least when each run costs its
+ * rows times its longest past plus `runCost`: streams sorted longest first, cut where it pays (dynamic
+ * programming over the cut points; there are at most a version's maxStreams).
+ */
+export function groupByLength(streams: readonly { stream: number; length: number }[], runCost: number): number[][] {
+  const sorted = [...streams].sort((a, b) => b.length - a.length);
+  const best = new Array<number>(sorted.length + 1).fill(Infinity);
+  const cut = new Array<number>(sorted.length + 1).fill(0);
+  best[0] = 0;
+  for (let end = 1; end <= sorted.length; end++) {
+    for (let start = 0; start < end; start++) {
+      // Longest first: a group's longest is its first.
+      const cost = best[start]! + (end - start) * sorted[start]!.length + runCost;
+      if (cost < best[end]!) {
+        best[end] = cost;
+        cut[end] = start;
+      }
+    }
+  }
+  const groups: number[][] = [];
+  for (let end = sorted.length; end > 0; end = cut[end]!) groups.unshift(sorted.slice(cut[end]!, end).map(({ stream }) => stream));
+  return groups;
+}
+
 type Run = (feeds: Record<string, Tensor>) => Promise<Record<string, Tensor>>;
 
 interface StreamState {
@@ -64,8 +105,8 @@ export function createDecoderStreams(decoder: DecoderSignature, run: Run): Decod
     decoder.layers.flatMap((layer) => [[layer.pastKey, layer.presentKey] as const, [layer.pastValue, layer.presentValue] as const]),
   );
   const cacheShape = { heads: decoder.heads, headDim: decoder.headDim, dataType: decoder.cacheDataType };
-  /** The streams of the last decode step in row order, and its present (their next past), left-padded to `width`. */
-  let batch: { rows: number[]; past: Map<string, Tensor>; lengths: number[] } | null = null;
+  /** The groups of the last decode step: each one's streams in row order and its present (their next past), left-padded. */
+  let batches: Batch[] = [];
   let padId = 0;
   /**
    * The thread takes its next message while a run awaits, and a step reads the state the one before it
@@ -84,24 +125,47 @@ export function createDecoderStreams(decoder: DecoderSignature, run: Run): Decod
     return state;
   }
 
-  /** Cuts the rows of the stacked batch back into each stream's own past, for the streams still alive. */
-  function unstackBatch(): void {
-    if (!batch) return;
-    const { rows, past, lengths } = batch;
-    batch = null;
-    for (const [name, tensor] of past) {
-      const pieces = unstackPresent(tensor, lengths);
-      rows.forEach((stream, row) => {
-        const state = streams.get(stream);
-        if (!state) return;
-        state.own ??= new Map();
-        state.own.set(name, pieces[row]!);
-      });
+  /** Cuts the rows of the stacked batches back into each stream's own past, for the streams still alive. */
+  function unstackBatches(): void {
+    for (const { rows, past, lengths } of batches) {
+      for (const [name, tensor] of past) {
+        const pieces = unstackPresent(tensor, lengths);
+        rows.forEach((stream, row) => {
+          const state = streams.get(stream);
+          if (!state) return;
+          state.own ??= new Map();
+          state.own.set(name, pieces[row]!);
+        });
+      }
     }
+    batches = [];
   }
 
-  function sameRows(rows: readonly number[]): boolean {
-    return batch !== null && batch.rows.length === rows.length && rows.every((stream, row) => batch!.rows[row] === stream);
+  /** Whether `ids` are exactly the streams of the stacked batches. */
+  function sameStreams(ids: readonly number[]): boolean {
+    const stacked = batches.reduce((count, batch) => count + batch.rows.length, 0);
+    const wanted = new Set(ids);
+    return (
+      stacked === ids.length && wanted.size === ids.length && batches.every((batch) => batch.rows.every((stream) => wanted.has(stream)))
+    );
+  }
+
+  function stackGroup(rows: number[]): Batch {
+    const states = rows.map(stateOf);
+    const lengths = states.map((state) => state.length);
+    const width = Math.max(...lengths);
+    const past = new Map(
+      pastNames.map((name) => [
+        name,
+        stackPast(
+          states.map((state) => state.own?.get(name) ?? null),
+          width,
+          cacheShape,
+        ),
+      ]),
+    );
+    for (const state of states) state.own = null;
+    return { rows, past, lengths };
   }
 
   /** One run of `rows`, each continuing from `pastLengths[row]` cached positions with the given new tokens. */
@@ -208,36 +272,32 @@ export function createDecoderStreams(decoder: DecoderSignature, run: Run): Decod
       }
       return { tokens, runs: padded ? 1 : ids.length, computeMs };
     }
-    if (!sameRows(ids)) {
-      unstackBatch();
-      const lengths = states.map((state) => state.length);
-      const width = Math.max(...lengths);
-      const past = new Map(
-        pastNames.map((name) => [
-          name,
-          stackPast(
-            states.map((state) => state.own?.get(name) ?? null),
-            width,
-            cacheShape,
-          ),
-        ]),
-      );
-      for (const state of states) state.own = null;
-      batch = { rows: [...ids], past, lengths };
+    if (!sameStreams(ids)) {
+      unstackBatches();
+      const lengths = ids.map((stream) => ({ stream, length: stateOf(stream).length }));
+      batches = groupByLength(lengths, RUN_COST_POSITIONS).map(stackGroup);
     }
-    const current = batch!;
-    const result = await runRows(
-      states,
-      states.map((state) => [state.next]),
-      current.lengths,
-      current.past,
-    );
-    // The present is the next step's past as it is: same rows, same left padding, one position longer.
-    batch = { rows: current.rows, past: result.present, lengths: result.ownLengths };
-    states.forEach((state, row) => {
-      state.length = result.ownLengths[row]!;
-      state.next = result.sampled[row]!;
-    });
-    return { tokens: result.sampled, runs: 1, computeMs: result.computeMs };
+    const sampled = new Map<number, number>();
+    let computeMs = 0;
+    const next: Batch[] = [];
+    for (const batch of batches) {
+      const rows = batch.rows.map(stateOf);
+      const result = await runRows(
+        rows,
+        rows.map((state) => [state.next]),
+        batch.lengths,
+        batch.past,
+      );
+      computeMs += result.computeMs;
+      rows.forEach((state, row) => {
+        state.length = result.ownLengths[row]!;
+        state.next = result.sampled[row]!;
+        sampled.set(batch.rows[row]!, state.next);
+      });
+      // The present is the next step's past as it is: same rows, same left padding, one position longer.
+      next.push({ rows: batch.rows, past: result.present, lengths: result.ownLengths });
+    }
+    batches = next;
+    return { tokens: ids.map((stream) => sampled.get(stream)!), runs: next.length, computeMs };
   }
 }
