@@ -110,13 +110,29 @@ export function createDecoderStreams(decoder: DecoderSignature, run: Run): Decod
   let padId = 0;
   /**
    * The thread takes its next message while a run awaits, and a step reads the state the one before it
-   * leaves (the batch, each stream's last token): steps take turns, in the order they were asked.
+   * leaves (the batch, each stream's last token): steps take turns. A prefill goes before the decode
+   * steps still waiting, since it touches only new streams: a new stream's first token then waits for
+   * at most the step being run, not the whole pipeline.
    */
-  let queue: Promise<unknown> = Promise.resolve();
-  function inTurn<T>(work: () => Promise<T> | T): Promise<T> {
-    const turn = queue.then(work);
-    queue = turn.catch(() => {});
-    return turn;
+  const waiting: { work: () => Promise<unknown> | unknown; urgent: boolean; settle: (outcome: Promise<unknown>) => void }[] = [];
+  let running = false;
+  function inTurn<T>(work: () => Promise<T> | T, urgent = false): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const task = { work, urgent, settle: (outcome: Promise<unknown>) => (outcome as Promise<T>).then(resolve, reject) };
+      const at = urgent ? waiting.findIndex((other) => !other.urgent) : -1;
+      waiting.splice(at < 0 ? waiting.length : at, 0, task);
+      void drain();
+    });
+  }
+  async function drain(): Promise<void> {
+    if (running) return;
+    running = true;
+    for (let task = waiting.shift(); task; task = waiting.shift()) {
+      const outcome = Promise.resolve().then(task.work);
+      task.settle(outcome);
+      await outcome.catch(() => {});
+    }
+    running = false;
   }
 
   function stateOf(stream: number): StreamState {
@@ -208,7 +224,7 @@ export function createDecoderStreams(decoder: DecoderSignature, run: Run): Decod
       return streams.size;
     },
 
-    prefill: (rows, pad) => inTurn(() => prefill(rows, pad)),
+    prefill: (rows, pad) => inTurn(() => prefill(rows, pad), true),
     decode: (ids) => inTurn(() => decode(ids)),
     free: (ids) =>
       inTurn(() => {

@@ -133,14 +133,16 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
   const streams = new Set<Stream>();
   const stats = { steps: 0, stepRows: 0, tokens: 0 };
   let nextId = 1;
+  /** Decode steps sent and not answered (at most PIPELINE_DEPTH), and prefills. */
   let inFlight = 0;
+  let prefills = 0;
   let pinned: Promise<PinnedDecoder> | null = null;
   let closed = false;
   /** Who waits for no stream and no step to be left. */
   let idle: (() => void)[] = [];
 
   function settle(): void {
-    if (streams.size > 0 || inFlight > 0) return;
+    if (streams.size > 0 || inFlight > 0 || prefills > 0) return;
     for (const resolve of idle) resolve();
     idle = [];
   }
@@ -157,17 +159,20 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
 
   /** Sends steps until the pipeline is full or no stream can take one. */
   function pump(): void {
+    // New streams are prefilled at once, beside the decode pipeline (the thread runs a prefill before
+    // the decode steps waiting there), so a first token waits for at most the step being run.
+    const waiting = [...streams].filter((stream) => stream.phase === 'waiting');
+    if (waiting.length > 0) void step('prefill', waiting);
     while (inFlight < PIPELINE_DEPTH) {
-      const live = [...streams];
-      const waiting = live.filter((stream) => stream.phase === 'waiting');
-      const batch = waiting.length > 0 ? waiting : live.filter(canStep);
+      const batch = [...streams].filter(canStep);
       if (batch.length === 0) return;
-      void step(waiting.length > 0 ? 'prefill' : 'decode', batch);
+      void step('decode', batch);
     }
   }
 
   async function step(kind: 'prefill' | 'decode', batch: Stream[]): Promise<void> {
-    inFlight++;
+    if (kind === 'decode') inFlight++;
+    else prefills++;
     for (const stream of batch) {
       stream.inFlight++;
       if (kind === 'prefill') stream.phase = 'prefilling';
@@ -187,7 +192,8 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
     } catch (error) {
       failure = toInferError(error);
     }
-    inFlight--;
+    if (kind === 'decode') inFlight--;
+    else prefills--;
     for (const stream of batch) stream.inFlight--;
     if (failure) fail(batch, failure, current);
     else take(batch, result!);
