@@ -601,8 +601,9 @@ function whereTimeGoes(): string[] {
     );
     if (top.meanStepBatch < top.streams * 0.9) {
       lines.push(
-        `${top.streams} streams rode ${fixed(top.meanStepBatch, 2)} per run on average: prefills are runs of their own, and a stream whose client has not read ` +
-          'its buffered events sits steps out; each run short of the full batch costs a whole step of overhead.',
+        `${top.streams} streams rode ${fixed(top.meanStepBatch, 2)} per run on average: prefills are runs of their own, a decode step splits streams of very ` +
+          'different past lengths into runs of similar length (decoder-streams.ts, groupByLength: padding to the longest costs more than a run), ' +
+          'and a stream whose client has not read its buffered events sits steps out.',
       );
     }
   }
