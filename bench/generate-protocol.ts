@@ -14,6 +14,10 @@ export interface RawGenerationRequest {
   ceilingPastLength: number;
   /** How long to repeat each ceiling run. */
   ceilingMsPerBatch: number;
+  /** Raw batched decoding: `rows` streams generated in lockstep, one run per step for all of them, for `durationMs`. */
+  batched: { rows: number; durationMs: number };
+  /** Per past length: generations of `maxTokens` after a prompt of that many tokens, one at a time, for `durationMs` each. */
+  pasts: { past: number; prompt: number[]; maxTokens: number; durationMs: number }[];
 }
 
 export interface RawGenerationResult {
@@ -26,6 +30,10 @@ export interface RawGenerationResult {
   timeToFirstTokenMs: number[];
   interTokenMs: number[];
   ceiling: { batch: number; pastLength: number; stepMs: number }[];
+  /** Raw batched decoding: tokens sampled (every row counts, end of text or not) over its window. */
+  batched: { rows: number; tokens: number; windowMs: number; runs: number };
+  /** Per past length, the gaps between one generation's tokens. */
+  pasts: { past: number; interTokenMs: number[] }[];
   /** The cache's [batch, heads, past, headDim] dims and how many layers hold one. */
   cache: { layers: number; heads: number; headDim: number };
 }

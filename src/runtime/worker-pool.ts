@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { deserializeError, InferError } from '../errors.ts';
+import type { DecodeResult, PrefillRow } from './decoder-streams.ts';
 import { type Tensor, withOwnBuffer } from './tensor.ts';
 import type { ModelSignature } from './tensor-spec.ts';
 import type { RunResult, SessionOptions, WorkerRequest, WorkerResponse, WorkerResults } from './worker-protocol.ts';
@@ -42,6 +43,20 @@ export interface WorkerExit {
   notReloaded: string[];
 }
 
+/**
+ * One worker that a decoder's generation streams are pinned to: their KV caches live on that thread
+ * (decoder-streams.ts), so every step of theirs runs there. Once the thread has died, every call
+ * fails with MODEL_NOT_READY: the caches died with it, and the replacement thread holds none.
+ */
+export interface PinnedDecoder {
+  /** The worker's index, as in `stats()`. */
+  readonly worker: number;
+  prefill(streams: PrefillRow[], padId: number): Promise<DecodeResult>;
+  decode(streams: number[]): Promise<DecodeResult>;
+  /** Frees the streams' caches, after the steps sent before it. */
+  free(streams: number[]): void;
+}
+
 export interface WorkerPool extends AsyncDisposable {
   readonly size: number;
   /** Loads `path` as `key` on the `instances` least-loaded workers; resolves with its inputs and outputs. */
@@ -49,6 +64,8 @@ export interface WorkerPool extends AsyncDisposable {
   unload(key: string): Promise<void>;
   /** Runs on the least busy worker holding `key`. Feed buffers are transferred, not copied. */
   run(key: string, feeds: Record<string, Tensor>, outputs?: string[]): Promise<RunResult>;
+  /** The least busy worker holding `key`, for generation streams to keep their caches on (waits for a reload in progress). */
+  pinDecoder(key: string): Promise<PinnedDecoder>;
   /** Runs sent and not yet answered on the least busy worker holding `key` (Infinity when none holds it). */
   leastInFlight(key: string): number;
   /** Calls `listener` after every run, when some worker may have become idle. */
@@ -65,6 +82,9 @@ export interface WorkerPool extends AsyncDisposable {
   /** Refuses new runs, waits for onnxruntime to return the runs in flight, then ends every thread; a second call waits for the first. */
   close(): Promise<void>;
 }
+
+/** Requests that run a session: they count as in flight, and the pool closes only once they are answered. */
+const RUNS = new Set<WorkerRequest['type']>(['run', 'prefill', 'decode']);
 
 interface Pending {
   resolve(result: unknown): void;
@@ -194,7 +214,7 @@ export function createWorkerPool({ size = availableParallelism() }: WorkerPoolOp
   ): Promise<WorkerResults[T]> {
     if (closed) return Promise.reject(new InferError('MODEL_NOT_READY', 'the server is shutting down'));
     const id = nextId++;
-    const isRun = request.type === 'run';
+    const isRun = RUNS.has(request.type);
     if (isRun) slot.inFlight++;
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve: resolve as (result: unknown) => void, reject, isRun, key: request.key });
@@ -259,6 +279,33 @@ export function createWorkerPool({ size = availableParallelism() }: WorkerPoolOp
       if (holder.length === 0) return Promise.reject(new InferError('MODEL_NOT_READY', `model version ${key} is not loaded`));
       // Its only holders are threads being replaced: the run waits for the first reload.
       return Promise.race(holder).then(() => this.run(key, feeds, outputs));
+    },
+
+    async pinDecoder(key) {
+      let holder = holderOf(key);
+      while (Array.isArray(holder)) {
+        if (holder.length === 0) throw new InferError('MODEL_NOT_READY', `model version ${key} is not loaded`);
+        await Promise.race(holder);
+        holder = holderOf(key);
+      }
+      const slot = holder;
+      const incarnation = slot.restarts;
+      const lost = () =>
+        slot.restarts !== incarnation || slot.retiring
+          ? new InferError('MODEL_NOT_READY', 'the inference thread holding this generation’s cache crashed and was replaced; retry')
+          : null;
+      const sendPinned = <T extends 'prefill' | 'decode'>(request: Omit<Extract<WorkerRequest, { type: T }>, 'id'>) => {
+        const error = lost();
+        return error ? Promise.reject(error) : send<T>(slot, request);
+      };
+      return {
+        worker: slots.indexOf(slot),
+        prefill: (streams, padId) => sendPinned<'prefill'>({ type: 'prefill', key, streams, padId }),
+        decode: (streams) => sendPinned<'decode'>({ type: 'decode', key, streams }),
+        free: (streams) => {
+          if (!lost()) send<'free'>(slot, { type: 'free', key, streams }).catch(() => {});
+        },
+      };
     },
 
     onWorkerExit(listener) {

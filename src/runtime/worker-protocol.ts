@@ -1,5 +1,6 @@
 /** The messages between the worker pool and its inference threads. */
 import type { SerializedError } from '../errors.ts';
+import type { DecodeResult, PrefillRow } from './decoder-streams.ts';
 import type { Tensor } from './tensor.ts';
 import type { ModelSignature } from './tensor-spec.ts';
 
@@ -11,7 +12,11 @@ export interface SessionOptions {
 export type WorkerRequest =
   | { id: number; type: 'load'; key: string; path: string; options: SessionOptions }
   | { id: number; type: 'run'; key: string; feeds: Record<string, Tensor>; outputs: string[] | null }
-  | { id: number; type: 'unload'; key: string };
+  | { id: number; type: 'unload'; key: string }
+  /** Generation (decoder-streams.ts): the streams' caches stay on the thread; only token ids cross. */
+  | { id: number; type: 'prefill'; key: string; streams: PrefillRow[]; padId: number }
+  | { id: number; type: 'decode'; key: string; streams: number[] }
+  | { id: number; type: 'free'; key: string; streams: number[] };
 
 export interface RunResult {
   outputs: Record<string, Tensor>;
@@ -28,6 +33,9 @@ export interface WorkerResults {
   load: ModelSignature;
   run: RunResult;
   unload: null;
+  prefill: DecodeResult;
+  decode: DecodeResult;
+  free: null;
 }
 
 export type WorkerResponse =

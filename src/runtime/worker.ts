@@ -6,6 +6,8 @@
 import { parentPort } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { InferError, serializeError } from '../errors.ts';
+import { readDecoderSignature } from './decoder-signature.ts';
+import { createDecoderStreams, type DecoderStreams } from './decoder-streams.ts';
 import { halfBitsOf } from './fp16.ts';
 import { rejectionOf } from './ort-rejection.ts';
 import { readSignature } from './signature.ts';
@@ -15,6 +17,8 @@ import type { RunResult, WorkerRequest, WorkerResponse, WorkerResults } from './
 if (!parentPort) throw new Error('worker.ts runs only as a worker thread');
 const port = parentPort;
 const sessions = new Map<string, ort.InferenceSession>();
+/** Per session key, the generation streams whose caches this thread holds (decoder-streams.ts). */
+const decoders = new Map<string, DecoderStreams>();
 
 port.on('message', (request: WorkerRequest) => {
   handle(request).then(
@@ -46,6 +50,7 @@ async function handle(request: WorkerRequest): Promise<Handled> {
         const signature = readSignature(session);
         await sessions.get(request.key)?.release();
         sessions.set(request.key, session);
+        decoders.delete(request.key);
         return { result: signature, transfer: [] };
       } catch (error) {
         await session.release();
@@ -54,18 +59,49 @@ async function handle(request: WorkerRequest): Promise<Handled> {
     }
     case 'run':
       return run(request.key, request.feeds, request.outputs);
+    case 'prefill':
+      return { result: await decoderOf(request.key).prefill(request.streams, request.padId), transfer: [] };
+    case 'decode':
+      return { result: await decoderOf(request.key).decode(request.streams), transfer: [] };
+    case 'free':
+      await decoders.get(request.key)?.free(request.streams);
+      return { result: null, transfer: [] };
     case 'unload': {
       const session = sessions.get(request.key);
       sessions.delete(request.key);
+      decoders.delete(request.key);
       await session?.release();
       return { result: null, transfer: [] };
     }
   }
 }
 
-async function run(key: string, feeds: Record<string, Tensor>, outputNames: string[] | null): Promise<Handled> {
+function sessionOf(key: string): ort.InferenceSession {
   const session = sessions.get(key);
   if (!session) throw new InferError('MODEL_NOT_READY', `model version ${key} has no session on this worker`);
+  return session;
+}
+
+function decoderOf(key: string): DecoderStreams {
+  const existing = decoders.get(key);
+  if (existing) return existing;
+  const session = sessionOf(key);
+  const decoder = readDecoderSignature(readSignature(session));
+  if (typeof decoder === 'string') throw new InferError('INVALID_ARGUMENT', `model version ${key} cannot generate text: ${decoder}`);
+  const streams = createDecoderStreams(decoder, async (feeds) => {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = toOrt(tensor);
+    const outputs = await session.run(ortFeeds).catch((error: unknown) => {
+      throw rejectionOf(error);
+    });
+    return Object.fromEntries(Object.entries(outputs).map(([name, value]) => [name, fromOrt(value)]));
+  });
+  decoders.set(key, streams);
+  return streams;
+}
+
+async function run(key: string, feeds: Record<string, Tensor>, outputNames: string[] | null): Promise<Handled> {
+  const session = sessionOf(key);
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = toOrt(tensor);
   const started = performance.now();

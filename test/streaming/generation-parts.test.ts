@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { readDecoderSignature } from '../../src/runtime/decoder-signature.ts';
+import { groupByLength } from '../../src/runtime/decoder-streams.ts';
+import { leftPadded, stackPast, unstackPresent } from '../../src/runtime/kv-cache.ts';
+import { argmax, createSampler } from '../../src/runtime/sampler.ts';
 import type { Tensor } from '../../src/runtime/tensor.ts';
 import type { TensorSpec } from '../../src/runtime/tensor-spec.ts';
-import { readDecoderSignature } from '../../src/streaming/generation/decoder-signature.ts';
-import { leftPadded, stackPast, unstackPresent } from '../../src/streaming/generation/kv-cache.ts';
-import { argmax, createSampler } from '../../src/streaming/generation/sampler.ts';
 import { createTextStream } from '../../src/streaming/generation/text-stream.ts';
 
 const logits = Float32Array.from([0.1, 2.5, -1, 2.4, 0]);
@@ -93,6 +94,23 @@ describe('kv cache', () => {
     const prompts = leftPadded([[5, 6, 7], [9]], [0, 0], 0);
     expect([...(prompts.attentionMask.data as BigInt64Array)]).toEqual([1n, 1n, 1n, 0n, 0n, 1n]);
     expect([...(prompts.positionIds.data as BigInt64Array)]).toEqual([0n, 1n, 2n, 1n, 1n, 0n]);
+  });
+});
+
+describe('decode groups', () => {
+  const streams = (lengths: number[]) => lengths.map((length, index) => ({ stream: index, length }));
+  it('should run streams of similar length together, longest first', () => {
+    expect(groupByLength(streams([100, 120, 110, 105]), 256)).toEqual([[1, 2, 3, 0]]);
+  });
+
+  it('should split streams of very different lengths where the padding costs more than a run', () => {
+    // One run: 8 x 500 + 256 = 4256 row-positions; two: 4 x 500 + 256 + 4 x 20 + 256 = 2592.
+    expect(groupByLength(streams([500, 20, 500, 20, 500, 20, 500, 20]), 256)).toEqual([
+      [0, 2, 4, 6],
+      [1, 3, 5, 7],
+    ]);
+    // A run that costs more than the padding it saves keeps them together.
+    expect(groupByLength(streams([500, 20]), 1000)).toEqual([[0, 1]]);
   });
 });
 

@@ -2,24 +2,28 @@
  * Continuous batching for one decoder model version: a scheduler, so it runs past the usual
  * file size.
  *
- * Streams join and leave between steps. Each step makes at most two runs, side by side on the
- * worker pool: one prefill of every stream that arrived since the last step (their prompts
- * left-padded into one batch), and one decode step of every active stream (their caches
- * left-padded to the longest; the attention mask hides the padding, position ids count only
- * real tokens). A stream enters decoding at the step after its prefill. A decoder without a
- * KV cache re-runs each stream's whole sequence every step instead.
+ * Streams join and leave between steps. The streams' KV caches live on the inference thread they
+ * are pinned to (runtime/decoder-streams.ts): a step message names the streams that take it, and
+ * the thread answers each one's sampled token, so no cache and no logits cross threads. New
+ * streams are prefilled together (their prompts left-padded into one run) and join the decode
+ * steps once their first token is back.
+ *
+ * Steps are pipelined: up to `PIPELINE_DEPTH` are sent before the first is answered, so the
+ * inference thread runs step n+1 while this thread turns step n's tokens into events (text,
+ * GraphQL, sockets). The thread feeds each stream the token it sampled last, so step n+1 needs
+ * nothing from step n's answer. A stream that ended at step n (end of text, a stop sequence)
+ * rides step n+1 for nothing, and that token is dropped; length limits are known in advance and
+ * end a stream's steps in time.
  *
  * Backpressure: each stream buffers at most `maxBufferedEvents` events its client has not
  * read. A stream whose buffer is full sits out the steps (keeping its cache) until the client
  * reads, so a slow reader costs the server its cache, never an unbounded buffer.
  */
 import { InferError, toInferError } from '../../errors.ts';
-import type { Tensor } from '../../runtime/tensor.ts';
-import type { RunResult } from '../../runtime/worker-protocol.ts';
+import type { DecodeResult } from '../../runtime/decoder-streams.ts';
+import type { SamplingOptions } from '../../runtime/sampler.ts';
+import type { PinnedDecoder } from '../../runtime/worker-pool.ts';
 import { type Channel, createChannel } from '../channel.ts';
-import type { DecoderSignature } from './decoder-signature.ts';
-import { leftPadded, stackPast, unstackPresent } from './kv-cache.ts';
-import { createSampler, type SamplingOptions } from './sampler.ts';
 import { createTextStream, type TextStream } from './text-stream.ts';
 import type { TextTokenizer } from './text-tokenizer.ts';
 
@@ -60,15 +64,11 @@ export interface StreamReport {
   completionTokens: number;
 }
 
-export interface EngineRunner {
-  run(feeds: Record<string, Tensor>, outputs: string[] | null): Promise<RunResult>;
-}
-
 export interface GenerationEngineOptions {
   /** `model "tiny-lm" v1`, for messages. */
   label: string;
-  runner: EngineRunner;
-  decoder: DecoderSignature;
+  /** Pins the engine's streams to the inference thread that will hold their caches; called again once that thread is lost. */
+  pin: () => Promise<PinnedDecoder>;
   tokenizer: TextTokenizer;
   /** Streams running or waiting at once; past it a new one gets OVERLOADED. */
   maxStreams: number;
@@ -102,15 +102,23 @@ export interface GenerationEngine {
   close(): Promise<void>;
 }
 
+/** Steps sent before the first is answered: two keep the inference thread busy while this one makes events. */
+const PIPELINE_DEPTH = 2;
+
 interface Stream {
-  ids: number[];
+  /** Its name on the inference thread. */
+  id: number;
+  /** Tokens of its sequence: prompt and accepted tokens. */
+  length: number;
+  promptIds: number[];
   promptLength: number;
-  /** Per cache input name, this stream's own [1, H, L, D] past; empty until its prefill. */
-  past: Map<string, Tensor>;
-  prefilled: boolean;
+  /** waiting: not prefilled yet; prefilling: its prompt is on the thread; decoding: it takes steps. */
+  phase: 'waiting' | 'prefilling' | 'decoding';
+  /** Steps sent with it and not answered yet. */
+  inFlight: number;
   generated: number;
   maxTokens: number;
-  pick: (logits: Float32Array) => number;
+  sampling: SamplingOptions;
   text: TextStream;
   channel: Channel<GenerationEvent>;
   startedAt: number;
@@ -121,146 +129,103 @@ interface Stream {
 }
 
 export function createGenerationEngine(options: GenerationEngineOptions): GenerationEngine {
-  const { label, runner, decoder, tokenizer, maxStreams, maxSequenceLength, maxBufferedEvents, onTiming, onFinish, onStreamEnd } = options;
+  const { label, pin, tokenizer, maxStreams, maxSequenceLength, maxBufferedEvents, onTiming, onFinish, onStreamEnd } = options;
   const streams = new Set<Stream>();
   const stats = { steps: 0, stepRows: 0, tokens: 0 };
-  let looping: Promise<void> | null = null;
-  let wake: (() => void) | null = null;
+  let nextId = 1;
+  /** Decode steps sent and not answered (at most PIPELINE_DEPTH), and prefills. */
+  let inFlight = 0;
+  let prefills = 0;
+  let pinned: Promise<PinnedDecoder> | null = null;
   let closed = false;
-  const cached = decoder.layers.length > 0;
-  const cacheShape = { heads: decoder.heads, headDim: decoder.headDim, dataType: decoder.cacheDataType };
-  /**
-   * The last decode step: its streams in row order and its present. While the next step has the
-   * same streams, that present is its past as it is (same rows, same padding), so the cache is
-   * neither cut per stream nor stacked again; that copying, and the garbage it made, once cost
-   * more than the runs. Streams joining or leaving cut it back into each stream's own past.
-   */
-  let lastStep: { streams: Stream[]; present: Map<string, Tensor>; lengths: number[] } | null = null;
+  /** Who waits for no stream and no step to be left. */
+  let idle: (() => void)[] = [];
 
-  function releaseLastStep(): void {
-    if (!lastStep) return;
-    const { streams: rows, present, lengths } = lastStep;
-    lastStep = null;
-    givePast(rows, present, lengths);
+  function settle(): void {
+    if (streams.size > 0 || inFlight > 0 || prefills > 0) return;
+    for (const resolve of idle) resolve();
+    idle = [];
   }
 
-  /** Each stream keeps its own rows of a run's present, without the padding, as its next past. */
-  function givePast(rows: Stream[], present: ReadonlyMap<string, Tensor>, lengths: number[]): void {
-    for (const [pastName, tensor] of present) {
-      const pieces = unstackPresent(tensor, lengths);
-      for (const [row, stream] of rows.entries()) stream.past.set(pastName, pieces[row]!);
+  /** Whether a decoding stream may ride one more step: its reader keeps up and its limits are not reached by the steps in flight. */
+  function canStep(stream: Stream): boolean {
+    return (
+      stream.phase === 'decoding' &&
+      stream.channel.size + stream.inFlight < maxBufferedEvents &&
+      stream.generated + stream.inFlight < stream.maxTokens &&
+      stream.length + stream.inFlight < maxSequenceLength
+    );
+  }
+
+  /** Sends steps until the pipeline is full or no stream can take one. */
+  function pump(): void {
+    // New streams are prefilled at once, beside the decode pipeline (the thread runs a prefill before
+    // the decode steps waiting there), so a first token waits for at most the step being run.
+    const waiting = [...streams].filter((stream) => stream.phase === 'waiting');
+    if (waiting.length > 0) void step('prefill', waiting);
+    while (inFlight < PIPELINE_DEPTH) {
+      const batch = [...streams].filter(canStep);
+      if (batch.length === 0) return;
+      void step('decode', batch);
     }
   }
 
-  function continuesLastStep(batch: Stream[]): boolean {
-    return lastStep !== null && lastStep.streams.length === batch.length && batch.every((stream, row) => lastStep!.streams[row] === stream);
-  }
-
-  function poke(): void {
-    wake?.();
-    wake = null;
-    looping ??= loop()
-      .catch((error: unknown) => {
-        // Nothing above should throw; if it does, every stream ends rather than hanging.
-        for (const stream of [...streams]) finish(stream, 'ERROR', toInferError(error));
-      })
-      .finally(() => (looping = null));
-  }
-
-  async function loop(): Promise<void> {
-    while (streams.size > 0) {
-      const ready = [...streams].filter((stream) => !stream.done && stream.channel.size < maxBufferedEvents);
-      if (ready.length === 0) {
-        // Every stream waits for its reader: sleep until one reads, or a stream comes or goes.
-        await new Promise<void>((resolve) => (wake = resolve));
-        continue;
-      }
-      const steps = cached
-        ? [step(ready.filter((stream) => !stream.prefilled)), step(ready.filter((stream) => stream.prefilled))]
-        : [step(ready)];
-      await Promise.all(steps);
+  async function step(kind: 'prefill' | 'decode', batch: Stream[]): Promise<void> {
+    if (kind === 'decode') inFlight++;
+    else prefills++;
+    for (const stream of batch) {
+      stream.inFlight++;
+      if (kind === 'prefill') stream.phase = 'prefilling';
     }
-  }
-
-  /** One run over `batch` (or one per stream when the model cannot take padded rows). */
-  async function step(batch: Stream[]): Promise<void> {
-    if (batch.length === 0) return;
-    if (!decoder.attentionMask || !decoder.positionIds) {
-      await Promise.all(batch.map((stream) => runRows([stream])));
-    } else {
-      await runRows(batch);
-    }
-  }
-
-  async function runRows(batch: Stream[]): Promise<void> {
-    const decoding = cached && batch[0]!.prefilled;
-    // Decoding feeds only the newest token; prefill (and every step without a cache) the whole sequence so far.
-    const rows = batch.map((stream) => (decoding ? stream.ids.slice(-1) : stream.ids));
-    const pastLengths = batch.map((stream) => (decoding ? stream.ids.length - 1 : 0));
-    const padded = leftPadded(rows, pastLengths, tokenizer.padId);
-    const feeds: Record<string, Tensor> = { input_ids: padded.inputIds };
-    if (decoder.attentionMask) feeds.attention_mask = padded.attentionMask;
-    if (decoder.positionIds) feeds.position_ids = padded.positionIds;
-    const reuse = decoding && continuesLastStep(batch);
-    if (decoding && !reuse) releaseLastStep();
-    for (const layer of decoder.layers) {
-      for (const name of [layer.pastKey, layer.pastValue]) {
-        feeds[name] = reuse
-          ? lastStep!.present.get(name)!
-          : stackPast(
-              batch.map((stream) => stream.past.get(name) ?? null),
-              padded.maxPast,
-              cacheShape,
-            );
-      }
-    }
-    // The reused present is sent to the worker (its buffers move there), so it is no past of anyone's now.
-    if (reuse) lastStep = null;
-    let result: RunResult;
+    pinned ??= pin();
+    const current = pinned;
+    let result: DecodeResult | null = null;
+    let failure: InferError | null = null;
     try {
-      result = await runner.run(feeds, null);
+      const decoder = await current;
+      result = await (kind === 'prefill'
+        ? decoder.prefill(
+            batch.map((stream) => ({ stream: stream.id, promptIds: stream.promptIds, sampling: stream.sampling })),
+            tokenizer.padId,
+          )
+        : decoder.decode(batch.map((stream) => stream.id)));
     } catch (error) {
-      // The server built these feeds, not the client: onnxruntime refusing them is our fault, not theirs.
-      const failure = toInferError(error);
-      const ours = failure.code === 'INFERENCE_REJECTED' ? new InferError('INTERNAL', failure.message, { cause: failure }) : failure;
-      for (const stream of batch) finish(stream, 'ERROR', ours);
-      return;
+      failure = toInferError(error);
     }
-    stats.steps++;
+    if (kind === 'decode') inFlight--;
+    else prefills--;
+    for (const stream of batch) stream.inFlight--;
+    if (failure) fail(batch, failure, current);
+    else take(batch, result!);
+    pump();
+    settle();
+  }
+
+  function take(batch: Stream[], result: DecodeResult): void {
+    stats.steps += result.runs;
     stats.stepRows += batch.length;
-
-    const ownLengths = batch.map((_stream, row) => pastLengths[row]! + rows[row]!.length);
-    try {
-      // Per cache input, the output that holds its next value.
-      const present = new Map(
-        decoder.layers.flatMap(
-          (layer) =>
-            [
-              [layer.pastKey, result.outputs[layer.presentKey]!],
-              [layer.pastValue, result.outputs[layer.presentValue]!],
-            ] as const,
-        ),
-      );
-      if (decoding) lastStep = { streams: batch, present, lengths: ownLengths };
-      else givePast(batch, present, ownLengths);
-    } catch (error) {
-      for (const stream of batch) finish(stream, 'ERROR', toInferError(error));
-      return;
-    }
-    const logits = result.outputs.logits!;
-    const [, width = 0, vocabulary = 0] = logits.shape;
-    const data = logits.data as Float32Array;
     batch.forEach((stream, row) => {
       if (stream.done) return;
-      stream.prefilled = true;
-      const last = (row * width + width - 1) * vocabulary;
+      stream.phase = 'decoding';
       try {
-        accept(stream, stream.pick(data.subarray(last, last + vocabulary)));
+        accept(stream, result.tokens[row]!);
       } catch (error) {
-        // A tokenizer or sampler failure ends this stream only.
+        // A tokenizer failure ends this stream only.
         finish(stream, 'ERROR', toInferError(error));
       }
     });
+  }
+
+  function fail(batch: Stream[], failure: InferError, decoder: Promise<PinnedDecoder>): void {
+    if (failure.code === 'MODEL_NOT_READY') {
+      // The thread holding the caches is gone (or the server is closing): every stream that has a cache there ends,
+      // and the next stream is pinned anew.
+      if (pinned === decoder) pinned = null;
+      for (const stream of [...streams]) if (stream.phase !== 'waiting') finish(stream, 'ERROR', failure);
+    }
+    // The server built these steps, not the client: onnxruntime refusing them is our fault, not theirs.
+    const ours = failure.code === 'INFERENCE_REJECTED' ? new InferError('INTERNAL', failure.message, { cause: failure }) : failure;
+    for (const stream of batch) finish(stream, 'ERROR', ours);
   }
 
   function accept(stream: Stream, tokenId: number): void {
@@ -277,7 +242,7 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
       finish(stream, 'EOS');
       return;
     }
-    stream.ids.push(tokenId);
+    stream.length++;
     const index = stream.generated++;
     const { delta, stopped } = stream.text.push(tokenId);
     stream.channel.push({ kind: 'token', index, tokenId, text: delta });
@@ -285,13 +250,23 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
       finish(stream, 'STOP');
       return;
     }
-    if (stream.generated >= stream.maxTokens || stream.ids.length >= maxSequenceLength) finish(stream, 'LENGTH');
+    if (stream.generated >= stream.maxTokens || stream.length >= maxSequenceLength) finish(stream, 'LENGTH');
+  }
+
+  /** Forgets a stream that ended here: its cache on the inference thread is freed after the steps already sent with it. */
+  function release(stream: Stream): void {
+    stream.done = true;
+    streams.delete(stream);
+    if (stream.phase !== 'waiting')
+      void pinned?.then(
+        (decoder) => decoder.free([stream.id]),
+        () => {},
+      );
   }
 
   function finish(stream: Stream, reason: FinishReason, error: InferError | null = null): void {
     if (stream.done) return;
-    stream.done = true;
-    streams.delete(stream);
+    release(stream);
     stream.channel.push({
       kind: 'finish',
       index: stream.generated,
@@ -334,25 +309,26 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
       }
       const now = performance.now();
       const stream: Stream = {
-        ids: [...promptIds],
+        id: nextId++,
+        length: promptIds.length,
+        promptIds: [...promptIds],
         promptLength: promptIds.length,
-        past: new Map(),
-        prefilled: false,
+        phase: 'waiting',
+        inFlight: 0,
         generated: 0,
         maxTokens,
-        pick: createSampler(sampling),
+        sampling,
         text: createTextStream(tokenizer, stop),
         channel: createChannel<GenerationEvent>({
           // A client that reads lets a paused stream take part in steps again.
-          onRead: () => poke(),
-          // A client that leaves frees the stream's slot at the next step.
+          onRead: () => pump(),
+          // A client that leaves frees the stream's slot and its cache.
           onReturn: () => {
-            if (!stream.done) {
-              stream.done = true;
-              streams.delete(stream);
-              reportEnd(stream, 'CANCELLED');
-              poke();
-            }
+            if (stream.done) return;
+            release(stream);
+            reportEnd(stream, 'CANCELLED');
+            pump();
+            settle();
           },
         }),
         startedAt: now,
@@ -362,28 +338,27 @@ export function createGenerationEngine(options: GenerationEngineOptions): Genera
         trace,
       };
       streams.add(stream);
-      poke();
+      pump();
       return stream.channel.iterator;
     },
 
     stats() {
       const live = [...streams];
-      return {
-        activeStreams: live.filter((stream) => stream.prefilled).length,
-        waitingStreams: live.filter((stream) => !stream.prefilled).length,
-        ...stats,
-      };
+      const active = live.filter((stream) => stream.phase === 'decoding').length;
+      return { activeStreams: active, waitingStreams: live.length - active, ...stats };
     },
 
-    async drained() {
-      while (streams.size > 0 || looping !== null) await (looping ?? Promise.resolve());
+    drained() {
+      return new Promise<void>((resolve) => {
+        idle.push(resolve);
+        settle();
+      });
     },
 
     async close() {
       closed = true;
       for (const stream of [...streams]) finish(stream, 'CANCELLED');
-      poke();
-      await looping;
+      await this.drained();
     },
   };
 }

@@ -1,9 +1,9 @@
 /** generate: one generation engine per loaded decoder version, with its tokenizer, limits and latency figures. */
 import { InferError, versionLabel } from '../../errors.ts';
 import { createLatencyWindow, type LatencyWindow } from '../../observability/latency-window.ts';
+import { readDecoderSignature } from '../../runtime/decoder-signature.ts';
 import type { ModelSignature } from '../../runtime/tensor-spec.ts';
 import type { WorkerPool } from '../../runtime/worker-pool.ts';
-import { readDecoderSignature } from './decoder-signature.ts';
 import {
   createGenerationEngine,
   type EngineStats,
@@ -100,9 +100,8 @@ export function createGenerator({ pool, limits, onTiming, onFinish, onStreamEnd 
     const interToken = createLatencyWindow();
     const engine = createGenerationEngine({
       label,
-      decoder,
       tokenizer,
-      runner: { run: (feeds, outputs) => pool.run(version.key, feeds, outputs ?? undefined) },
+      pin: () => pool.pinDecoder(version.key),
       maxStreams: version.settings.generation.maxStreams ?? limits.maxStreams,
       maxSequenceLength:
         version.settings.generation.maxSequenceLength ?? (typeof configured === 'number' && configured > 0 ? configured : 2048),

@@ -1,6 +1,6 @@
 /** Whether a model is a decoder generation can drive, and where its cache inputs and outputs are. */
-import type { DataType } from '../../runtime/tensor.ts';
-import type { ModelSignature } from '../../runtime/tensor-spec.ts';
+import type { DataType } from './tensor.ts';
+import type { ModelSignature } from './tensor-spec.ts';
 
 /** One layer's cache: the inputs it reads the past from and the outputs it writes the present to. */
 export interface CacheLayer {

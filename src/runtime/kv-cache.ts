@@ -2,7 +2,7 @@
  * Moving cache tensors between one stream's own [1, H, L, D] and a batch's [B, H, T, D],
  * where rows are left-padded to the longest: the attention mask hides the padding.
  */
-import { allocate, type DataType, type Tensor, type TypedElements } from '../../runtime/tensor.ts';
+import { allocate, type DataType, type Tensor, type TypedElements } from './tensor.ts';
 
 export interface CacheShape {
   heads: number;

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../runtime/seeded-random.ts';
+import { seededRandom } from './seeded-random.ts';
 /** How the next token is picked from a row of logits. */
 export interface SamplingOptions {
   /** 0 picks the most likely token (greedy); higher flattens the distribution. */
