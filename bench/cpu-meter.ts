@@ -5,7 +5,7 @@
  * the figures it skews. Reads zeros where /proc is missing.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import type { ServerProcess } from './server-process.ts';
+import type { ChildServer } from './server-process.ts';
 
 /** CPU time in ms over the window. */
 export interface CpuWindow {
@@ -26,7 +26,7 @@ export interface CpuMeter {
 /** Linux clock ticks; `getconf CLK_TCK` is 100 on every mainstream distribution. */
 const TICK_MS = 10;
 
-export async function startCpuMeter(server: ServerProcess | null): Promise<CpuMeter> {
+export async function startCpuMeter(server: ChildServer | null): Promise<CpuMeter> {
   const read = async () => {
     const [threads, machine] = await Promise.all([server ? server.threadCpu() : { mainMs: 0, otherMs: 0 }, readMachine()]);
     return { threads, machine, client: process.cpuUsage(), at: performance.now() };

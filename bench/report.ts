@@ -22,8 +22,10 @@ export function throughputTable(results: readonly ScenarioResult[]): string {
     'batch/run',
     'batch/req',
     'x raw',
+    'main ms/req',
     'errors',
     'live p99',
+    'ready p99',
     'other load',
   ];
   const rows = results.map((result) => [
@@ -35,8 +37,10 @@ export function throughputTable(results: readonly ScenarioResult[]): string {
     fixed(result.meanBatchPerRun, 1),
     fixed(result.meanBatchPerRequest, 1),
     result.vsRaw === null ? '' : `${fixed(result.vsRaw, 2)}x`,
+    result.cpu?.serverMainMsPerRequest == null ? '' : fixed(result.cpu.serverMainMsPerRequest, 3),
     result.errors === 0 ? '' : String(result.errors),
-    result.health ? `${fixed(result.health.p99Ms, 1)} ms` : '',
+    result.health ? `${fixed(result.health.live.p99Ms, 1)} ms` : '',
+    result.health ? `${fixed(result.health.ready.p99Ms, 1)} ms` : '',
     (result.cpu?.foreign ?? 0) >= 0.1 ? `${fixed(result.cpu!.foreign, 2)} cores` : '',
   ]);
   return formatTable(headers, rows);
@@ -102,14 +106,14 @@ function label(result: ScenarioResult): string[] {
 
 export function goalLines(verdicts: readonly GoalVerdict[]): string {
   return verdicts
-    .map(({ goal, met, details }) => {
-      const mark = met === null ? 'NOT MEASURED' : met ? 'MET' : 'NOT MET';
+    .map(({ goal, met, partly, details }) => {
+      const mark = met === null ? (partly ? 'MET WHERE MEASURED' : 'NOT MEASURED') : met ? 'MET' : 'NOT MET';
       return [`[${mark}] ${goal}`, ...details.map((detail) => `    ${detail}`)].join('\n');
     })
     .join('\n');
 }
 
-/** Per model: raw batch-1 at the highest concurrency, raw at its best batch size, and the server's best. */
+/** Per model: raw batch-1 at the highest concurrency, raw at its best batch size, the server's best and the naive server's. */
 export function ceilingLines(results: readonly ScenarioResult[]): string[] {
   const models = [...new Set(results.map((result) => result.model))];
   return models.map((model) => {
@@ -121,10 +125,12 @@ export function ceilingLines(results: readonly ScenarioResult[]): string[] {
     const raw = rawRows.find((result) => result.concurrency === top);
     const ceiling = best(own.filter((result) => result.kind === 'raw-ceiling'));
     const server = best(own.filter((result) => result.kind === 'server' && result.server === 'default'));
+    const naive = best(own.filter((result) => result.kind === 'naive'));
     const parts = [
       raw && `raw batch 1 at ${top} in flight ${fixed(raw.itemsPerS, 0)} items/s`,
       ceiling && `raw at ${ceiling.rowsPerRequest} rows/run ${fixed(ceiling.itemsPerS, 0)} items/s`,
       server && `server best ${fixed(server.itemsPerS, 0)} items/s (${server.transport}, ${server.concurrency} in flight)`,
+      naive && `naive server best ${fixed(naive.itemsPerS, 0)} items/s (${naive.concurrency} in flight)`,
     ];
     return `  ${model}: ${parts.filter(Boolean).join('; ')}`;
   });

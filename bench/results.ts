@@ -1,10 +1,10 @@
-/** What one scenario measured: a raw baseline or a server run. All times in ms. */
+/** What one scenario measured: a raw baseline, an infergraph server or the naive server. All times in ms. */
 export interface ScenarioResult {
-  kind: 'raw' | 'raw-ceiling' | 'server';
+  kind: 'raw' | 'raw-ceiling' | 'server' | 'naive';
   model: string;
-  /** `raw` for the baselines, else the transport. */
+  /** `raw` for the baselines, `naive-json-base64` for the naive server, else the transport. */
   transport: string;
-  /** Which server: its default batching, `maxBatchSize=1`, or a label of bench:observability. Null for raw rows. */
+  /** Which server: `default`, `maxBatchSize=1`, `workers=N`, `naive`, or a label of bench:observability. Null for raw rows. */
   server: string | null;
   concurrency: number;
   /** Rows in each request. */
@@ -26,10 +26,11 @@ export interface ScenarioResult {
   meanBatchPerRequest: number;
   /** Server items/s over raw batch-1 items/s at the same concurrency. */
   vsRaw: number | null;
-  /** Means over requests of the server's PredictTiming, and of session.run for raw rows. */
+  /** Means over requests of the server's PredictTiming, and of session.run for raw rows; null for the naive server. */
   timing: { totalMs: number; queueMs: number; computeMs: number } | null;
   cpu: CpuFigures | null;
-  health: HealthFigures | null;
+  /** The probes of `/health/live` and `/health/ready` through the window, when they ran. */
+  health: { live: HealthFigures; ready: HealthFigures } | null;
 }
 
 /** CPU over the window, in cores (1 = one core busy all the time) unless named otherwise. */
@@ -60,7 +61,9 @@ export interface HealthFigures {
 
 export interface GoalVerdict {
   goal: string;
-  /** null when the run did not measure what the goal needs (filters). */
+  /** null when the run did not measure all the goal needs (filters) and what it did measure meets it. */
   met: boolean | null;
+  /** Whether the run measured some of the goal's cases but not all. */
+  partly: boolean;
   details: string[];
 }

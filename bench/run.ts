@@ -1,9 +1,15 @@
 /**
  * `npm run bench`: the server against raw onnxruntime-node, for each example model, transport
  * and concurrency; prints tables and the goals, writes bench/results/latest.json. Never fails
- * on a figure. About 5 minutes; `BENCH_QUICK=1` (or `--quick`) takes about one.
+ * on a figure. About 6 minutes; `BENCH_QUICK=1` (or `--quick`: shorter rows, concurrency 1 and
+ * 64 only) takes one or two.
  *
  *   npm run bench -- --model glyphs --concurrency 1,64 --transport http-multipart
+ *
+ * The naive server (bench/naive-server.ts: node:http + onnxruntime-node in process, JSON base64,
+ * no batching) runs under the same load and probes, for goal 7. `--workers 1,2` also runs the
+ * server's rows at each WORKERS given other than 2 (the goals' server, as raw has 2 threads),
+ * as extra rows.
  *
  * `--profile` runs the servers under `node --cpu-prof` and prints where their main thread
  * spent its time; filter down to one scenario for a readable profile.
@@ -16,18 +22,19 @@ import { parseArgs } from 'node:util';
 import { waitForQuiet } from './cpu-meter.ts';
 import { evaluateGoals, SATURATION } from './goals.ts';
 import { createBenchRepository, describeModel, modelFile, soleInput } from './models.ts';
+import { NAIVE_SERVER, startNaiveServer } from './naive.ts';
 import { mainThreadProfile, summarizeProfile } from './profile-summary.ts';
 import { createRawPool } from './raw.ts';
 import { ceilingLines, cpuTable, fixed, goalLines, throughputTable, timeTable } from './report.ts';
 import type { ScenarioResult } from './results.ts';
 import { KNOWN_MODELS, samplesFor } from './samples.ts';
-import { runRawScenario, runServerScenario, type Timing } from './scenarios.ts';
+import { runNaiveScenario, runRawScenario, runServerScenario, type Timing } from './scenarios.ts';
 import { type ServerProcess, startServerProcess } from './server-process.ts';
 import { TRANSPORTS, type TransportName } from './transports.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results/latest.json');
-/** The server's inference threads, and so the raw baseline's. */
+/** The inference threads of the server the goals measure, and so the raw baseline's. */
 const WORKERS = 2;
 const SAMPLE_COUNT = 16;
 /** Two batches per raw worker, so that a worker never waits for its next message. */
@@ -38,6 +45,7 @@ const { values: flags } = parseArgs({
     model: { type: 'string', multiple: true },
     concurrency: { type: 'string', multiple: true },
     transport: { type: 'string', multiple: true },
+    workers: { type: 'string', multiple: true },
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
   },
@@ -47,22 +55,31 @@ const quick = flags.quick || ['1', 'true', 'yes'].includes(process.env.BENCH_QUI
 const models = pick('model', flags.model, KNOWN_MODELS);
 const transports = pick('transport', flags.transport, TRANSPORTS) as TransportName[];
 const concurrencies = list(flags.concurrency).map(Number);
-if (concurrencies.length === 0) concurrencies.push(1, 8, 32, SATURATION);
+// Quick mode measures only what the goals read, to stay near a minute.
+if (concurrencies.length === 0) concurrencies.push(...(quick ? [1, SATURATION] : [1, 8, 32, SATURATION]));
 if (concurrencies.some((value) => !Number.isInteger(value) || value < 1))
   usage(`--concurrency takes positive integers, got ${flags.concurrency}`);
+const workerCounts = list(flags.workers).map(Number);
+if (workerCounts.length === 0) workerCounts.push(WORKERS);
+if (workerCounts.some((value) => !Number.isInteger(value) || value < 1)) usage(`--workers takes positive integers, got ${flags.workers}`);
 
 const timing: Timing = quick ? { warmupMs: 400, durationMs: 1200 } : { warmupMs: 1500, durationMs: 5000 };
 const ceilingTiming: Timing = quick ? { warmupMs: 300, durationMs: 1000 } : { warmupMs: 1000, durationMs: 3000 };
 const ceilingRows = quick ? [32] : [8, 32, 64];
+
+/** Worker counts measured as extra rows, beside the goals' server. */
+const extraWorkers = workerCounts.filter((count) => count !== WORKERS);
 
 const startedAt = new Date();
 const header = [
   `infergraph bench, ${quick ? 'quick' : 'full'} mode (${timing.warmupMs} ms warm-up, ${timing.durationMs} ms measured per row), ${startedAt.toISOString()}`,
   `machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), node ${process.version}`,
   `server: a child process (node --import tsx src/main.ts), WORKERS=${WORKERS}, serving a temp copy of the measured models`,
-  `        (their own model.json settings); the load generator, the /health/live probe (own thread) and the raw baseline`,
-  `        run in this process, on the same cores.`,
+  `        (their own model.json settings); the load generator, the /health/live and /health/ready probes (own thread) and`,
+  `        the raw baseline run in this process, on the same cores.${extraWorkers.length > 0 ? ` Extra rows "workers=N": the same with WORKERS=N (x raw still against ${WORKERS} raw threads).` : ''}`,
   `raw: onnxruntime-node on ${WORKERS} worker_threads, intraOpNumThreads 1, one message per run, timed on this main thread.`,
+  `naive: bench/naive-server.ts in a child process: node:http, one onnxruntime-node session per model on its main thread`,
+  `       (intraOpNumThreads 1), a JSON body with the tensor as base64, no batching; same load generator and probes.`,
   `every server request carries 1 row (bodies encoded once, up front); "batch/run" is rows per ONNX run (the model's stats`,
   `counters), "batch/req" the batch a request rode in (timing.batchSize). Rows with other programs running are measured again.`,
 ].join('\n');
@@ -99,10 +116,13 @@ const serve = async (server: ServerProcess, model: string, label: string) => {
   return served.input;
 };
 
+/** Each model's input, as onnxruntime reads it: what the naive server is sent. */
+const inputNames = new Map<string, string>();
 // Raw first, while no server is running.
 for (const model of models) {
   await using pool = await createRawPool({ modelPath: await modelFile(model), workers: WORKERS });
   const input = soleInput(model, pool.inputNames);
+  inputNames.set(model, input);
   const common = { pool, model, input, samples: samples.get(model)! };
   for (const concurrency of concurrencies) await record(() => runRawScenario({ ...common, ...timing, concurrency, rowsPerRequest: 1 }));
   for (const rows of ceilingRows) {
@@ -113,17 +133,41 @@ for (const model of models) {
 const profiles = join(ROOT, 'bench/results/profiles', startedAt.toISOString().replace(/[:.]/g, '-'));
 const profileFlags = (name: string) => (flags.profile ? ['--cpu-prof', '--cpu-prof-dir', join(profiles, name)] : []);
 
+// Goal 7's alternative, alone on the machine as raw was.
 {
-  await using repository = await createBenchRepository(models);
-  await using server = await startServerProcess({ modelRepository: repository.root, workers: WORKERS, nodeFlags: profileFlags('default') });
+  const files = new Map(await Promise.all(models.map(async (model) => [model, await modelFile(model)] as const)));
+  await using server = await startNaiveServer({ models: files, nodeFlags: profileFlags('naive') });
+  settings.push(`naive server: ${models.map((model) => `${model} (${files.get(model)})`).join(', ')}, intraOpNumThreads 1`);
   for (const model of models) {
-    const input = await serve(server, model, 'default');
+    const input = inputNames.get(model)!;
+    for (const concurrency of concurrencies) {
+      await record(() =>
+        runNaiveScenario({
+          server,
+          model,
+          input,
+          samples: samples.get(model)!,
+          concurrency,
+          probeHealth: concurrency >= SATURATION,
+          ...timing,
+        }),
+      );
+    }
+  }
+}
+
+for (const workers of workerCounts) {
+  const label = workers === WORKERS ? 'default' : `workers=${workers}`;
+  await using repository = await createBenchRepository(models);
+  await using server = await startServerProcess({ modelRepository: repository.root, workers, nodeFlags: profileFlags(label) });
+  for (const model of models) {
+    const input = await serve(server, model, label);
     for (const concurrency of concurrencies) {
       for (const transport of transports) {
         await record(() =>
           runServerScenario({
             server,
-            serverLabel: 'default',
+            serverLabel: label,
             model,
             input,
             samples: samples.get(model)!,
@@ -139,7 +183,7 @@ const profileFlags = (name: string) => (flags.profile ? ['--cpu-prof', '--cpu-pr
 }
 
 // The batching goal: the same server and model, each request run alone.
-if (models.includes('glyphs') && concurrencies.includes(SATURATION)) {
+if (models.includes('glyphs') && concurrencies.includes(SATURATION) && workerCounts.includes(WORKERS)) {
   await using repository = await createBenchRepository(['glyphs'], { maxBatchSize: 1 });
   await using server = await startServerProcess({
     modelRepository: repository.root,
@@ -166,13 +210,14 @@ if (models.includes('glyphs') && concurrencies.includes(SATURATION)) {
 }
 
 for (const result of results) {
-  if (result.kind !== 'server') continue;
+  if (result.kind !== 'server' && result.kind !== 'naive') continue;
   const raw = results.find((other) => other.kind === 'raw' && other.model === result.model && other.concurrency === result.concurrency);
   result.vsRaw = raw ? result.itemsPerS / raw.itemsPerS : null;
 }
+/** Per model: raw, naive and the goals' server side by side by concurrency; then the other servers; ceilings last. */
 const order = (result: ScenarioResult) => [
   models.indexOf(result.model),
-  result.server === 'maxBatchSize=1' ? 1 : 0,
+  result.server === 'maxBatchSize=1' ? 2 : result.server?.startsWith('workers=') ? 1 : 0,
   result.kind === 'raw-ceiling' ? 1 : 0,
 ];
 const sorted = results
@@ -182,10 +227,11 @@ const sorted = results
 const goals = evaluateGoals(results);
 
 console.log(`Models as served\n${settings.map((line) => `  ${line}`).join('\n')}\n`);
-console.log('Throughput and latency ("x raw": items/s over raw batch-1 items/s at the same concurrency; "live p99": /health/live probe;');
+console.log('Throughput and latency ("x raw": items/s over raw batch-1 items/s at the same concurrency; "main ms/req": the server\'s main');
 console.log(
-  '  "other load": CPU used by other programs during the row, which skews it; such rows were measured twice, keeping the quieter)',
+  '  thread CPU per request; "live p99", "ready p99": the /health/live and /health/ready probes; "other load": CPU used by other',
 );
+console.log('  programs during the row, which skews it; such rows were measured twice, keeping the quieter)');
 console.log(throughputTable(sorted));
 console.log("\nWhere a request's time goes, mean ms (client clock, and PredictTiming from the server; raw: session.run)");
 console.log('  outside predict = client latency - predict total: HTTP or WebSocket, GraphQL parse/validate/execute, JSON both ways');
@@ -201,10 +247,13 @@ console.log(`\nGoals\n${goalLines(goals)}`);
 console.log(`\nCeilings\n${ceilingLines(sorted).join('\n')}`);
 
 if (flags.profile) {
-  for (const [name, label] of [
-    ['default', 'default'],
-    ['max-batch-size-1', 'maxBatchSize=1'],
-  ] as const) {
+  const servers = [
+    ...workerCounts.map((workers) => (workers === WORKERS ? 'default' : `workers=${workers}`)),
+    'max-batch-size-1',
+    NAIVE_SERVER,
+  ];
+  for (const name of servers) {
+    const label = name === 'max-batch-size-1' ? 'maxBatchSize=1' : name;
     const path = await mainThreadProfile(join(profiles, name));
     const windows = results.filter((result) => result.server === label).map((result) => result.monotonicUs);
     if (path) console.log(`\nServer main thread, ${label} server: self time\n${await summarizeProfile(path, windows)}`);
@@ -218,8 +267,9 @@ const document = {
   timing,
   ceilingTiming,
   machine: { cores: availableParallelism(), cpu: cpus()[0]?.model.trim() ?? null, node: process.version },
-  server: { process: 'child', command: 'node --import tsx src/main.ts', workers: WORKERS },
-  filters: { models, transports, concurrencies },
+  server: { process: 'child', command: 'node --import tsx src/main.ts', workers: WORKERS, extraWorkers },
+  naive: { process: 'child', command: 'node --import tsx bench/naive-server.ts', intraOpNumThreads: 1 },
+  filters: { models, transports, concurrencies, workers: workerCounts },
   results: sorted,
   goals,
 };
@@ -247,7 +297,7 @@ function pick(flag: string, values: readonly string[] | undefined, known: readon
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: npm run bench -- [--quick] [--profile] [--model NAME,...] [--concurrency N,...] [--transport ${TRANSPORTS.join('|')},...]`,
+    `${message}\nusage: npm run bench -- [--quick] [--profile] [--model NAME,...] [--concurrency N,...] [--transport ${TRANSPORTS.join('|')},...] [--workers N,...]`,
   );
   process.exit(2);
 }

@@ -1,12 +1,13 @@
-/** One measured scenario each: raw onnxruntime at one concurrency or batch size, or one server path. */
+/** One measured scenario each: raw onnxruntime at one concurrency or batch size, one infergraph server path, or the naive server. */
 import { type CpuMeter, type CpuWindow, startCpuMeter } from './cpu-meter.ts';
 import { type HealthProbe, type HealthProbeResult, startHealthProbe } from './health-probe.ts';
 import { type LoadResult, mean, percentile, runClosedLoop } from './load.ts';
+import { NAIVE_SERVER, NAIVE_TRANSPORT, type NaiveServer, openNaiveTransport } from './naive.ts';
 import type { RawPool } from './raw.ts';
 import type { CpuFigures, HealthFigures, ScenarioResult } from './results.ts';
 import { type ModelSamples, stackRows } from './samples.ts';
-import type { ServerProcess } from './server-process.ts';
-import { openTransport, type PredictReply, type TransportName } from './transports.ts';
+import type { ChildServer, ServerProcess } from './server-process.ts';
+import { openTransport, type TransportName } from './transports.ts';
 
 export interface Timing {
   warmupMs: number;
@@ -66,40 +67,27 @@ export async function runRawScenario({
 
 export interface ServerScenario extends Timing {
   server: ServerProcess;
-  /** Names the server in the results: `default`, `maxBatchSize=1`, or a bench's own label. */
+  /** Names the server in the results: `default`, `maxBatchSize=1`, `workers=1`, or a bench's own label. */
   serverLabel: string;
   model: string;
   input: string;
   samples: ModelSamples;
   transport: TransportName;
   concurrency: number;
-  /** Probe /health/live every 5 ms through the window. */
+  /** Probe /health/live and /health/ready every 5 ms through the window. */
   probeHealth: boolean;
 }
 
 export async function runServerScenario(scenario: ServerScenario): Promise<ScenarioResult> {
-  const { server, serverLabel, model, transport, probeHealth } = scenario;
-  // The probe's thread starts before the load, so that its start-up is not measured.
-  const probe: HealthProbe | null = probeHealth ? await startHealthProbe(`${server.origin}/health/live`) : null;
-  let measured: Measured;
-  let probed: HealthProbeResult | null = null;
-  try {
-    measured = await measure(scenario, () => probe?.reset());
-  } finally {
-    probed = probe ? await probe.stop() : null;
-  }
-
-  const { load, stats, cpu } = measured;
-  const summary = summarize(load, 1);
-  const health: HealthFigures | null = probed && {
-    samples: probed.latenciesMs.length,
-    failures: probed.failures,
-    p50Ms: percentile(probed.latenciesMs, 50),
-    p99Ms: percentile(probed.latenciesMs, 99),
-    maxMs: Math.max(...probed.latenciesMs),
+  const { server, serverLabel, model, input, samples, transport, concurrency } = scenario;
+  await using client = await openTransport(transport, { url: server.url, wsUrl: server.wsUrl, model, input, samples, concurrency });
+  const readStats = async (): Promise<StatsSnapshot> => {
+    const data = await server.graphql<{ model: { defaultVersion: { stats: StatsSnapshot } } }>(STATS, { name: model });
+    return data.model.defaultVersion.stats;
   };
+  const { load, cpu, health, stats } = await measure({ ...scenario, send: (index) => client.send(index), readStats });
   return {
-    ...summary,
+    ...summarize(load, 1),
     kind: 'server',
     model,
     transport,
@@ -112,7 +100,37 @@ export async function runServerScenario(scenario: ServerScenario): Promise<Scena
       queueMs: mean(load.replies.map((reply) => reply.queueMs)),
       computeMs: mean(load.replies.map((reply) => reply.computeMs)),
     },
-    cpu: cpuFigures(cpu, summary.requests, true),
+    cpu: cpuFigures(cpu, load.latenciesMs.length, true),
+    health,
+  };
+}
+
+export interface NaiveScenario extends Timing {
+  server: NaiveServer;
+  model: string;
+  input: string;
+  samples: ModelSamples;
+  concurrency: number;
+  /** Probe /health/live and /health/ready every 5 ms through the window. */
+  probeHealth: boolean;
+}
+
+/** The naive server under the same load and probes: one request is one run, so its batch is 1. */
+export async function runNaiveScenario(scenario: NaiveScenario): Promise<ScenarioResult> {
+  const { server, model, input, samples, concurrency } = scenario;
+  await using client = openNaiveTransport({ server, model, input, samples, concurrency });
+  const { load, cpu, health } = await measure({ ...scenario, send: (index) => client.send(index) });
+  return {
+    ...summarize(load, 1),
+    kind: 'naive',
+    model,
+    transport: NAIVE_TRANSPORT,
+    server: NAIVE_SERVER,
+    meanBatchPerRun: 1,
+    meanBatchPerRequest: 1,
+    vsRaw: null,
+    timing: null,
+    cpu: cpuFigures(cpu, load.latenciesMs.length, true),
     health,
   };
 }
@@ -128,44 +146,78 @@ const STATS = /* GraphQL */ `
   }
 `;
 
-interface Measured {
-  load: LoadResult<PredictReply>;
-  /** The model's counters over the window. */
-  stats: StatsSnapshot;
-  cpu: CpuWindow;
+interface MeasureOptions<Reply> extends Timing {
+  server: ChildServer;
+  concurrency: number;
+  probeHealth: boolean;
+  send(index: number): Promise<Reply>;
+  /** The model's counters, read as the window opens and closes. */
+  readStats?: () => Promise<StatsSnapshot>;
 }
 
-async function measure(scenario: ServerScenario, onWindowStart: () => void): Promise<Measured> {
-  const { server, model, input, samples, transport, concurrency, warmupMs, durationMs } = scenario;
-  await using client = await openTransport(transport, { url: server.url, wsUrl: server.wsUrl, model, input, samples, concurrency });
-  const readStats = async (): Promise<StatsSnapshot> => {
-    const data = await server.graphql<{ model: { defaultVersion: { stats: StatsSnapshot } } }>(STATS, { name: model });
-    return data.model.defaultVersion.stats;
-  };
+interface Measured<Reply> {
+  load: LoadResult<Reply>;
+  cpu: CpuWindow;
+  health: ScenarioResult['health'];
+  /** The model's counters over the window; zeros without `readStats`. */
+  stats: StatsSnapshot;
+}
+
+async function measure<Reply>({
+  server,
+  concurrency,
+  probeHealth,
+  send,
+  readStats = async () => ({ batches: 0, items: 0 }),
+  warmupMs,
+  durationMs,
+}: MeasureOptions<Reply>): Promise<Measured<Reply>> {
+  // The probes' thread starts before the load, so that its start-up is not measured.
+  const probe: HealthProbe | null = probeHealth
+    ? await startHealthProbe([`${server.origin}/health/live`, `${server.origin}/health/ready`])
+    : null;
   let statsBefore: StatsSnapshot = { batches: 0, items: 0 };
   let statsAfter = statsBefore;
   let meter: CpuMeter | null = null;
   let cpu: CpuWindow | null = null;
-  const load = await runClosedLoop<PredictReply>({
-    concurrency,
-    warmupMs,
-    durationMs,
-    send: (index) => client.send(index),
-    async onWindowStart() {
-      statsBefore = await readStats();
-      onWindowStart();
-      // Last, so that the CPU window matches the request window.
-      meter = await startCpuMeter(server);
-    },
-    async onWindowEnd() {
-      cpu = await meter!.stop();
-      statsAfter = await readStats();
-    },
-  });
+  let load: LoadResult<Reply>;
+  let probed: HealthProbeResult[] | null = null;
+  try {
+    load = await runClosedLoop<Reply>({
+      concurrency,
+      warmupMs,
+      durationMs,
+      send,
+      async onWindowStart() {
+        statsBefore = await readStats();
+        probe?.reset();
+        // Last, so that the CPU window matches the request window.
+        meter = await startCpuMeter(server);
+      },
+      async onWindowEnd() {
+        cpu = await meter!.stop();
+        statsAfter = await readStats();
+      },
+    });
+  } finally {
+    probed = probe ? await probe.stop() : null;
+  }
+  const [live, ready] = probed ?? [];
   return {
     load,
-    stats: { batches: statsAfter.batches - statsBefore.batches, items: statsAfter.items - statsBefore.items },
     cpu: cpu!,
+    health: live && ready ? { live: healthFigures(live), ready: healthFigures(ready) } : null,
+    stats: { batches: statsAfter.batches - statsBefore.batches, items: statsAfter.items - statsBefore.items },
+  };
+}
+
+function healthFigures({ latenciesMs, failures }: HealthProbeResult): HealthFigures {
+  return {
+    samples: latenciesMs.length,
+    failures,
+    p50Ms: percentile(latenciesMs, 50),
+    p99Ms: percentile(latenciesMs, 99),
+    maxMs: Math.max(...latenciesMs),
   };
 }
 

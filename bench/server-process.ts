@@ -1,7 +1,8 @@
 /**
  * The server under test in its own process (`node --import tsx src/main.ts`), so that the
  * load generator's JSON and socket work does not run on the server's event loop. It listens
- * on a free port, which it names in its "infergraph listening" log line on stderr.
+ * on a free port, which it names in its "infergraph listening" log line on stderr. The naive
+ * server of bench/naive-server.ts starts the same way (`startChildServer`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -44,18 +45,12 @@ export interface ThreadCpu {
   otherMs: number;
 }
 
-export interface ServerProcess extends AsyncDisposable {
-  pid: number;
+export interface ServerProcess extends ChildServer {
   /** http://127.0.0.1:PORT/graphql */
   url: string;
   wsUrl: string;
-  origin: string;
   /** POSTs a GraphQL operation; throws on any error in the answer. */
   graphql<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
-  /** CPU used so far by the server's threads, read from /proc (zeros where there is none). */
-  threadCpu(): Promise<ThreadCpu>;
-  /** The server's last stderr lines, for a failure message. */
-  logs(): string[];
 }
 
 export async function startServerProcess({
@@ -65,19 +60,63 @@ export async function startServerProcess({
   nodeFlags = [],
   readyTimeoutMs = 60_000,
 }: ServerProcessOptions): Promise<ServerProcess> {
+  const child = await startChildServer({
+    args: [...nodeFlags, '--import', 'tsx', 'src/main.ts'],
+    env: { MODEL_REPOSITORY: modelRepository, WORKERS: String(workers), GRAPHIQL: 'false', ...env },
+    listeningMessage: 'infergraph listening',
+    readyTimeoutMs,
+  });
+  const { url } = child;
+  return {
+    ...child,
+    wsUrl: url.replace(/^http/, 'ws'),
+    async graphql<T>(query: string, variables?: Record<string, unknown>) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
+      if (body.errors?.length || body.data === undefined) throw new Error(`GraphQL error: ${JSON.stringify(body.errors)}`);
+      return body.data;
+    },
+  };
+}
+
+export interface ChildServerOptions {
+  /** Node's arguments: flags, then the entry script and its own arguments. */
+  args: string[];
+  /** Set on top of this process's environment, without the variables the bench fixes; PORT is 0, HOST 127.0.0.1. */
+  env?: Record<string, string>;
+  /** The `msg` of the JSON line on stderr whose `url` says where the server listens. */
+  listeningMessage: string;
+  /** @default 60_000 */
+  readyTimeoutMs?: number;
+}
+
+/** A server under test, infergraph or another, in a child process; ready once `GET /health/ready` answers 200. */
+export interface ChildServer extends AsyncDisposable {
+  pid: number;
+  /** The `url` of its listening line. */
+  url: string;
+  origin: string;
+  /** CPU used so far by the server's threads, read from /proc (zeros where there is none). */
+  threadCpu(): Promise<ThreadCpu>;
+  /** The server's last stderr lines, for a failure message. */
+  logs(): string[];
+}
+
+export async function startChildServer({
+  args,
+  env = {},
+  listeningMessage,
+  readyTimeoutMs = 60_000,
+}: ChildServerOptions): Promise<ChildServer> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const name of CONFIG_VARIABLES) delete childEnv[name];
-  Object.assign(
-    childEnv,
-    { PORT: '0', HOST: '127.0.0.1', MODEL_REPOSITORY: modelRepository, WORKERS: String(workers), GRAPHIQL: 'false' },
-    env,
-  );
+  Object.assign(childEnv, { PORT: '0', HOST: '127.0.0.1' }, env);
 
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: childEnv,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
   const lines: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
@@ -91,7 +130,7 @@ export async function startServerProcess({
         lines.push(line);
         // A server that logs every request writes thousands of lines a second: keep the last ones, for a failure message.
         if (lines.length > KEPT_LOG_LINES) lines.shift();
-        const url = listeningUrl(line);
+        const url = listeningUrl(line, listeningMessage);
         if (url) resolve(url);
       }
     });
@@ -99,21 +138,10 @@ export async function startServerProcess({
   });
 
   const origin = new URL(url).origin;
-  const server: ServerProcess = {
+  const server: ChildServer = {
     pid: child.pid!,
     url,
     origin,
-    wsUrl: url.replace(/^http/, 'ws'),
-    async graphql<T>(query: string, variables?: Record<string, unknown>) {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
-      if (body.errors?.length || body.data === undefined) throw new Error(`GraphQL error: ${JSON.stringify(body.errors)}`);
-      return body.data;
-    },
     threadCpu: () => readThreadCpu(child.pid!),
     logs: () => [...lines],
     async [Symbol.asyncDispose]() {
@@ -130,10 +158,10 @@ export async function startServerProcess({
   return server;
 }
 
-function listeningUrl(line: string): string | null {
+function listeningUrl(line: string, message: string): string | null {
   try {
     const entry = JSON.parse(line) as { msg?: unknown; url?: unknown };
-    return entry.msg === 'infergraph listening' && typeof entry.url === 'string' ? entry.url : null;
+    return entry.msg === message && typeof entry.url === 'string' ? entry.url : null;
   } catch {
     return null;
   }

@@ -32,9 +32,9 @@ export interface PredictReply {
   totalMs: number;
 }
 
-export interface Transport extends AsyncDisposable {
-  /** Sends sample `index` (modulo the number of samples) and resolves with the server's timing. */
-  send(index: number): Promise<PredictReply>;
+export interface Transport<Reply = PredictReply> extends AsyncDisposable {
+  /** Sends sample `index` (modulo the number of samples) and resolves with what the answer says (the server's timing). */
+  send(index: number): Promise<Reply>;
 }
 
 export interface TransportOptions {
@@ -52,15 +52,16 @@ export async function openTransport(name: TransportName, options: TransportOptio
       return httpTransport(
         options,
         options.samples.rows.map((row) => jsonBody(options, row)),
+        readReply,
       );
     case 'http-multipart':
-      return httpTransport(options, await Promise.all(options.samples.rows.map((row) => multipartBody(options, row))));
+      return httpTransport(options, await Promise.all(options.samples.rows.map((row) => multipartBody(options, row))), readReply);
     case 'ws-base64':
       return wsTransport(options);
   }
 }
 
-interface Body {
+export interface Body {
   contentType: string;
   bytes: Buffer;
 }
@@ -71,8 +72,11 @@ function variables({ model, input, samples }: TransportOptions, payload: { base6
 }
 
 function jsonBody(options: TransportOptions, row: Float32Array): Body {
-  const text = JSON.stringify({ query: PREDICT, variables: variables(options, { base64: toBase64(row) }) });
-  return { contentType: 'application/json', bytes: Buffer.from(text) };
+  return encodeJson({ query: PREDICT, variables: variables(options, { base64: toBase64(row) }) });
+}
+
+export function encodeJson(value: unknown): Body {
+  return { contentType: 'application/json', bytes: Buffer.from(JSON.stringify(value)) };
 }
 
 /** Encoded once by the platform's FormData, as a browser or fetch client would send it. */
@@ -85,13 +89,18 @@ async function multipartBody(options: TransportOptions, row: Float32Array): Prom
   return { contentType: encoded.headers.get('content-type')!, bytes: Buffer.from(await encoded.arrayBuffer()) };
 }
 
-function httpTransport({ url, concurrency }: TransportOptions, bodies: Body[]): Transport {
+/** POSTs `bodies` in turn to `url` and reads each JSON answer with `read`, which throws on a failed one. */
+export function httpTransport<Reply>(
+  { url, concurrency, accept = 'application/graphql-response+json' }: { url: string; concurrency: number; accept?: string },
+  bodies: Body[],
+  read: (body: unknown, status: number | undefined) => Reply,
+): Transport<Reply> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const target = new URL(url);
   return {
     send(index) {
       const body = bodies[index % bodies.length]!;
-      return new Promise<PredictReply>((resolve, reject) => {
+      return new Promise<Reply>((resolve, reject) => {
         const outgoing = request(
           {
             agent,
@@ -102,7 +111,7 @@ function httpTransport({ url, concurrency }: TransportOptions, bodies: Body[]): 
             headers: {
               'content-type': body.contentType,
               'content-length': body.bytes.byteLength,
-              accept: 'application/graphql-response+json',
+              accept,
             },
           },
           (response) => {
@@ -110,7 +119,7 @@ function httpTransport({ url, concurrency }: TransportOptions, bodies: Body[]): 
             response.on('data', (chunk: Buffer) => chunks.push(chunk));
             response.on('end', () => {
               try {
-                resolve(readReply(JSON.parse(Buffer.concat(chunks).toString('utf8')), response.statusCode));
+                resolve(read(JSON.parse(Buffer.concat(chunks).toString('utf8')), response.statusCode));
               } catch (error) {
                 reject(error as Error);
               }
@@ -147,7 +156,7 @@ async function wsTransport(options: TransportOptions): Promise<Transport> {
           error: (error) => reject(error instanceof Error ? error : new Error(JSON.stringify(error))),
           complete: () => {
             try {
-              resolve(readReply(result, null));
+              resolve(readReply(result, undefined));
             } catch (error) {
               reject(error as Error);
             }
@@ -162,7 +171,7 @@ async function wsTransport(options: TransportOptions): Promise<Transport> {
 }
 
 /** Checks an answer once, at the edge, into the timing the bench keeps. */
-function readReply(body: unknown, status: number | null | undefined): PredictReply {
+function readReply(body: unknown, status: number | undefined): PredictReply {
   const { data, errors } = (body ?? {}) as { data?: { predict?: { timing?: PredictReply } } | null; errors?: { message: string }[] };
   const timing = data?.predict?.timing;
   if (errors?.length || !timing) {
@@ -177,6 +186,6 @@ function bytesOf(row: Float32Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(row.buffer as ArrayBuffer, row.byteOffset, row.byteLength);
 }
 
-function toBase64(row: Float32Array): string {
+export function toBase64(row: Float32Array): string {
   return Buffer.from(row.buffer, row.byteOffset, row.byteLength).toString('base64');
 }
