@@ -88,20 +88,20 @@ function decoderOf(key: string): DecoderStreams {
   const session = sessionOf(key);
   const decoder = readDecoderSignature(readSignature(session));
   if (typeof decoder === 'string') throw new InferError('INVALID_ARGUMENT', `model version ${key} cannot generate text: ${decoder}`);
-  const streams = createDecoderStreams(decoder, async (feeds) => {
-    const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = toOrt(tensor);
-    const outputs = await session.run(ortFeeds).catch((error: unknown) => {
-      throw rejectionOf(error);
-    });
-    return Object.fromEntries(Object.entries(outputs).map(([name, value]) => [name, fromOrt(value)]));
-  });
+  const streams = createDecoderStreams(decoder, async (feeds) => (await runSession(session, feeds, null)).outputs);
   decoders.set(key, streams);
   return streams;
 }
 
 async function run(key: string, feeds: Record<string, Tensor>, outputNames: string[] | null): Promise<Handled> {
-  const session = sessionOf(key);
+  const { outputs, started, computeMs } = await runSession(sessionOf(key), feeds, outputNames);
+  const transfer: ArrayBuffer[] = [];
+  for (const tensor of Object.values(outputs)) if (!Array.isArray(tensor.data)) transfer.push(tensor.data.buffer as ArrayBuffer);
+  return { result: { outputs, computeMs, computeStartedAt: performance.timeOrigin + started } satisfies RunResult, transfer };
+}
+
+/** One session.run on our tensors, for predict's runs and generation's steps alike; `computeMs` times session.run alone. */
+async function runSession(session: ort.InferenceSession, feeds: Record<string, Tensor>, outputNames: string[] | null) {
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = toOrt(tensor);
   const started = performance.now();
@@ -113,15 +113,9 @@ async function run(key: string, feeds: Record<string, Tensor>, outputNames: stri
     throw rejectionOf(error);
   }
   const computeMs = performance.now() - started;
-
   const outputs: Record<string, Tensor> = {};
-  const transfer: ArrayBuffer[] = [];
-  for (const [name, value] of Object.entries(ortOutputs)) {
-    const tensor = fromOrt(value);
-    outputs[name] = tensor;
-    if (!Array.isArray(tensor.data)) transfer.push(tensor.data.buffer as ArrayBuffer);
-  }
-  return { result: { outputs, computeMs, computeStartedAt: performance.timeOrigin + started } satisfies RunResult, transfer };
+  for (const [name, value] of Object.entries(ortOutputs)) outputs[name] = fromOrt(value);
+  return { outputs, started, computeMs };
 }
 
 function toOrt({ dataType, shape, data }: Tensor): ort.Tensor {
