@@ -116,6 +116,39 @@ describe.each(TRANSPORTS)('the cost limit over $name', (transport) => {
     const refused = await transport.execute(server, PredictDocument, { input: { model: 'glyphs', inputs: [many] } });
     expect(expectFailure(refused, 'QUERY_TOO_COMPLEX')).toMatch(/over the limit of 130/);
   });
+
+  // The cost of a document is worked out once and then priced from each request's variables: these are the ways a
+  // variable can change what a document costs, each asked cheap first and dear second, so that a price kept from the
+  // first request would let the second through.
+  const rows = (count: number) => ({ name: 'pixels', shape: [count, GLYPH_PIXELS], data: new Array(count * GLYPH_PIXELS).fill(0) });
+
+  it('should price tensors sent as a lone object, as GraphQL reads it: a list of one', async () => {
+    const lone = operation<{ input: unknown }>('mutation Lone($input: PredictInput!) { predict(input: $input) { version } }');
+    expect((await transport.execute(server, lone, { input: { model: 'glyphs', inputs: GLYPH } })).errors).toBeUndefined();
+    const refused = await transport.execute(server, lone, { input: { model: 'glyphs', inputs: rows(200) } });
+    expect(expectFailure(refused, 'QUERY_TOO_COMPLEX')).toMatch(/over the limit of 130/);
+  });
+
+  it('should price a variable inside an input written in the document', async () => {
+    const inline = operation<{ inputs: unknown }>(
+      'mutation Inline($inputs: [TensorInput!]!) { predict(input: { model: "glyphs", inputs: $inputs }) { version } }',
+    );
+    expect((await transport.execute(server, inline, { inputs: [GLYPH] })).errors).toBeUndefined();
+    expect(expectFailure(await transport.execute(server, inline, { inputs: [rows(200)] }), 'QUERY_TOO_COMPLEX')).toMatch(
+      /over the limit of 130/,
+    );
+  });
+
+  it('should price only the predicts that @include keeps', async () => {
+    const maybeTwo = operation<{ input: PredictInput; both: boolean }>(
+      'mutation MaybeTwo($input: PredictInput!, $both: Boolean!) { a: predict(input: $input) { version } b: predict(input: $input) @include(if: $both) { version } }',
+    );
+    const input = { model: 'glyphs', inputs: [GLYPH] };
+    expect((await transport.execute(server, maybeTwo, { input, both: false })).errors).toBeUndefined();
+    expect(expectFailure(await transport.execute(server, maybeTwo, { input, both: true }), 'QUERY_TOO_COMPLEX')).toMatch(
+      /over the limit of 130/,
+    );
+  });
 });
 
 describe.each(STREAMING_TRANSPORTS)('the cost of streams over $name', (transport) => {
