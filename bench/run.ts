@@ -9,7 +9,8 @@
  * The naive server (bench/naive-server.ts: node:http + onnxruntime-node in process, JSON base64,
  * no batching) runs under the same load and probes, for goal 7. `--workers 1,2` also runs the
  * server's rows at each WORKERS given other than 2 (the goals' server, as raw has 2 threads),
- * as extra rows.
+ * as extra rows; `--worker-nice 0,5` the server's rows with WORKER_NICE=N (how much nicer its
+ * inference threads run than its event loop) as extra rows "nice=N".
  *
  * `--profile` runs the servers under `node --cpu-prof` and prints where their main thread
  * spent its time; filter down to one scenario for a readable profile.
@@ -46,6 +47,7 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string', multiple: true },
     transport: { type: 'string', multiple: true },
     workers: { type: 'string', multiple: true },
+    'worker-nice': { type: 'string', multiple: true },
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
   },
@@ -62,6 +64,20 @@ if (concurrencies.some((value) => !Number.isInteger(value) || value < 1))
 const workerCounts = list(flags.workers).map(Number);
 if (workerCounts.length === 0) workerCounts.push(WORKERS);
 if (workerCounts.some((value) => !Number.isInteger(value) || value < 1)) usage(`--workers takes positive integers, got ${flags.workers}`);
+const niceValues = list(flags['worker-nice']).map(Number);
+if (niceValues.some((value) => !Number.isInteger(value) || value < 0 || value > 19))
+  usage(`--worker-nice takes integers 0 to 19, got ${flags['worker-nice']}`);
+
+/** A server measured: the goals' ("default"), or one with other settings whose rows are extra. */
+interface ServerVariant {
+  label: string;
+  workers: number;
+  env: Record<string, string>;
+}
+const serverVariants: ServerVariant[] = [
+  ...workerCounts.map((workers) => ({ label: workers === WORKERS ? 'default' : `workers=${workers}`, workers, env: {} })),
+  ...niceValues.map((nice) => ({ label: `nice=${nice}`, workers: WORKERS, env: { WORKER_NICE: String(nice) } })),
+];
 
 const timing: Timing = quick ? { warmupMs: 400, durationMs: 1200 } : { warmupMs: 1500, durationMs: 5000 };
 const ceilingTiming: Timing = quick ? { warmupMs: 300, durationMs: 1000 } : { warmupMs: 1000, durationMs: 3000 };
@@ -156,10 +172,9 @@ const profileFlags = (name: string) => (flags.profile ? ['--cpu-prof', '--cpu-pr
   }
 }
 
-for (const workers of workerCounts) {
-  const label = workers === WORKERS ? 'default' : `workers=${workers}`;
+for (const { label, workers, env } of serverVariants) {
   await using repository = await createBenchRepository(models);
-  await using server = await startServerProcess({ modelRepository: repository.root, workers, nodeFlags: profileFlags(label) });
+  await using server = await startServerProcess({ modelRepository: repository.root, workers, env, nodeFlags: profileFlags(label) });
   for (const model of models) {
     const input = await serve(server, model, label);
     for (const concurrency of concurrencies) {
@@ -248,7 +263,7 @@ console.log(`\nCeilings\n${ceilingLines(sorted).join('\n')}`);
 
 if (flags.profile) {
   const servers = [
-    ...workerCounts.map((workers) => (workers === WORKERS ? 'default' : `workers=${workers}`)),
+    ...serverVariants.map((variant) => variant.label),
     'max-batch-size-1',
     NAIVE_SERVER,
   ];
@@ -269,7 +284,7 @@ const document = {
   machine: { cores: availableParallelism(), cpu: cpus()[0]?.model.trim() ?? null, node: process.version },
   server: { process: 'child', command: 'node --import tsx src/main.ts', workers: WORKERS, extraWorkers },
   naive: { process: 'child', command: 'node --import tsx bench/naive-server.ts', intraOpNumThreads: 1 },
-  filters: { models, transports, concurrencies, workers: workerCounts },
+  filters: { models, transports, concurrencies, workers: workerCounts, workerNice: niceValues },
   results: sorted,
   goals,
 };
@@ -297,7 +312,7 @@ function pick(flag: string, values: readonly string[] | undefined, known: readon
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: npm run bench -- [--quick] [--profile] [--model NAME,...] [--concurrency N,...] [--transport ${TRANSPORTS.join('|')},...] [--workers N,...]`,
+    `${message}\nusage: npm run bench -- [--quick] [--profile] [--model NAME,...] [--concurrency N,...] [--transport ${TRANSPORTS.join('|')},...] [--workers N,...] [--worker-nice N,...]`,
   );
   process.exit(2);
 }

@@ -99,6 +99,14 @@ export const settings = {
     default: availableParallelism,
     defaultText: 'one per core',
   }),
+  /** See src/runtime/thread-priority.ts. */
+  workerNice: setting({
+    flag: '--worker-nice N',
+    env: 'WORKER_NICE',
+    description: 'how much lower inference threads run than the event loop (Linux nice steps; 0: the same)',
+    schema: int.min(0).max(19),
+    default: 10,
+  }),
   /** Who may call: API keys from a keys file and JWT bearer tokens, checked on HTTP, SSE and WebSocket alike. */
   auth: {
     /** Off, every caller may do everything: a server anyone else can reach must turn it on. */

@@ -5,7 +5,7 @@ import { deserializeError, InferError } from '../errors.ts';
 import type { DecodeResult, PrefillRow } from './decoder-streams.ts';
 import { type Tensor, withOwnBuffer } from './tensor.ts';
 import type { ModelSignature } from './tensor-spec.ts';
-import type { RunResult, SessionOptions, WorkerRequest, WorkerResponse, WorkerResults } from './worker-protocol.ts';
+import type { RunResult, SessionOptions, WorkerData, WorkerRequest, WorkerResponse, WorkerResults } from './worker-protocol.ts';
 
 export interface WorkerPoolOptions {
   /**
@@ -13,6 +13,8 @@ export interface WorkerPoolOptions {
    * @default os.availableParallelism()
    */
   size?: number;
+  /** How much nicer the inference threads run than the event loop (see thread-priority.ts). @default 0 */
+  nice?: number;
 }
 
 export interface LoadOptions extends SessionOptions {
@@ -109,7 +111,7 @@ interface Slot {
   retire(): Promise<void>;
 }
 
-export function createWorkerPool({ size = availableParallelism() }: WorkerPoolOptions = {}): WorkerPool {
+export function createWorkerPool({ size = availableParallelism(), nice = 0 }: WorkerPoolOptions = {}): WorkerPool {
   let nextId = 1;
   let closed = false;
   /** The one close, which a second caller waits for too. */
@@ -117,7 +119,7 @@ export function createWorkerPool({ size = availableParallelism() }: WorkerPoolOp
   const listeners = new Set<() => void>();
   const exitListeners = new Set<(exit: WorkerExit) => void>();
   const slots: Slot[] = Array.from({ length: size }, () => ({
-    worker: spawn(),
+    worker: spawn(nice),
     sessions: new Map(),
     pending: new Map(),
     inFlight: 0,
@@ -183,7 +185,7 @@ export function createWorkerPool({ size = availableParallelism() }: WorkerPoolOp
       // A crashed thread is replaced and given back the sessions it held.
       slot.restarts++;
       slot.retiring = false;
-      slot.worker = spawn();
+      slot.worker = spawn(nice);
       watch(slot);
       const keys = [...slot.sessions.keys()];
       const notReloaded: string[] = [];
@@ -361,10 +363,11 @@ export function createWorkerPool({ size = availableParallelism() }: WorkerPoolOp
 }
 
 /** Starts a worker thread; from TypeScript sources (tests, `npm start`) it first registers tsx in that thread. */
-function spawn(): Worker {
+function spawn(nice: number): Worker {
+  const workerData: WorkerData = { nice };
   const entry = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry);
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData });
   const tsx = import.meta.resolve('tsx/esm/api');
   const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(bootstrap, { eval: true });
+  return new Worker(bootstrap, { eval: true, workerData });
 }

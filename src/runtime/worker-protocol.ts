@@ -5,6 +5,12 @@ import type { Tensor } from './tensor.ts';
 import type { ModelSignature } from './tensor-spec.ts';
 
 /** Session options a model version loads with; each is explicit, never onnxruntime's default. */
+/** What each inference thread is started with. */
+export interface WorkerData {
+  /** How much nicer than the event loop the thread runs (thread-priority.ts). */
+  nice: number;
+}
+
 export interface SessionOptions {
   intraOpNumThreads: number;
 }

@@ -3,7 +3,7 @@
  * and answers the pool's requests one at a time: session.run blocks this thread, not the
  * server's event loop.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { InferError, serializeError } from '../errors.ts';
 import { readDecoderSignature } from './decoder-signature.ts';
@@ -11,11 +11,14 @@ import { createDecoderStreams, type DecoderStreams } from './decoder-streams.ts'
 import { halfBitsOf } from './fp16.ts';
 import { rejectionOf } from './ort-rejection.ts';
 import { readSignature } from './signature.ts';
+import { lowerThreadPriority } from './thread-priority.ts';
 import { dataTypeFromOrt, ORT_TYPE, type Tensor, type TensorElements, withOwnBuffer } from './tensor.ts';
-import type { RunResult, WorkerRequest, WorkerResponse, WorkerResults } from './worker-protocol.ts';
+import type { RunResult, WorkerData, WorkerRequest, WorkerResponse, WorkerResults } from './worker-protocol.ts';
 
 if (!parentPort) throw new Error('worker.ts runs only as a worker thread');
 const port = parentPort;
+// Before any session exists, so that onnxruntime's own threads start as nice as this one.
+lowerThreadPriority((workerData as WorkerData).nice);
 const sessions = new Map<string, ort.InferenceSession>();
 /** Per session key, the generation streams whose caches this thread holds (decoder-streams.ts). */
 const decoders = new Map<string, DecoderStreams>();

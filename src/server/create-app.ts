@@ -116,7 +116,7 @@ export function createApp(config: Config, { logger = createLogger(), random, now
   // First: a server whose TLS files or credentials cannot work stops here, before it starts threads.
   const tls = readTlsFiles(config);
   const authenticator = createAuthenticator(config.auth);
-  const pool = createWorkerPool({ size: config.workers });
+  const pool = createWorkerPool({ size: config.workers, nice: config.workerNice });
   // Its sources are read at scrape time only, once everything below exists.
   const metrics = config.metrics.enabled
     ? createMetrics({

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
@@ -15,7 +16,26 @@ function image(rows: number, seed: number): Tensor {
   return { dataType: 'FP32', shape: [rows, 3, 48, 192], data };
 }
 
+/** The nice value of each thread of this process, from /proc (Linux): the 19th field of a thread's stat. */
+function threadNiceValues(): number[] {
+  return readdirSync('/proc/self/task').map((thread) => {
+    const stat = readFileSync(`/proc/self/task/${thread}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
+
 describe('worker pool', () => {
+  it.runIf(process.platform === 'linux')('should run inference threads, and the onnxruntime threads they start, nicer than the event loop', async () => {
+    const own = threadNiceValues()[0]!;
+    await using pool = createWorkerPool({ size: 2, nice: 5 });
+    // Two intra-op threads per session: onnxruntime starts one more thread per session, which must inherit the nice.
+    await pool.load('ocr@1', OCR, { instances: 2, intraOpNumThreads: 2 });
+    await pool.run('ocr@1', { x: image(1, 1) });
+    const nicer = threadNiceValues().filter((nice) => nice === Math.min(19, own + 5));
+    expect(nicer.length).toBeGreaterThanOrEqual(4);
+    expect(threadNiceValues()[0]).toBe(own);
+  });
+
   it('should give the same outputs as onnxruntime-node run in process', async () => {
     await using pool = createWorkerPool({ size: 2 });
     const signature = await pool.load('ocr@1', OCR, { instances: 2, intraOpNumThreads: 1 });
