@@ -24,8 +24,10 @@ export function throughputTable(results: readonly ScenarioResult[]): string {
     'x raw',
     'main ms/req',
     'errors',
-    'live p99',
-    'ready p99',
+    'live p99 (main port)',
+    'ready p99 (main port)',
+    'live p99 (health port)',
+    'ready p99 (health port)',
     'other load',
   ];
   const rows = results.map((result) => [
@@ -41,6 +43,8 @@ export function throughputTable(results: readonly ScenarioResult[]): string {
     result.errors === 0 ? '' : String(result.errors),
     result.health ? `${fixed(result.health.live.p99Ms, 1)} ms` : '',
     result.health ? `${fixed(result.health.ready.p99Ms, 1)} ms` : '',
+    result.healthPort ? `${fixed(result.healthPort.live.p99Ms, 1)} ms` : '',
+    result.healthPort ? `${fixed(result.healthPort.ready.p99Ms, 1)} ms` : '',
     (result.cpu?.foreign ?? 0) >= 0.1 ? `${fixed(result.cpu!.foreign, 2)} cores` : '',
   ]);
   return formatTable(headers, rows);

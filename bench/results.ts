@@ -29,8 +29,10 @@ export interface ScenarioResult {
   /** Means over requests of the server's PredictTiming, and of session.run for raw rows; null for the naive server. */
   timing: { totalMs: number; queueMs: number; computeMs: number } | null;
   cpu: CpuFigures | null;
-  /** The probes of `/health/live` and `/health/ready` through the window, when they ran. */
-  health: { live: HealthFigures; ready: HealthFigures } | null;
+  /** The probes of `/health/live` and `/health/ready` on the GraphQL port through the window, when they ran. */
+  health: ProbeFigures | null;
+  /** The same probes on the server's health port (`HEALTH_PORT`, its own thread), when it has one and they ran. */
+  healthPort: ProbeFigures | null;
 }
 
 /** CPU over the window, in cores (1 = one core busy all the time) unless named otherwise. */
@@ -49,6 +51,11 @@ export interface CpuFigures {
   foreign: number;
   /** vCPU time the hypervisor gave to someone else. */
   steal: number;
+}
+
+export interface ProbeFigures {
+  live: HealthFigures;
+  ready: HealthFigures;
 }
 
 export interface HealthFigures {

@@ -4,7 +4,7 @@ import { type HealthProbe, type HealthProbeResult, startHealthProbe } from './he
 import { type LoadResult, mean, percentile, runClosedLoop } from './load.ts';
 import { NAIVE_SERVER, NAIVE_TRANSPORT, type NaiveServer, openNaiveTransport } from './naive.ts';
 import type { RawPool } from './raw.ts';
-import type { CpuFigures, HealthFigures, ScenarioResult } from './results.ts';
+import type { CpuFigures, HealthFigures, ProbeFigures, ScenarioResult } from './results.ts';
 import { type ModelSamples, stackRows } from './samples.ts';
 import type { ChildServer, ServerProcess } from './server-process.ts';
 import { openTransport, type TransportName } from './transports.ts';
@@ -62,6 +62,7 @@ export async function runRawScenario({
     timing: { totalMs: Number.NaN, queueMs: 0, computeMs: mean(load.replies.map((reply) => reply.computeMs)) },
     cpu: cpuFigures(cpu!, summary.requests, false),
     health: null,
+    healthPort: null,
   };
 }
 
@@ -74,7 +75,7 @@ export interface ServerScenario extends Timing {
   samples: ModelSamples;
   transport: TransportName;
   concurrency: number;
-  /** Probe /health/live and /health/ready every 5 ms through the window. */
+  /** Probe /health/live and /health/ready every 5 ms through the window, on the health port too when the server has one. */
   probeHealth: boolean;
 }
 
@@ -85,7 +86,7 @@ export async function runServerScenario(scenario: ServerScenario): Promise<Scena
     const data = await server.graphql<{ model: { defaultVersion: { stats: StatsSnapshot } } }>(STATS, { name: model });
     return data.model.defaultVersion.stats;
   };
-  const { load, cpu, health, stats } = await measure({ ...scenario, send: (index) => client.send(index), readStats });
+  const { load, cpu, health, healthPort, stats } = await measure({ ...scenario, send: (index) => client.send(index), readStats });
   return {
     ...summarize(load, 1),
     kind: 'server',
@@ -102,6 +103,7 @@ export async function runServerScenario(scenario: ServerScenario): Promise<Scena
     },
     cpu: cpuFigures(cpu, load.latenciesMs.length, true),
     health,
+    healthPort,
   };
 }
 
@@ -111,7 +113,7 @@ export interface NaiveScenario extends Timing {
   input: string;
   samples: ModelSamples;
   concurrency: number;
-  /** Probe /health/live and /health/ready every 5 ms through the window. */
+  /** Probe /health/live and /health/ready every 5 ms through the window, on the health port too when the server has one. */
   probeHealth: boolean;
 }
 
@@ -119,7 +121,7 @@ export interface NaiveScenario extends Timing {
 export async function runNaiveScenario(scenario: NaiveScenario): Promise<ScenarioResult> {
   const { server, model, input, samples, concurrency } = scenario;
   await using client = openNaiveTransport({ server, model, input, samples, concurrency });
-  const { load, cpu, health } = await measure({ ...scenario, send: (index) => client.send(index) });
+  const { load, cpu, health, healthPort } = await measure({ ...scenario, send: (index) => client.send(index) });
   return {
     ...summarize(load, 1),
     kind: 'naive',
@@ -132,6 +134,7 @@ export async function runNaiveScenario(scenario: NaiveScenario): Promise<Scenari
     timing: null,
     cpu: cpuFigures(cpu, load.latenciesMs.length, true),
     health,
+    healthPort,
   };
 }
 
@@ -159,6 +162,7 @@ interface Measured<Reply> {
   load: LoadResult<Reply>;
   cpu: CpuWindow;
   health: ScenarioResult['health'];
+  healthPort: ScenarioResult['healthPort'];
   /** The model's counters over the window; zeros without `readStats`. */
   stats: StatsSnapshot;
 }
@@ -172,9 +176,11 @@ async function measure<Reply>({
   warmupMs,
   durationMs,
 }: MeasureOptions<Reply>): Promise<Measured<Reply>> {
-  // The probes' thread starts before the load, so that its start-up is not measured.
+  // The probes' thread starts before the load, so that its start-up is not measured. Each origin's
+  // live and ready, each on its own keep-alive socket: the GraphQL port's, then the health port's.
+  const origins = [server.origin, ...(server.healthOrigin ? [server.healthOrigin] : [])];
   const probe: HealthProbe | null = probeHealth
-    ? await startHealthProbe([`${server.origin}/health/live`, `${server.origin}/health/ready`])
+    ? await startHealthProbe(origins.flatMap((origin) => [`${origin}/health/live`, `${origin}/health/ready`]))
     : null;
   let statsBefore: StatsSnapshot = { batches: 0, items: 0 };
   let statsAfter = statsBefore;
@@ -202,13 +208,18 @@ async function measure<Reply>({
   } finally {
     probed = probe ? await probe.stop() : null;
   }
-  const [live, ready] = probed ?? [];
+  const [live, ready, portLive, portReady] = probed ?? [];
   return {
     load,
     cpu: cpu!,
-    health: live && ready ? { live: healthFigures(live), ready: healthFigures(ready) } : null,
+    health: probeFigures(live, ready),
+    healthPort: probeFigures(portLive, portReady),
     stats: { batches: statsAfter.batches - statsBefore.batches, items: statsAfter.items - statsBefore.items },
   };
+}
+
+function probeFigures(live: HealthProbeResult | undefined, ready: HealthProbeResult | undefined): ProbeFigures | null {
+  return live && ready ? { live: healthFigures(live), ready: healthFigures(ready) } : null;
 }
 
 function healthFigures({ latenciesMs, failures }: HealthProbeResult): HealthFigures {

@@ -24,6 +24,7 @@ const CONFIG_VARIABLES = [
   'INTRA_OP_NUM_THREADS',
   'MAX_TENSOR_BYTES',
   'GRAPHIQL',
+  'HEALTH_PORT',
 ];
 
 const KEPT_LOG_LINES = 500;
@@ -37,6 +38,8 @@ export interface ServerProcessOptions {
   nodeFlags?: string[];
   /** @default 60_000 */
   readyTimeoutMs?: number;
+  /** Serve the probes on a health port too (HEALTH_PORT, a free one), named by `healthOrigin`. @default false */
+  healthPort?: boolean;
 }
 
 export interface ThreadCpu {
@@ -60,10 +63,17 @@ export async function startServerProcess({
   env = {},
   nodeFlags = [],
   readyTimeoutMs = 60_000,
+  healthPort = false,
 }: ServerProcessOptions): Promise<ServerProcess> {
   const child = await startChildServer({
     args: [...nodeFlags, '--import', 'tsx', 'src/main.ts'],
-    env: { MODEL_REPOSITORY: modelRepository, WORKERS: String(workers), GRAPHIQL: 'false', ...env },
+    env: {
+      MODEL_REPOSITORY: modelRepository,
+      WORKERS: String(workers),
+      GRAPHIQL: 'false',
+      ...(healthPort ? { HEALTH_PORT: '0' } : {}),
+      ...env,
+    },
     listeningMessage: 'infergraph listening',
     readyTimeoutMs,
   });
@@ -101,6 +111,8 @@ export interface ChildServer extends AsyncDisposable {
   /** The `url` of its listening line. */
   url: string;
   origin: string;
+  /** Where the server's health port answers the probes (the `healthPort` of its listening line); null without one. */
+  healthOrigin: string | null;
   /** CPU used so far by the server's threads, read from /proc (zeros where there is none). */
   threadCpu(): Promise<ThreadCpu>;
   /** The server's last stderr lines, for a failure message. */
@@ -120,7 +132,7 @@ export async function startChildServer({
   const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
   const lines: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
+  const listening = await new Promise<Listening>((resolve, reject) => {
     let buffered = '';
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {
@@ -131,18 +143,20 @@ export async function startChildServer({
         lines.push(line);
         // A server that logs every request writes thousands of lines a second: keep the last ones, for a failure message.
         if (lines.length > KEPT_LOG_LINES) lines.shift();
-        const url = listeningUrl(line, listeningMessage);
-        if (url) resolve(url);
+        const found = listeningLine(line, listeningMessage);
+        if (found) resolve(found);
       }
     });
     void exited.then((code) => reject(new Error(`the server exited (code ${code}) before listening:\n${lines.join('\n')}`)));
   });
 
+  const { url } = listening;
   const origin = new URL(url).origin;
   const server: ChildServer = {
     pid: child.pid!,
     url,
     origin,
+    healthOrigin: listening.healthPort === null ? null : `http://${new URL(url).hostname}:${listening.healthPort}`,
     threadCpu: () => readThreadCpu(child.pid!),
     logs: () => [...lines],
     async [Symbol.asyncDispose]() {
@@ -159,10 +173,17 @@ export async function startChildServer({
   return server;
 }
 
-function listeningUrl(line: string, message: string): string | null {
+/** What a listening line says: the GraphQL URL, and the health port when there is one. */
+interface Listening {
+  url: string;
+  healthPort: number | null;
+}
+
+function listeningLine(line: string, message: string): Listening | null {
   try {
-    const entry = JSON.parse(line) as { msg?: unknown; url?: unknown };
-    return entry.msg === message && typeof entry.url === 'string' ? entry.url : null;
+    const entry = JSON.parse(line) as { msg?: unknown; url?: unknown; healthPort?: unknown };
+    if (entry.msg !== message || typeof entry.url !== 'string') return null;
+    return { url: entry.url, healthPort: typeof entry.healthPort === 'number' ? entry.healthPort : null };
   } catch {
     return null;
   }

@@ -66,7 +66,11 @@ async function serve(args: string[]): Promise<void> {
     process.exit(2);
   }
   const url = await app.listen();
-  logger.info({ url, models: config.modelRepository, workers: config.workers }, 'infergraph listening');
+  const healthPort = app.healthServer?.address()?.port;
+  logger.info(
+    { url, models: config.modelRepository, workers: config.workers, ...(healthPort === undefined ? {} : { healthPort }) },
+    'infergraph listening',
+  );
 
   /**
    * Past the drain window, how long the answers that cut off what is left may take to reach their

@@ -523,6 +523,30 @@ export const settings = {
       schema: int.min(0).max(65_535),
     }),
   },
+  /** The health probes on a port of their own, answered by a thread that load on the main thread cannot delay (health-port.ts). */
+  health: {
+    /** When set, /health/live and /health/ready are also served there, plain HTTP and open, for Kubernetes probes and load balancers. */
+    port: setting({
+      flag: '--health-port N',
+      env: 'HEALTH_PORT',
+      description: 'also serve /health/* here, from their own thread',
+      schema: int.min(0).max(65_535),
+    }),
+    /**
+     * Past it the health port's /health/live answers 503: the main event loop has not run for that long. Healthy
+     * stalls (GC, a batch of answers, a large JSON body) last milliseconds, a few hundred at worst; ten seconds
+     * means the loop is stuck, and restarting the process is the cure. Lower, a slow moment would restart a
+     * healthy server.
+     */
+    maxEventLoopStallMs: setting({
+      flag: '--health-max-stall-ms MS',
+      env: 'HEALTH_MAX_STALL_MS',
+      description: 'health port: not live past this loop stall, in ms',
+      schema: int.min(1),
+      default: 10_000,
+      format: formatMs,
+    }),
+  },
   /** OpenTelemetry traces, off unless a collector is named: the variables are OpenTelemetry's own. */
   tracing: {
     /** The collector's base URL, as OTEL_EXPORTER_OTLP_ENDPOINT means it: spans go to its /v1/traces. */

@@ -1,8 +1,9 @@
 /** The shared pool of inference threads: which worker holds which session, runs spread to the least loaded. */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { deserializeError, InferError } from '../errors.ts';
 import type { DecodeResult, PrefillRow } from './decoder-streams.ts';
+import { siblingModule, startSourceThread } from './source-thread.ts';
 import { type Tensor, withOwnBuffer } from './tensor.ts';
 import type { ModelSignature } from './tensor-spec.ts';
 import type { RunResult, SessionOptions, WorkerData, WorkerRequest, WorkerResponse, WorkerResults } from './worker-protocol.ts';
@@ -362,12 +363,8 @@ export function createWorkerPool({ size = availableParallelism(), nice = 0 }: Wo
   };
 }
 
-/** Starts a worker thread; from TypeScript sources (tests, `npm start`) it first registers tsx in that thread. */
+/** Starts an inference thread (worker.ts), `nice` steps nicer than the event loop. */
 function spawn(nice: number): Worker {
   const workerData: WorkerData = { nice };
-  const entry = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return startSourceThread(siblingModule('worker', import.meta.url), { workerData });
 }

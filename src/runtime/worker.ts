@@ -11,8 +11,8 @@ import { createDecoderStreams, type DecoderStreams } from './decoder-streams.ts'
 import { halfBitsOf } from './fp16.ts';
 import { rejectionOf } from './ort-rejection.ts';
 import { readSignature } from './signature.ts';
-import { lowerThreadPriority } from './thread-priority.ts';
 import { dataTypeFromOrt, ORT_TYPE, type Tensor, type TensorElements, withOwnBuffer } from './tensor.ts';
+import { lowerThreadPriority } from './thread-priority.ts';
 import type { RunResult, WorkerData, WorkerRequest, WorkerResponse, WorkerResults } from './worker-protocol.ts';
 
 if (!parentPort) throw new Error('worker.ts runs only as a worker thread');

@@ -30,7 +30,8 @@ import { useCredentialExpiry } from './credential-expiry.ts';
 import { principalOfRequest } from './credentials.ts';
 import { answerCutOff, refuseWhileDraining } from './drain-answers.ts';
 import { attachGraphQLWs } from './graphql-ws.ts';
-import { answerHealthProbe, LIVE_PATH } from './health-endpoints.ts';
+import { answerHealthProbe, LIVE_PATH, readyAnswer } from './health-endpoints.ts';
+import { createHealthPort, type HealthPort } from './health-port.ts';
 import { createHeldRequests } from './held-requests.ts';
 import { useMalformedBodyAsClientError } from './malformed-body.ts';
 import { createMaskError } from './mask-error.ts';
@@ -94,6 +95,8 @@ export interface App extends AsyncDisposable {
   readonly tracing: Tracing | null;
   /** The plain HTTP server of `--metrics-port`, listening once `listen()` resolved; null without it. */
   readonly metricsServer: HttpServer | null;
+  /** The health probes' own port (`--health-port`), served by its own thread; its address is set once `listen()` resolved. Null without it. */
+  readonly healthServer: Pick<HealthPort, 'address'> | null;
   /** Listens on the config's port and host (port 0 picks a free one); resolves with the GraphQL URL, https:// under TLS. */
   listen(): Promise<string>;
   /** Shuts down in order: not ready → stop accepting → close sockets (1001) → drain queues → release sessions. */
@@ -174,15 +177,32 @@ export function createApp(config: Config, { logger = createLogger(), random, now
   const pastDrainWindow = new AbortController();
   const context = { registry, predictor, explainer, generator, bus, draining: () => draining, shutdown: shutdown.signal };
 
+  const healthPort =
+    config.health.port === undefined
+      ? null
+      : createHealthPort({
+          port: config.health.port,
+          host: config.host,
+          maxEventLoopStallMs: config.health.maxEventLoopStallMs,
+          // The same answer as the GraphQL port's /health/ready, models hidden when auth is on.
+          readReady: () => readyAnswer(readHealth(context), { models: !authenticator.enabled }),
+          onThreadError: (error) => logger.error({ err: error }, 'the health port thread failed'),
+        });
+
   registry.onEvent((event) => {
+    healthPort?.publish();
     const level = event.state === 'FAILED' ? 'warn' : 'info';
     logger[level]({ model: event.model, version: event.version, state: event.state, reason: event.reason }, 'model state');
     bus.publish('model-events', event);
   });
   pool.onWorkerExit((exit) => logger.warn({ ...exit }, 'inference worker died and was replaced'));
-  const loaded = registry.start().catch((error: unknown) => {
-    logger.error({ root: config.modelRepository, err: error }, 'cannot read the model repository');
-  });
+  const loaded = registry
+    .start()
+    .catch((error: unknown) => {
+      logger.error({ root: config.modelRepository, err: error }, 'cannot read the model repository');
+    })
+    // Ready from now on: the health port need not wait for the next beat to say so.
+    .finally(() => healthPort?.publish());
   const watcher = config.watch
     ? watchRepository({
         root: config.modelRepository,
@@ -306,8 +326,10 @@ export function createApp(config: Config, { logger = createLogger(), random, now
     metrics,
     tracing,
     metricsServer,
+    healthServer: healthPort,
 
     async listen() {
+      await healthPort?.listen();
       if (metricsServer) {
         await new Promise<void>((resolve, reject) => {
           metricsServer.once('error', reject);
@@ -332,6 +354,8 @@ export function createApp(config: Config, { logger = createLogger(), random, now
       if (draining) return;
       // Not ready at once (probes still answered), new requests and operations refused with 503.
       draining = true;
+      // The health port's /health/ready too, without waiting for the next heartbeat.
+      healthPort?.publish();
       // Event streams end after their last event (health's says not ready); predictStream after the frame in flight.
       shutdown.abort();
       held.closeConnections();
@@ -352,6 +376,8 @@ export function createApp(config: Config, { logger = createLogger(), random, now
       server.closeIdleConnections();
       server.closeAllConnections();
       await closed;
+      // Probes read "not ready" on the health port until the GraphQL port has closed too.
+      await healthPort?.close();
       await registry.close();
       predictor.dispose();
       await pool.close();

@@ -12,7 +12,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Health } from '../health/read-health.ts';
 
 export const LIVE_PATH = '/health/live';
-const READY_PATH = '/health/ready';
+export const READY_PATH = '/health/ready';
+const LIVE_BODY = JSON.stringify({ live: true });
 
 export interface HealthProbeOptions {
   /** Whether /health/ready lists the models with their readiness. @default true */
@@ -28,19 +29,27 @@ export function answerHealthProbe(
 ): boolean {
   const path = request.url?.split('?', 1)[0];
   if (path === LIVE_PATH) {
-    send(response, 200, { live: true });
+    sendJson(response, 200, LIVE_BODY);
     return true;
   }
   if (path === READY_PATH) {
-    const health = readHealth();
-    send(response, health.ready ? 200 : 503, models ? health : { live: health.live, ready: health.ready });
+    const { status, body } = readyAnswer(readHealth(), { models });
+    sendJson(response, status, body);
     return true;
   }
   return false;
 }
 
-function send(response: ServerResponse, status: number, body: unknown): void {
-  const json = JSON.stringify(body);
+/** What /health/ready answers: its status and JSON body, the same on the GraphQL port and the health port. */
+export function readyAnswer(health: Health, { models = true }: HealthProbeOptions = {}): { status: number; body: string } {
+  return {
+    status: health.ready ? 200 : 503,
+    body: JSON.stringify(models ? health : { live: health.live, ready: health.ready }),
+  };
+}
+
+/** Sends `json`, already serialized. To a HEAD request Node sends the headers only. */
+export function sendJson(response: ServerResponse, status: number, json: string): void {
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
   response.end(json);
 }

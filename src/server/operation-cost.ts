@@ -27,7 +27,7 @@ const COST = {
  * cost reads variables before coercion (see `costPlanOf`), so it applies the same rule, lest a tensor sent as a
  * lone object instead of a list cost nothing.
  */
-export function listOf(value: unknown): unknown[] {
+function listOf(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;
   return value === undefined || value === null ? [] : [value];
 }
