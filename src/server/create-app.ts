@@ -41,6 +41,7 @@ import { operationLimitPlugins } from './operation-limits.ts';
 import { useOperationLog } from './operation-log.ts';
 import { useOperationTraces } from './operation-traces.ts';
 import { useRateLimit } from './rate-limit.ts';
+import { useRequestBodyLimit } from './request-body-limit.ts';
 import { createRequestScope, REQUEST_ID_HEADER, requestIdOf, useRequestIdInErrors } from './request-id.ts';
 import { useShutdownCutoff } from './shutdown-cutoff.ts';
 import { readTlsFiles } from './tls.ts';
@@ -253,9 +254,12 @@ export function createApp(config: Config, { logger = createLogger(), random, now
         maxTokens: config.generation.maxTokens,
         ...(now ? { now } : {}),
       }),
+      // Last: it wraps the request parser the plugins above chose or wrapped.
+      useRequestBodyLimit(limits.maxRequestBodyBytes),
     ],
     batching: limits.maxBatchedOperations > 0 && { limit: limits.maxBatchedOperations },
-    maxRequestBodySize: limits.maxRequestBodyBytes,
+    // useRequestBodyLimit holds bodies to limits.maxRequestBodyBytes instead (request-body-limit.ts says why).
+    maxRequestBodySize: false,
     // yoga's default answers any origin; a list answers only those.
     // A page's script may read the request id of an answer, to quote it in a report.
     cors: { ...(limits.corsOrigins ? { origin: limits.corsOrigins, credentials: true } : {}), exposedHeaders: [REQUEST_ID_HEADER] },

@@ -2,6 +2,7 @@
  * Limits on HTTP requests, before any GraphQL runs: batching, body size, multipart parts, CSRF and CORS. They are
  * HTTP's alone (a WebSocket message is bounded by the WebSocket limits), so they are tested over HTTP.
  */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
 import { queryOf } from '../fixtures/documents.ts';
@@ -64,6 +65,30 @@ describe('the request body limit', () => {
     const { status, body } = await post(server.url, { query: queryOf(PredictDocument), variables: { input } });
     expectFailure({ ...(body as object), status }, 'PAYLOAD_TOO_LARGE', { status: 413 });
     expect((await post(server.url, HEALTH)).status).toBe(200);
+  });
+
+  it('should count a body sent without a Content-Length (chunked) as it comes, refusing it past the limit', async () => {
+    const input = (elements: number) => ({
+      model: 'glyphs',
+      inputs: [{ name: 'pixels', shape: [1, elements], data: new Array(elements).fill(0.5) }],
+    });
+    const chunked = async (body: string) => {
+      // Node's http sends a body written in several chunks, with no Content-Length, as Transfer-Encoding: chunked.
+      const response = await new Promise<IncomingMessage>((resolve, reject) => {
+        const request = httpRequest(server.url, { method: 'POST', headers: { 'content-type': 'application/json' } }, resolve);
+        request.on('error', reject);
+        for (let at = 0; at < body.length; at += 1000) request.write(body.slice(at, at + 1000));
+        request.end();
+      });
+      expect(response.headers['content-length']).toBeDefined();
+      let text = '';
+      for await (const chunk of response) text += chunk;
+      return { status: response.statusCode ?? 0, ...(JSON.parse(text) as object) };
+    };
+    const over = JSON.stringify({ query: queryOf(PredictDocument), variables: { input: input(4096) } });
+    expectFailure(await chunked(over), 'PAYLOAD_TOO_LARGE', { status: 413 });
+    const within = await chunked(JSON.stringify({ query: queryOf(PredictDocument), variables: { input: input(GLYPH_PIXELS) } }));
+    expect(within).toMatchObject({ status: 200, data: { predict: { outputs: [{ shape: [1, 10] }] } } });
   });
 
   it('should refuse a multipart body over it the same way', async () => {
