@@ -25,16 +25,19 @@ function threadNiceValues(): number[] {
 }
 
 describe('worker pool', () => {
-  it.runIf(process.platform === 'linux')('should run inference threads, and the onnxruntime threads they start, nicer than the event loop', async () => {
-    const own = threadNiceValues()[0]!;
-    await using pool = createWorkerPool({ size: 2, nice: 5 });
-    // Two intra-op threads per session: onnxruntime starts one more thread per session, which must inherit the nice.
-    await pool.load('ocr@1', OCR, { instances: 2, intraOpNumThreads: 2 });
-    await pool.run('ocr@1', { x: image(1, 1) });
-    const nicer = threadNiceValues().filter((nice) => nice === Math.min(19, own + 5));
-    expect(nicer.length).toBeGreaterThanOrEqual(4);
-    expect(threadNiceValues()[0]).toBe(own);
-  });
+  it.runIf(process.platform === 'linux')(
+    'should run inference threads, and the onnxruntime threads they start, nicer than the event loop',
+    async () => {
+      const own = threadNiceValues()[0]!;
+      await using pool = createWorkerPool({ size: 2, nice: 5 });
+      // Two intra-op threads per session: onnxruntime starts one more thread per session, which must inherit the nice.
+      await pool.load('ocr@1', OCR, { instances: 2, intraOpNumThreads: 2 });
+      await pool.run('ocr@1', { x: image(1, 1) });
+      const nicer = threadNiceValues().filter((nice) => nice === Math.min(19, own + 5));
+      expect(nicer.length).toBeGreaterThanOrEqual(4);
+      expect(threadNiceValues()[0]).toBe(own);
+    },
+  );
 
   it('should give the same outputs as onnxruntime-node run in process', async () => {
     await using pool = createWorkerPool({ size: 2 });
