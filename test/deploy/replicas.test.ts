@@ -1,0 +1,163 @@
+/**
+ * Three replicas behind Debian's nginx with the repository's config (deploy/nginx/infergraph.conf), each a
+ * server process of its own on loopback, sharing one model repository: what a client of the balancer sees.
+ */
+import { createClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { type ServerProcess, startServerProcess } from '../../bench/server-process.ts';
+import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
+import { queryOf } from '../fixtures/documents.ts';
+import { type Nginx, startNginx } from '../fixtures/nginx.ts';
+import { createTempRepository, type TempRepository } from '../fixtures/repository.ts';
+import { GenerateDocument, PredictDocument } from '../generated/graphql.ts';
+
+const { pixels, labels } = generateGlyphs({ count: 1, seed: 5 });
+const GLYPH_INPUT = { model: 'glyphs', inputs: [{ name: 'pixels', shape: [1, GLYPH_PIXELS], data: Array.from(pixels) }] };
+
+interface PredictAnswer {
+  status: number;
+  data?: { predict: { outputs: { name: string; data: number[] }[] } };
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+async function predictThrough(origin: string): Promise<PredictAnswer> {
+  const response = await fetch(`${origin}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    body: JSON.stringify({ query: queryOf(PredictDocument), variables: { input: GLYPH_INPUT } }),
+  });
+  return { status: response.status, ...((await response.json()) as object) };
+}
+
+/** The digit a glyphs answer gives: the index of its largest score. */
+function digitOf(answer: PredictAnswer): number {
+  const scores = answer.data!.predict.outputs[0]!.data;
+  return scores.indexOf(Math.max(...scores));
+}
+
+async function requestsServedBy(replica: ServerProcess): Promise<number> {
+  const data = await replica.graphql<{ model: { versions: { stats: { requests: number } }[] } }>(
+    '{ model(name: "glyphs") { versions { stats { requests } } } }',
+  );
+  return data.model.versions.reduce((sum, version) => sum + version.stats.requests, 0);
+}
+
+/** A generation over graphql-ws at `wsUrl`: its token events, and its last event once it ends. */
+function generate(wsUrl: string, maxTokens: number) {
+  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+  const events: { index: number; finishReason: string | null; error: { code: string } | null }[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    client.subscribe(
+      { query: queryOf(GenerateDocument), variables: { input: { model: 'tiny-lm', prompt: 'The ', maxTokens, seed: 3 } } },
+      {
+        next: (result) => {
+          if (result.errors) reject(new Error(JSON.stringify(result.errors)));
+          else events.push((result.data as { generate: (typeof events)[number] }).generate);
+        },
+        error: reject,
+        complete: resolve,
+      },
+    );
+  }).finally(() => client.dispose());
+  return { events, done };
+}
+
+/** Health events over graphql-ws every 100 ms, straight from one replica: when each came, and any error. */
+function watchHealth(wsUrl: string) {
+  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+  const arrivals: number[] = [];
+  const failures: unknown[] = [];
+  client.subscribe(
+    { query: 'subscription { health(intervalMs: 100) { live ready } }' },
+    { next: () => arrivals.push(performance.now()), error: (error) => failures.push(error), complete: () => failures.push('completed') },
+  );
+  return { arrivals, failures, close: () => client.dispose() };
+}
+
+describe('three replicas behind nginx', () => {
+  let repository: TempRepository;
+  let replicas: ServerProcess[];
+  let nginx: Nginx;
+
+  beforeAll(async () => {
+    repository = await createTempRepository();
+    await repository.copyExample('glyphs', 'glyphs', { instances: 1 });
+    await repository.copyExample('tiny-lm');
+    replicas = await Promise.all(
+      [0, 1, 2].map(() => startServerProcess({ modelRepository: repository.root, workers: 1, env: { LOG_REQUESTS: 'none' } })),
+    );
+    nginx = await startNginx(replicas.map((replica) => Number(new URL(replica.origin).port)));
+  }, 90_000);
+
+  afterAll(async () => {
+    await nginx?.[Symbol.asyncDispose]();
+    await Promise.all((replicas ?? []).map((replica) => replica[Symbol.asyncDispose]()));
+    await repository?.[Symbol.asyncDispose]();
+  });
+
+  it('should spread HTTP predicts over all three replicas, each answering right', async () => {
+    const before = await Promise.all(replicas.map(requestsServedBy));
+    const answers = await Promise.all(Array.from({ length: 60 }, () => predictThrough(nginx.origin)));
+    for (const answer of answers) {
+      expect(answer.errors).toBeUndefined();
+      expect(digitOf(answer)).toBe(labels[0]);
+    }
+    const after = await Promise.all(replicas.map(requestsServedBy));
+    const served = after.map((count, index) => count - before[index]!);
+    expect(served.reduce((sum, count) => sum + count, 0)).toBe(60);
+    for (const count of served) expect(count).toBeGreaterThan(0);
+  });
+
+  it('should pass graphql-ws through: a generation streams every token through the balancer', async () => {
+    const { events, done } = generate(`${nginx.origin.replace('http', 'ws')}/graphql`, 12);
+    await done;
+    expect(events.length).toBeGreaterThan(1);
+    expect(['EOS', 'LENGTH']).toContain(events.at(-1)?.finishReason);
+    expect(events.map((event) => event.index)).toEqual(events.map((_event, index) => index));
+  });
+
+  it('should pass SSE through: a generation over SSE streams every token through the balancer', async () => {
+    const response = await fetch(`${nginx.origin}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({
+        query: queryOf(GenerateDocument),
+        variables: { input: { model: 'tiny-lm', prompt: 'The ', maxTokens: 12, seed: 3 } },
+      }),
+    });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const text = await response.text();
+    const events = [...text.matchAll(/^event: next\ndata: (.*)$/gm)].map(
+      (match) => (JSON.parse(match[1]!) as { data: { generate: { index: number; finishReason: string | null } } }).data.generate,
+    );
+    expect(events.length).toBeGreaterThan(1);
+    expect(events.map((event) => event.index)).toEqual(events.map((_event, index) => index));
+    expect(['EOS', 'LENGTH']).toContain(events.at(-1)?.finishReason);
+    expect(text).toMatch(/^event: complete$/m);
+  });
+
+  it('should lose no request when a replica dies under load, and leave the other replicas streams running', async () => {
+    const [, , doomed] = replicas as [ServerProcess, ServerProcess, ServerProcess];
+    const watches = replicas.slice(0, 2).map((replica) => watchHealth(replica.wsUrl));
+    let stop = false;
+    const answers: PredictAnswer[] = [];
+    const load = Array.from({ length: 4 }, async () => {
+      while (!stop) answers.push(await predictThrough(nginx.origin));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    process.kill(doomed.pid, 'SIGKILL');
+    const killedAt = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    stop = true;
+    await Promise.all(load);
+    for (const watch of watches) await watch.close();
+
+    expect(answers.length).toBeGreaterThan(20);
+    expect(answers.filter((answer) => answer.status !== 200 || answer.errors)).toEqual([]);
+    for (const { arrivals, failures } of watches) {
+      expect(failures).toEqual([]);
+      expect(arrivals.filter((at) => at > killedAt).length).toBeGreaterThanOrEqual(5);
+    }
+  });
+});
