@@ -6,10 +6,12 @@ import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ServerProcess, startServerProcess } from '../../bench/server-process.ts';
+import { createClient as createInferGraphClient } from '../../clients/sdk/src/index.ts';
 import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
 import { queryOf } from '../fixtures/documents.ts';
 import { type Nginx, startNginx } from '../fixtures/nginx.ts';
 import { createTempRepository, type TempRepository } from '../fixtures/repository.ts';
+import { createVadReference, syntheticAudio, VAD_FRAME, VAD_SAMPLE_RATE, vadFrames } from '../fixtures/silero-vad.ts';
 import { GenerateDocument, PredictDocument } from '../generated/graphql.ts';
 
 const { pixels, labels } = generateGlyphs({ count: 1, seed: 5 });
@@ -84,6 +86,7 @@ describe('three replicas behind nginx', () => {
     repository = await createTempRepository();
     await repository.copyExample('glyphs', 'glyphs', { instances: 1 });
     await repository.copyExample('tiny-lm');
+    await repository.copyExample('silero-vad');
     replicas = await Promise.all(
       [0, 1, 2].map(() => startServerProcess({ modelRepository: repository.root, workers: 1, env: { LOG_REQUESTS: 'none' } })),
     );
@@ -135,6 +138,32 @@ describe('three replicas behind nginx', () => {
     expect(events.map((event) => event.index)).toEqual(events.map((_event, index) => index));
     expect(['EOS', 'LENGTH']).toContain(events.at(-1)?.finishReason);
     expect(text).toMatch(/^event: complete$/m);
+  });
+
+  it("should keep each stateful sequence on one replica (the SDK's X-Sequence-Id), so its state carries from call to call", async () => {
+    const client = createInferGraphClient({ url: `${nginx.origin}/graphql`, transport: 'http' });
+    const frames = vadFrames(syntheticAudio(12 * VAD_FRAME, 9));
+    await using reference = await createVadReference();
+    const expected = await reference.probabilities(frames);
+    // Three sequences interleaved, so that a balancer spreading calls would put a sequence's calls on several replicas.
+    const probabilities = await Promise.all(
+      ['a', 'b', 'c'].map(async (id) => {
+        const answers: number[] = [];
+        for (const [index, frame] of frames.entries()) {
+          const { outputs } = await client.predict({
+            model: 'silero-vad',
+            inputs: { input: { data: frame, shape: [1, VAD_FRAME] }, sr: { data: BigInt64Array.of(BigInt(VAD_SAMPLE_RATE)), shape: [] } },
+            sequence: { id, start: index === 0, end: index === frames.length - 1 },
+          });
+          answers.push((outputs.output!.data as Float32Array)[0]!);
+        }
+        return answers;
+      }),
+    );
+    for (const answers of probabilities) {
+      expect(answers).toHaveLength(expected.length);
+      answers.forEach((probability, index) => expect(probability).toBeCloseTo(expected[index]!, 4));
+    }
   });
 
   it('should lose no request when a replica dies under load, and leave the other replicas streams running', async () => {

@@ -207,12 +207,19 @@ export function createClient({
       model,
       signal,
       files,
-    }: { idempotent: boolean; model?: string | undefined; signal?: AbortSignal | undefined; files?: FilePart[] },
+      headers,
+    }: {
+      idempotent: boolean;
+      model?: string | undefined;
+      signal?: AbortSignal | undefined;
+      files?: FilePart[];
+      headers?: Record<string, string>;
+    },
   ): Promise<Result> {
     const once = () =>
       transport === 'ws'
         ? ws.execute(operation, variables, { model, signal })
-        : http.execute(operation, variables, { model, signal, ...(files ? { files } : {}) });
+        : http.execute(operation, variables, { model, signal, ...(files ? { files } : {}), ...(headers ? { headers } : {}) });
     const withFreshToken = async () => {
       try {
         return await once();
@@ -261,7 +268,13 @@ export function createClient({
     async predict({ model, version, inputs, outputs, timeoutMs, sequence, signal }) {
       const { encoded, files } = encodeInputs(inputs, 'input.inputs', transport !== 'ws');
       const input = { model, inputs: encoded, ...defined({ version, outputs, timeoutMs, sequence }) };
-      const { predict } = await execute(PredictBase64Document, { input }, { idempotent: false, model, signal, files });
+      // A sequence's state lives on one replica: behind a balancer that routes on it (deploy/nginx), its calls go there.
+      const headers = sequence ? { 'x-sequence-id': sequence.id } : undefined;
+      const { predict } = await execute(
+        PredictBase64Document,
+        { input },
+        { idempotent: false, model, signal, files, ...(headers ? { headers } : {}) },
+      );
       return { model: predict.model, version: predict.version, outputs: outputsOf(predict.outputs), timing: predict.timing };
     },
     async explain({ inputs, signal, ...rest }) {

@@ -13,6 +13,8 @@ export interface CallContext {
   model?: string | undefined;
   signal?: AbortSignal | undefined;
   files?: readonly FilePart[];
+  /** Headers of this call alone, beside those of every request (a load balancer's routing key, say). */
+  headers?: Record<string, string>;
 }
 
 export interface HttpTransportOptions {
@@ -46,7 +48,7 @@ export function createHttpTransport({ url, fetch, headers }: HttpTransportOption
   }
 
   return {
-    async execute(operation, variables, { model, signal, files = [] }) {
+    async execute(operation, variables, { model, signal, files = [], headers: own = {} }) {
       const { body, type } = bodyOf(payloadOf(operation, variables), files);
       let response: Response;
       try {
@@ -54,7 +56,7 @@ export function createHttpTransport({ url, fetch, headers }: HttpTransportOption
           method: 'POST',
           body,
           // The CSRF header lets a multipart POST through a server that refuses what a foreign page can send.
-          headers: { accept: ACCEPT, ...(type ? { 'content-type': type } : { 'x-graphql-yoga-csrf': '1' }), ...(await headers()) },
+          headers: { accept: ACCEPT, ...(type ? { 'content-type': type } : { 'x-graphql-yoga-csrf': '1' }), ...own, ...(await headers()) },
           ...(signal ? { signal } : {}),
         });
       } catch (error) {
