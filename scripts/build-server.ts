@@ -1,7 +1,6 @@
 /**
  * `npm run build`'s last step, after the example models and the browser app: compiles the server with tsc
- * (tsconfig.build.json) into dist/, or the folder given with `--out-dir`, so that production runs
- * `node dist/main.js` on plain JavaScript, without tsx.
+ * (tsconfig.build.json) into dist/, so that production runs `node dist/main.js` on plain JavaScript, without tsx.
  *
  * dist/ mirrors the repository rather than src/ alone, because the command line runs the SDK's sources
  * (clients/sdk/src): dist/src/…, dist/clients/sdk/src/…, and beside them the two files the server reads
@@ -12,9 +11,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 
 const repository = fileURLToPath(new URL('..', import.meta.url));
 
@@ -26,29 +24,23 @@ const ENTRY = `// The server's entry, written by scripts/build-server.ts: the co
 import './src/main.js';
 `;
 
-const { values } = parseArgs({ options: { 'out-dir': { type: 'string' } } });
-// Inside the repository: the compiled modules find their packages in its node_modules by walking up.
-const outDir = resolve(values['out-dir'] ?? join(repository, 'dist'));
-if (relative(repository, outDir).startsWith('..')) {
-  console.error(`build-server: --out-dir must be inside ${repository}, where node_modules is; got ${outDir}`);
-  process.exit(2);
-}
+const outDir = join(repository, 'dist');
 
 const started = performance.now();
 // From scratch: a module deleted from src/ must not live on in dist/.
 await rm(outDir, { recursive: true, force: true });
-compile(outDir);
+compile();
 for (const file of RUNTIME_FILES) await copyRuntimeFile(file, outDir);
 await writeFile(join(outDir, 'main.js'), ENTRY);
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
-console.log(`built the server into ${relative(process.cwd(), outDir) || '.'} (${seconds} s): node ${relative(process.cwd(), join(outDir, 'main.js'))}`);
+console.log(
+  `built the server into ${relative(process.cwd(), outDir)}/ (${seconds} s): node ${relative(process.cwd(), join(outDir, 'main.js'))}`,
+);
 
 /** tsc with the build config; its errors are printed as they come and stop the build. */
-function compile(outDir: string): void {
+function compile(): void {
   const tsc = join(repository, 'node_modules/typescript/bin/tsc');
-  const { status } = spawnSync(process.execPath, [tsc, '-p', join(repository, 'tsconfig.build.json'), '--outDir', outDir], {
-    stdio: 'inherit',
-  });
+  const { status } = spawnSync(process.execPath, [tsc, '-p', join(repository, 'tsconfig.build.json')], { stdio: 'inherit' });
   if (status !== 0) {
     console.error('build-server: tsc failed');
     process.exit(1);
