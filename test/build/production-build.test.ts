@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, symlink } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -246,13 +246,21 @@ describe('the production build', () => {
     expect(final.finishReason).toBe('LENGTH');
   });
 
-  it('should run the command line from dist/ too: `node dist/main.js models`', async () => {
-    const { code, output } = await run(`"${process.execPath}" dist/main.js models --json --url ${built.server.url}`, built.context.root, {
-      PATH: process.env.PATH,
-    });
-    expect(code, output).toBe(0);
-    const names = (JSON.parse(output) as { name: string }[]).map((model) => model.name).sort();
-    expect(names).toEqual(['glyphs', 'ocr-direction', 'silero-vad', 'tiny-lm']);
+  it('should run the command line from dist/ too, and bin/infergraph.js where there are no sources', async () => {
+    const { root } = built.context;
+    // bin/ and dist/ without src/ beside them, as a packed install would have them.
+    const packed = join(root, 'packed');
+    await mkdir(packed);
+    await cp(join(root, 'bin'), join(packed, 'bin'), { recursive: true });
+    await symlink(join(root, 'dist'), join(packed, 'dist'), 'dir');
+    for (const entry of ['dist/main.js', 'packed/bin/infergraph.js']) {
+      const { code, output } = await run(`"${process.execPath}" ${entry} models --json --url ${built.server.url}`, root, {
+        PATH: process.env.PATH,
+      });
+      expect(code, output).toBe(0);
+      const names = (JSON.parse(output) as { name: string }[]).map((model) => model.name).sort();
+      expect(names).toEqual(['glyphs', 'ocr-direction', 'silero-vad', 'tiny-lm']);
+    }
   });
 
   it("should pass the image's HEALTHCHECK while it serves", async () => {
