@@ -28,12 +28,10 @@ COPY --from=build /app/dist ./dist
 # may name a bucket instead (s3://bucket/prefix). Owned by the server's user because moving an alias rewrites model.json.
 COPY --from=build --chown=node:node /app/models /models
 # HEALTH_PORT: /health/live and /health/ready also on a port of their own, answered by a thread that load on the
-# main thread cannot delay, for the HEALTHCHECK below and for Kubernetes probes. --enable-source-maps: stack traces
-# in the logs name the TypeScript lines.
+# main thread cannot delay, for the HEALTHCHECK below and for Kubernetes probes.
 ENV MODEL_REPOSITORY=/models \
     PORT=4000 \
-    HEALTH_PORT=9090 \
-    NODE_OPTIONS=--enable-source-maps
+    HEALTH_PORT=9090
 # The unprivileged user of the node images (uid 1000): it can write only /models and the temp folder.
 USER node
 EXPOSE 4000 9090

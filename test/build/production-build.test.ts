@@ -11,6 +11,7 @@ import { cp, mkdir, readdir, readFile, symlink } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
 import { type BuildContext, createBuildContext } from '../fixtures/build-context.ts';
@@ -210,6 +211,18 @@ describe('the production build', () => {
     expect(unrewritten).toEqual([]);
     expect(packages).toContain('onnxruntime-node');
     expect([...packages].filter((name) => !dependencies.includes(name))).toEqual([]);
+  });
+
+  it('should find every file the compiled modules name relative to themselves (import.meta.url) in dist/', async () => {
+    const root = join(built.context.root, 'dist');
+    const named: string[] = [];
+    for (const file of await javascriptFiles(root)) {
+      for (const [, , path] of (await readFile(file, 'utf8')).matchAll(/new URL\((['"])([^'"]+)\1, import\.meta\.url\)/g)) {
+        named.push(relative(root, fileURLToPath(new URL(path!, pathToFileURL(file)))));
+      }
+    }
+    expect(named.sort()).toEqual(['clients/sdk/src/generated/persisted-documents.json', 'clients/web/dist']);
+    for (const path of named) expect(existsSync(join(root, path)), path).toBe(true);
   });
 
   it('should serve the browser app it built at /', async () => {
