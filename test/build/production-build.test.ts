@@ -72,8 +72,8 @@ async function run(command: string, cwd: string, env: NodeJS.ProcessEnv): Promis
   return { code, output };
 }
 
-/** The runtime stage's command in `root`, with the image's environment and loopback ports of its own. */
-function startServer(root: string): Server {
+/** The runtime stage's command in `root`, with the image's environment and loopback ports of its own, once its models are ready. */
+async function startServer(root: string): Promise<Server> {
   expect(START[0]).toBe('node');
   const child = spawn(process.execPath, START.slice(1), {
     cwd: root,
@@ -108,42 +108,46 @@ function startServer(root: string): Server {
     if (seen) return Promise.resolve(seen);
     const coming = new Promise<LogLine>((resolve) => waiters.add({ match, resolve }));
     const gone = exited.then((code) =>
-      Promise.reject(new Error(`the server exited (${code}) first; its log:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`)),
+      Promise.reject(new Error(`the server exited (${code}) first; its log:\n${lines.map((line) => JSON.stringify(line)).join('\n')}`)),
     );
     return Promise.race([coming, gone]);
   };
-  return { process: child, url: '', healthPort: 0, exited, logLine };
+  try {
+    const listening = await logLine((line) => line.msg === 'infergraph listening');
+    await Promise.all(
+      ['glyphs', 'tiny-lm'].map((model) => logLine((line) => line.msg === 'model state' && line.model === model && line.state === 'READY')),
+    );
+    return { process: child, url: listening.url as string, healthPort: listening.healthPort as number, exited, logLine };
+  } catch (error) {
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
+  }
 }
 
 async function buildAndStart(): Promise<Built> {
   const context = await createBuildContext();
-  const { NODE_ENV: _testRunner, ...env } = process.env;
-  const build = await run(BUILD_COMMAND, context.root, env);
-  if (build.code !== 0) {
+  try {
+    const { NODE_ENV: _testRunner, ...env } = process.env;
+    const build = await run(BUILD_COMMAND, context.root, env);
+    if (build.code !== 0) throw new Error(`\`${BUILD_COMMAND}\` exited with ${build.code}:\n${build.output}`);
+    const server = await startServer(context.root);
+    return {
+      context,
+      output: build.output,
+      server,
+      async [Symbol.asyncDispose]() {
+        if (server.process.exitCode === null && server.process.signalCode === null) {
+          server.process.kill('SIGKILL');
+          await server.exited;
+        }
+        await context[Symbol.asyncDispose]();
+      },
+    };
+  } catch (error) {
     await context[Symbol.asyncDispose]();
-    throw new Error(`\`${BUILD_COMMAND}\` exited with ${build.code}:\n${build.output}`);
+    throw error;
   }
-  const server = startServer(context.root);
-  const listening = await server.logLine((line) => line.msg === 'infergraph listening');
-  server.url = listening.url as string;
-  server.healthPort = listening.healthPort as number;
-  await Promise.all(
-    ['glyphs', 'tiny-lm'].map((model) =>
-      server.logLine((line) => line.msg === 'model state' && line.model === model && line.state === 'READY'),
-    ),
-  );
-  return {
-    context,
-    output: build.output,
-    server,
-    async [Symbol.asyncDispose]() {
-      if (server.process.exitCode === null && server.process.signalCode === null) {
-        server.process.kill('SIGKILL');
-        await server.exited;
-      }
-      await context[Symbol.asyncDispose]();
-    },
-  };
 }
 
 const built = forSuite(buildAndStart);
