@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry through tsx, so `npx infergraph` works from a checkout without a build step.
-import { register } from 'tsx/esm/api';
+// In a checkout, the TypeScript sources through tsx, so `npx infergraph` runs what is there without a build step
+// (a dist/ left from an earlier build could be stale). Where there are no sources, as in the container image,
+// the compiled server that `npm run build` wrote into dist/.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/main.ts');
+const sources = new URL('../src/main.ts', import.meta.url);
+if (existsSync(sources)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(sources.href);
+} else {
+  await import(new URL('../dist/main.js', import.meta.url).href);
+}
