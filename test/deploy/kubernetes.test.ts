@@ -13,14 +13,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Model } from '@kubernetes-models/base';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler, type IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
-import type { IContainer } from 'kubernetes-models/v1/Container';
 import { ConfigMap, type IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { IContainer } from 'kubernetes-models/v1/Container';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { type IService, Service } from 'kubernetes-models/v1/Service';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +33,7 @@ import { type KubeObject, type Kustomization, type Render, renderKustomization, 
 const ROOT = fileURLToPath(new URL('../../deploy/kubernetes', import.meta.url));
 
 /** The schema of each kind the manifests may hold, by apiVersion and kind; any other kind fails the test. */
-const MODELS: Record<string, new (data: never) => Model<unknown>> = {
+const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'apps/v1 Deployment': Deployment,
   'v1 Service': Service,
   'v1 ConfigMap': ConfigMap,
@@ -143,7 +142,9 @@ describe.each(Object.keys(VARIANTS))('deploy/kubernetes, %s variant', (variant) 
     const monitor = the<ServiceMonitor>(objects, 'ServiceMonitor', 'infergraph');
     expect(service.metadata?.labels).toMatchObject(monitor.spec.selector.matchLabels ?? {});
     // Only the server's Service, not Redis's, is scraped.
-    const scraped = objects.filter((object) => object.kind === 'Service' && matches(object.metadata.labels, monitor.spec.selector.matchLabels));
+    const scraped = objects.filter(
+      (object) => object.kind === 'Service' && matches(object.metadata.labels, monitor.spec.selector.matchLabels),
+    );
     expect(scraped.map((object) => object.metadata.name)).toEqual(['infergraph']);
     const portNames = (service.spec?.ports ?? []).map(({ name }) => name);
     for (const endpoint of monitor.spec.endpoints ?? []) {
@@ -157,7 +158,8 @@ describe.each(Object.keys(VARIANTS))('deploy/kubernetes, %s variant', (variant) 
     const redis = the<IService>(objects, 'Service', url.hostname);
     expect(redis.spec?.ports?.map(({ port }) => port)).toContain(Number(url.port));
     const redisPods = objects.filter(
-      (object) => object.kind === 'Deployment' && matches((object as unknown as IDeployment).spec?.template.metadata?.labels, redis.spec?.selector),
+      (object) =>
+        object.kind === 'Deployment' && matches((object as unknown as IDeployment).spec?.template.metadata?.labels, redis.spec?.selector),
     );
     expect(redisPods.map((object) => object.metadata.name)).toEqual(['infergraph-redis']);
   });
@@ -166,7 +168,11 @@ describe.each(Object.keys(VARIANTS))('deploy/kubernetes, %s variant', (variant) 
     const pod = deployment.spec?.template.spec;
     for (const each of pod?.containers ?? []) {
       expect(pod?.securityContext?.runAsNonRoot ?? each.securityContext?.runAsNonRoot).toBe(true);
-      expect(each.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      expect(each.securityContext).toMatchObject({
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+      });
       expect(each.resources?.requests).toBeDefined();
       expect(each.resources?.limits?.memory).toBeDefined();
     }
@@ -312,14 +318,14 @@ function normalize(objects: KubeObject[] | undefined): unknown {
     if (Array.isArray(value)) {
       const items = value.map(sortNamed);
       const named = items.every((item) => typeof item === 'object' && item !== null && 'name' in item);
-      return named ? items.sort((a, b) => String((a as { name: unknown }).name).localeCompare(String((b as { name: unknown }).name))) : items;
+      return named
+        ? items.sort((a, b) => String((a as { name: unknown }).name).localeCompare(String((b as { name: unknown }).name)))
+        : items;
     }
     if (typeof value === 'object' && value !== null) {
       return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, sortNamed(entry)]));
     }
     return value;
   };
-  return [...(objects ?? [])]
-    .sort((a, b) => `${a.kind}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.name}`))
-    .map(sortNamed);
+  return [...(objects ?? [])].sort((a, b) => `${a.kind}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.name}`)).map(sortNamed);
 }
