@@ -20,7 +20,7 @@ import { HorizontalPodAutoscaler, type IHorizontalPodAutoscaler } from 'kubernet
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap, type IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IContainer } from 'kubernetes-models/v1/Container';
-import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { type IPersistentVolumeClaim, PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { type IService, Service } from 'kubernetes-models/v1/Service';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -213,7 +213,7 @@ describe('deploy/kubernetes', () => {
     expect(unused.map((file) => relative(ROOT, file))).toEqual([]);
   });
 
-  it('should take models from a read-only volume by default, and from S3 into an emptyDir cache with the s3 component', () => {
+  it('should take models from a shared volume by default, and from S3 into an emptyDir cache with the s3 component', () => {
     const volumeOf = (objects: KubeObject[]) => {
       const pod = the<IDeployment>(objects, 'Deployment', 'infergraph').spec?.template.spec;
       const container = pod?.containers[0] as IContainer;
@@ -223,14 +223,15 @@ describe('deploy/kubernetes', () => {
       return { env, repository, mount, volume: pod?.volumes?.find(({ name }) => name === mount?.name), objects };
     };
     const byVolume = volumeOf(renders.default?.objects ?? []);
-    expect(byVolume.mount?.readOnly).toBe(true);
-    const claim = byVolume.volume?.persistentVolumeClaim?.claimName;
-    expect(byVolume.objects.some(({ kind, metadata }) => kind === 'PersistentVolumeClaim' && metadata.name === claim)).toBe(true);
+    expect(byVolume.repository).toBe(byVolume.mount?.mountPath);
+    // Every replica, on any node, mounts the one repository.
+    const claim = the<IPersistentVolumeClaim>(byVolume.objects, 'PersistentVolumeClaim', byVolume.volume?.persistentVolumeClaim?.claimName ?? '');
+    expect(claim.spec?.accessModes).toContain('ReadWriteMany');
 
     const fromS3 = volumeOf(renders.s3?.objects ?? []);
     expect(fromS3.repository).toMatch(/^s3:\/\/[^/]+/);
     expect(fromS3.volume).toEqual({ name: 'models', emptyDir: expect.any(Object) });
-    expect(fromS3.mount?.readOnly).toBe(false);
+    expect(fromS3.mount?.readOnly ?? false).toBe(false);
     expect(fromS3.objects.some(({ kind }) => kind === 'PersistentVolumeClaim')).toBe(false);
   });
 
