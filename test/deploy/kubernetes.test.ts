@@ -186,6 +186,11 @@ describe.each(Object.keys(VARIANTS))('deploy/kubernetes, %s variant', (variant) 
     const [autoscaler] = autoscalers as [KubeObject];
     const target = (autoscaler.spec as { scaleTargetRef: { kind?: string; name: string } }).scaleTargetRef;
     expect(target).toMatchObject({ kind: 'Deployment', name: 'infergraph' });
+    // The autoscaler owns the count: a count in the Deployment would reset it at every apply.
+    expect(deployment.spec?.replicas).toBeUndefined();
+    // Two at least, so that the one the disruption budget lets go leaves one serving.
+    const spec = autoscaler.spec as { minReplicaCount?: number; minReplicas?: number };
+    expect(spec.minReplicaCount ?? spec.minReplicas).toBeGreaterThanOrEqual(2);
     if (autoscaler.kind === 'ScaledObject') {
       const [trigger] = (autoscaler as unknown as ScaledObject).spec.triggers;
       expect(trigger?.type).toBe('prometheus');
@@ -225,7 +230,11 @@ describe('deploy/kubernetes', () => {
     const byVolume = volumeOf(renders.default?.objects ?? []);
     expect(byVolume.repository).toBe(byVolume.mount?.mountPath);
     // Every replica, on any node, mounts the one repository.
-    const claim = the<IPersistentVolumeClaim>(byVolume.objects, 'PersistentVolumeClaim', byVolume.volume?.persistentVolumeClaim?.claimName ?? '');
+    const claim = the<IPersistentVolumeClaim>(
+      byVolume.objects,
+      'PersistentVolumeClaim',
+      byVolume.volume?.persistentVolumeClaim?.claimName ?? '',
+    );
     expect(claim.spec?.accessModes).toContain('ReadWriteMany');
 
     const fromS3 = volumeOf(renders.s3?.objects ?? []);
