@@ -73,7 +73,10 @@ export function createObjectStoreRepository(options: ObjectStoreRepositoryOption
         });
         syncing = sync;
       };
-      timer = setTimeout(poll, pollIntervalMs);
+      // After the sync under way (the first, at start): two at once would fetch the same files twice.
+      void syncing.then(() => {
+        if (!closed) timer = setTimeout(poll, pollIntervalMs);
+      });
     },
     async close() {
       closed = true;
