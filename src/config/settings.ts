@@ -412,7 +412,7 @@ export const settings = {
         .string()
         .min(1)
         .transform((path) => resolve(path)),
-      unsetText: 'a folder under the OS temp dir named after the bucket and prefix',
+      unsetText: 'one per bucket and prefix in the OS temp dir',
     }),
     /** Only with --watch true; without it the store is read once, at start. */
     pollIntervalMs: setting({
