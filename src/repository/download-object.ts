@@ -32,8 +32,9 @@ export function unquoteEtag(etag: string): string {
  * same folder (a rename within one file system is atomic), and only a download whose size and
  * checksum match the listing is renamed into place: a reader never sees a partial or corrupt file.
  * A single-part ETag is checked against the MD5 of the bytes; a multipart ETag cannot be computed
- * without the part sizes, so there the size and the ETag the GET answers (asked with If-Match, so
- * that an object replaced since the listing is not mixed up with it) stand for it.
+ * without the part sizes, nor can an encrypted object's (SSE-KMS, SSE-C), so there the size and the
+ * ETag the GET answers (asked with If-Match, so that an object replaced since the listing is not
+ * mixed up with it) stand for it.
  */
 export async function downloadObject(client: S3Client, bucket: string, object: StoredObject, path: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
@@ -53,17 +54,31 @@ export async function downloadObject(client: S3Client, bucket: string, object: S
       },
       createWriteStream(temporary),
     );
-    checkDownload(object, { size, md5: md5.digest('hex'), etag: response.ETag === undefined ? null : unquoteEtag(response.ETag) });
+    checkDownload(object, {
+      size,
+      md5: md5.digest('hex'),
+      etag: response.ETag === undefined ? null : unquoteEtag(response.ETag),
+      // Under SSE-KMS or SSE-C, S3 makes even a single-part ETag something other than the MD5.
+      etagIsMd5: !response.ServerSideEncryption?.startsWith('aws:kms') && response.SSECustomerAlgorithm === undefined,
+    });
     await rename(temporary, path);
   } finally {
     await rm(temporary, { force: true });
   }
 }
 
-function checkDownload(object: StoredObject, got: { size: number; md5: string; etag: string | null }): void {
+interface Downloaded {
+  size: number;
+  md5: string;
+  /** The ETag the GET answered. */
+  etag: string | null;
+  etagIsMd5: boolean;
+}
+
+function checkDownload(object: StoredObject, got: Downloaded): void {
   const name = `s3 object ${object.key}`;
   if (got.size !== object.size) throw new CorruptDownloadError(`${name}: downloaded ${got.size} bytes, the store lists ${object.size}`);
-  if (MD5_ETAG.test(object.etag)) {
+  if (got.etagIsMd5 && MD5_ETAG.test(object.etag)) {
     if (got.md5 !== object.etag)
       throw new CorruptDownloadError(`${name}: its bytes have MD5 ${got.md5}, the store's ETag is ${object.etag}`);
   } else if (got.etag !== null && got.etag !== object.etag) {
