@@ -25,6 +25,8 @@ export interface ObjectStoreRepository extends AsyncDisposable {
   readonly root: string;
   /** The first sync. Never throws for the store: unreachable, the cache serves what it holds (a warm cache, a restart's worth). */
   prepare(): Promise<void>;
+  /** Downloads what changed since the last sync (after any sync under way); the store unreachable, the cache stays as it is. */
+  sync(): Promise<void>;
   /** Polls the store from now on, handing each sync's changed models to `onChange`, as the folder watcher does. */
   watch(onChange: (models: ReadonlySet<string>) => void): void;
   /** Stops polling after a sync under way; closes the client. */
@@ -41,39 +43,49 @@ export function createObjectStoreRepository(options: ObjectStoreRepositoryOption
   let reachable: boolean | null = null;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
-  let syncing: Promise<unknown> = Promise.resolve();
+  let syncing: Promise<void> = Promise.resolve();
 
-  /** One sync, its outcome reported; the models it changed, none when the store could not be reached. */
-  async function syncOnce(): Promise<ReadonlySet<string>> {
+  /** Models changed by syncs since the last poll told the watcher: a rescan's sync leaves them to the next poll. */
+  const changedSincePoll = new Set<string>();
+
+  /** One sync, its outcome reported. */
+  async function syncOnce(): Promise<void> {
     try {
       const { changed, failures } = await cache.sync();
       if (reachable === false) onReachable();
       reachable = true;
       for (const failure of failures) onDownloadFailure(failure);
-      return changed;
+      for (const name of changed) changedSincePoll.add(name);
     } catch (error) {
       if (reachable !== false) onUnreachable(error as Error);
       reachable = false;
-      return new Set();
     }
   }
 
   const repository: ObjectStoreRepository = {
     root: cache.directory,
     async prepare() {
-      syncing = syncOnce();
-      await syncing;
+      await repository.sync();
+      // The registry's first scan reads all of it: nothing there is news to a watcher.
+      changedSincePoll.clear();
+    },
+    async sync() {
+      // One at a time: two syncs at once would fetch the same files twice.
+      const sync = syncing.then(syncOnce);
+      syncing = sync;
+      await sync;
     },
     watch(onChange) {
       const poll = () => {
-        const sync = syncOnce().then((changed) => {
+        const sync = syncing.then(syncOnce).then(() => {
           if (closed) return;
-          if (changed.size > 0) onChange(changed);
+          if (changedSincePoll.size > 0) onChange(new Set(changedSincePoll));
+          changedSincePoll.clear();
           timer = setTimeout(poll, pollIntervalMs);
         });
         syncing = sync;
       };
-      // After the sync under way (the first, at start): two at once would fetch the same files twice.
+      // After the sync under way (the first, at start).
       void syncing.then(() => {
         if (!closed) timer = setTimeout(poll, pollIntervalMs);
       });

@@ -162,6 +162,7 @@ export function createApp(config: Config, { logger = createLogger(), random, now
   const source = openRepositorySource(config, logger);
   const registry = createModelRegistry({
     root: source.root,
+    updateFolder: source.update,
     pool,
     defaults: config.batching,
     drain: async (key) => {

@@ -10,6 +10,8 @@ export interface RepositorySource {
   readonly root: string;
   /** Resolves once the folder holds what can be had (a first download from the store); the folder itself is ready at once. */
   prepare(): Promise<void>;
+  /** Brings the folder up to date with its source before a rescan: a download from the store; nothing for a folder. */
+  update(): Promise<void>;
   /** Calls `onChange` with the models whose files changed: the folder watcher, or polls of the store. */
   watch(onChange: (models: ReadonlySet<string>) => void): void;
   close(): Promise<void>;
@@ -36,6 +38,7 @@ export function openRepositorySource(config: Config, logger: Logger): Repository
   return {
     root: store.root,
     prepare: () => store.prepare(),
+    update: () => store.sync(),
     watch: (onChange) => store.watch(onChange),
     close: () => store.close(),
   };
@@ -46,6 +49,7 @@ function folderSource(config: Config): RepositorySource {
   return {
     root: config.modelRepository,
     prepare: async () => {},
+    update: async () => {},
     watch(onChange) {
       watcher = watchRepository({ root: config.modelRepository, debounceMs: config.watchDebounceMs, onChange });
     },

@@ -11,7 +11,7 @@ import { startServer, type TestServer, type TestServerOptions } from '../fixture
 import { until } from '../fixtures/subscriptions.ts';
 import { forSuite } from '../fixtures/suite.ts';
 import { expectClose } from '../fixtures/tensors.ts';
-import { ModelDocument, ModelEventsDocument, PredictDocument } from '../generated/graphql.ts';
+import { ModelDocument, ModelEventsDocument, PredictDocument, RescanRepositoryDocument } from '../generated/graphql.ts';
 
 const PREFIX = 'team/models/';
 const REPOSITORY = (bucket: string) => `s3://${bucket}/${PREFIX}`;
@@ -79,6 +79,19 @@ describe('models from object storage', () => {
     const { data } = await server.graphql(ModelDocument, { name: 'glyphs' });
     expect(data?.model?.description).toBe('digits, edited in the bucket');
     await events.return();
+  });
+
+  it('should fetch what was uploaded when rescanRepository is called, without watching', async () => {
+    await using store = await startObjectStore();
+    await using cache = await createCacheDir();
+    await store.uploadExample(PREFIX, 'glyphs');
+    await using server = await serveFromStore(store, cache.path, { watch: false });
+    await store.uploadExample(PREFIX, 'glyphs', 'digits');
+    const { data } = await server.graphql(RescanRepositoryDocument);
+    expect(data?.rescanRepository.map(({ name, versions }) => ({ name, states: versions.map(({ state }) => state) }))).toEqual([
+      { name: 'glyphs', states: ['READY'] },
+      { name: 'digits', states: ['READY'] },
+    ]);
   });
 
   it('should keep serving the cached versions while the store is down, say so once, and say when it is back', async () => {
