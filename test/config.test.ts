@@ -16,6 +16,20 @@ describe('loadConfig', () => {
     expect(loadConfig([], {})).toMatchObject({ port: 4000, batching: { maxQueueDelayMs: 2, intraOpNumThreads: 1 } });
   });
 
+  it('should keep an s3:// repository as a URL and resolve a folder, with the object store settings beside it', () => {
+    const config = loadConfig(['--models', 's3://team-models/prod', '--s3-endpoint', 'http://127.0.0.1:9000'], {
+      MODEL_CACHE_DIR: 'cache',
+      S3_POLL_INTERVAL_MS: '2000',
+    });
+    expect(config).toMatchObject({
+      modelRepository: 's3://team-models/prod',
+      objectStore: { endpoint: 'http://127.0.0.1:9000', cacheDir: resolve('cache'), pollIntervalMs: 2000 },
+    });
+    expect(loadConfig(['--models', 'models'], {}).modelRepository).toBe(resolve('models'));
+    expect(loadConfig([], {}).objectStore).toEqual({ endpoint: undefined, cacheDir: undefined, pollIntervalMs: 10_000 });
+    expect(() => loadConfig(['--s3-endpoint', 'not a url'], {})).toThrow(/endpoint/);
+  });
+
   it('should refuse a bad value with a message naming the setting', () => {
     expect(() => loadConfig(['--port', 'eighty'], {})).toThrow(/port/);
     expect(() => loadConfig([], { MAX_BATCH_SIZE: '0' })).toThrow(/maxBatchSize/);

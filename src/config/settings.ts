@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { isObjectStoreUrl } from '../repository/object-store-location.ts';
 import { type Settings, setting } from './setting.ts';
 import { formatBytes, formatMs, MiB } from './units.ts';
 
@@ -45,15 +46,16 @@ const JWT_ALGORITHMS = [
 ] as const;
 
 export const settings = {
+  /** A folder, or `s3://bucket/prefix`: an S3-compatible store mirrored into `objectStore.cacheDir` and served from there. */
   modelRepository: setting({
-    flag: '--model-repository DIR',
+    flag: '--model-repository DIR|URL',
     aliases: ['--models'],
     env: 'MODEL_REPOSITORY',
-    description: 'the model repository folder',
+    description: 'the model repository: a folder, or s3://bucket/prefix',
     schema: z
       .string()
       .min(1)
-      .transform((path) => resolve(path)),
+      .transform((value) => (isObjectStoreUrl(value) ? value : resolve(value))),
     // Resolved at load time, like a given path, against the directory the server starts in.
     default: () => resolve('./models'),
     defaultText: './models',
@@ -393,6 +395,35 @@ export const settings = {
     default: 1000,
     format: formatMs,
   }),
+  /** A model repository in an S3-compatible store (`--model-repository s3://bucket/prefix`); credentials come from the AWS chain. */
+  objectStore: {
+    /** Its buckets are then addressed by path. Unset: AWS S3, or the SDK's AWS_ENDPOINT_URL_S3. */
+    endpoint: setting({
+      flag: '--s3-endpoint URL',
+      env: 'S3_ENDPOINT',
+      description: 'endpoint of an S3-compatible store',
+      schema: z.url(),
+    }),
+    cacheDir: setting({
+      flag: '--model-cache-dir DIR',
+      env: 'MODEL_CACHE_DIR',
+      description: 'where models from object storage are cached',
+      schema: z
+        .string()
+        .min(1)
+        .transform((path) => resolve(path)),
+      unsetText: 'one per bucket and prefix in the OS temp dir',
+    }),
+    /** Only with --watch true; without it the store is read once, at start. */
+    pollIntervalMs: setting({
+      flag: '--s3-poll-interval-ms MS',
+      env: 'S3_POLL_INTERVAL_MS',
+      description: 'how often object storage is asked for changes, in ms',
+      schema: int.min(100),
+      default: 10_000,
+      format: formatMs,
+    }),
+  },
   lazyLoad: setting({
     flag: '--lazy-load true|false',
     env: 'LAZY_LOAD',

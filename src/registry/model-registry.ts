@@ -49,6 +49,11 @@ export interface ModelRegistryOptions {
   crashLoop?: { maxCrashes: number; windowMs: number };
   /** The clock of the crash window, in ms. @default Date.now */
   now?: () => number;
+  /**
+   * Brings the repository folder up to date before a rescan reads it: a repository in object storage
+   * downloads what changed into its cache. @default nothing to do
+   */
+  updateFolder?: () => Promise<void>;
 }
 
 export interface ModelRegistry extends AsyncDisposable {
@@ -110,6 +115,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     memoryBudget = 0,
     crashLoop = { maxCrashes: 3, windowMs: 60_000 },
     now = Date.now,
+    updateFolder = async () => {},
   } = options;
   const catalog = createCatalog({ defaults });
   const { modelOf } = catalog;
@@ -310,6 +316,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     },
 
     async rescan() {
+      await updateFolder();
       const entries = await scanRepository(root);
       const seen = new Set(entries.map((entry) => entry.name));
       await Promise.all(

@@ -29,6 +29,12 @@ export interface ModelEntry {
 }
 
 const MODEL_FILE = 'model.onnx';
+
+/**
+ * Beside a file an object-store cache could not download whole and checked (object-store-cache.ts), a
+ * note of why: the version is then FAILED with that reason rather than "missing". A folder never has one.
+ */
+export const DOWNLOAD_ERROR_SUFFIX = '.download-error';
 const VERSION_PATTERN = /^[1-9][0-9]*$/;
 
 /** Reads the model repository: one entry per folder, broken ones with their reason, never a throw for one bad model. */
@@ -64,7 +70,7 @@ async function scanVersion(version: number, directory: string): Promise<VersionE
   const path = join(directory, MODEL_FILE);
   const info = await stat(path).catch(() => null);
   let error: string | null = null;
-  if (!info?.isFile()) error = `${path} is missing`;
+  if (!info?.isFile()) error = (await readOptional(path + DOWNLOAD_ERROR_SUFFIX)) ?? `${path} is missing`;
   else if (info.size === 0) error = `${path} is empty`;
   return { version, path, error };
 }

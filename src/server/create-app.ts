@@ -20,7 +20,6 @@ import { createMetrics, type Metrics, type VersionFigures } from '../observabili
 import { createTracing, type Tracing } from '../observability/tracing.ts';
 import { createModelRegistry, type ModelRegistry } from '../registry/model-registry.ts';
 import { MODEL_STATES, type ModelVersion } from '../registry/model-version.ts';
-import { watchRepository } from '../repository/watch-repository.ts';
 import { createWorkerPool, type WorkerPool } from '../runtime/worker-pool.ts';
 import { createEventBus } from '../streaming/event-bus.ts';
 import { createGenerator, DEFAULT_MAX_TOKENS, type Generator } from '../streaming/generation/generator.ts';
@@ -41,6 +40,7 @@ import { operationLimitPlugins } from './operation-limits.ts';
 import { useOperationLog } from './operation-log.ts';
 import { useOperationTraces } from './operation-traces.ts';
 import { useRateLimit } from './rate-limit.ts';
+import { openRepositorySource } from './repository-source.ts';
 import { useRequestBodyLimit } from './request-body-limit.ts';
 import { createRequestScope, REQUEST_ID_HEADER, requestIdOf, useRequestIdInErrors } from './request-id.ts';
 import { useShutdownCutoff } from './shutdown-cutoff.ts';
@@ -159,8 +159,10 @@ export function createApp(config: Config, { logger = createLogger(), random, now
     ...(metrics ? { onTiming: metrics.recordTokenTiming, onFinish: metrics.recordGenerationFinish } : {}),
     ...(tracing ? { onStreamEnd: tracing.recordStream } : {}),
   });
+  const source = openRepositorySource(config, logger);
   const registry = createModelRegistry({
-    root: config.modelRepository,
+    root: source.root,
+    updateFolder: source.update,
     pool,
     defaults: config.batching,
     drain: async (key) => {
@@ -197,25 +199,22 @@ export function createApp(config: Config, { logger = createLogger(), random, now
     bus.publish('model-events', event);
   });
   pool.onWorkerExit((exit) => logger.warn({ ...exit }, 'inference worker died and was replaced'));
-  const loaded = registry
-    .start()
+  const loaded = source
+    .prepare()
+    .then(() => registry.start())
     .catch((error: unknown) => {
-      logger.error({ root: config.modelRepository, err: error }, 'cannot read the model repository');
+      logger.error({ root: source.root, err: error }, 'cannot read the model repository');
     })
     // Ready from now on: the health port need not wait for the next beat to say so.
     .finally(() => healthPort?.publish());
-  const watcher = config.watch
-    ? watchRepository({
-        root: config.modelRepository,
-        debounceMs: config.watchDebounceMs,
-        onChange: (names) => {
-          logger.info({ models: [...names] }, 'model repository changed');
-          void loaded
-            .then(() => registry.refresh(names))
-            .catch((error: unknown) => logger.error({ err: error }, 'cannot pick up a repository change'));
-        },
-      })
-    : null;
+  if (config.watch) {
+    source.watch((names) => {
+      logger.info({ models: [...names] }, 'model repository changed');
+      void loaded
+        .then(() => registry.refresh(names))
+        .catch((error: unknown) => logger.error({ err: error }, 'cannot pick up a repository change'));
+    });
+  }
 
   const { limits } = config;
   const trusted = limits.trustedDocuments ? loadTrustedDocuments() : null;
@@ -363,13 +362,13 @@ export function createApp(config: Config, { logger = createLogger(), random, now
       // Event streams end after their last event (health's says not ready); predictStream after the frame in flight.
       shutdown.abort();
       held.closeConnections();
-      watcher?.close();
+      const sourceClosed = source.close();
       // A scraper's keep-alive socket must not hold the process open.
       metricsServer?.close();
       metricsServer?.closeAllConnections();
       // Open streams end with CANCELLED ("the server is shutting down"), which their clients receive before sockets close.
       await generator.close();
-      await loaded;
+      await Promise.all([loaded, sourceClosed]);
       // Everything that arrived before the signal is answered, over every transport (a request still
       // sending its body too); only then do the batchers stop taking requests.
       await Promise.all([held.settled(), ws.settled()]);
