@@ -24,10 +24,18 @@ export interface ModelHealth extends Work {
   reason: string | null;
 }
 
+/**
+ * With Redis: CONNECTED, or DEGRADED while it cannot be reached (events stay on this replica, rate
+ * limits count here). Degraded is still ready: the replica serves everything it did alone.
+ */
+export type EventBusState = 'CONNECTED' | 'DEGRADED';
+
 export interface Health {
   live: boolean;
   ready: boolean;
   models: ModelHealth[];
+  /** Absent for a process on its own (no Redis). */
+  eventBus?: EventBusState;
 }
 
 /** Where work is counted. */
@@ -40,6 +48,8 @@ export interface HealthSources extends WorkSources {
   registry: Pick<ModelRegistry, 'started' | 'list'>;
   /** Whether the server is shutting down. */
   draining: () => boolean;
+  /** With Redis, whether it is reachable. */
+  eventBus?: (() => EventBusState) | undefined;
 }
 
 /** The work under one session key now. */
@@ -66,11 +76,13 @@ export function isBusy(key: string, sources: WorkSources): boolean {
  * reported in `models` with its reason.
  */
 export function readHealth(sources: HealthSources): Health {
-  return {
+  const health: Health = {
     live: true,
     ready: sources.registry.started && !sources.draining(),
     models: sources.registry.list().map((model) => modelHealth(model, sources)),
   };
+  if (sources.eventBus) health.eventBus = sources.eventBus();
+  return health;
 }
 
 function modelHealth(model: Model, sources: WorkSources): ModelHealth {

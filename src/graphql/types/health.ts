@@ -18,8 +18,25 @@ export function addHealth(builder: Builder) {
     }),
   });
 
+  const EventBusStateRef = builder.enumType('EventBusState', {
+    description: 'How this replica reaches the Redis that several replicas share.',
+    values: {
+      CONNECTED: { description: 'Events, admin changes and rate limits are shared with the other replicas.' },
+      DEGRADED: {
+        description:
+          'Redis cannot be reached: events stay on this replica, rate limits count per replica; it serves as before and reconnects by itself.',
+      },
+    } as const,
+  });
+
   const HealthRef = builder.objectRef<Health>('Health').implement({
     fields: (t) => ({
+      eventBus: t.field({
+        type: EventBusStateRef,
+        nullable: true,
+        description: 'With Redis (--redis-url), whether it is reachable; null for a server on its own.',
+        resolve: (health) => health.eventBus ?? null,
+      }),
       live: t.exposeBoolean('live'),
       ready: t.exposeBoolean('ready', { description: 'Whether the server takes traffic: models loaded, not shutting down.' }),
       models: t.field({
