@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { ModelRegistry } from './model-registry.ts';
 
-export const ADMIN_ACTIONS = ['load', 'unload', 'reload', 'aliases', 'rescan'] as const;
+const ADMIN_ACTIONS = ['load', 'unload', 'reload', 'aliases', 'rescan'] as const;
 
 export const adminChangeSchema = z.object({
   /** The replica that made the change: it does not apply it again. */

@@ -129,7 +129,7 @@ async function quit(client: Redis): Promise<void> {
 }
 
 /** The URL without its password, for the log. */
-export function redacted(url: string): string {
+function redacted(url: string): string {
   const parsed = new URL(url);
   if (parsed.password) parsed.password = '***';
   return parsed.toString();
