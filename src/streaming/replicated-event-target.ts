@@ -50,8 +50,15 @@ export function createReplicatedEventTarget<Topics extends Record<string, unknow
 }: ReplicatedEventTargetOptions<Topics>): ReplicatedEventTarget {
   const local = new EventTarget();
   const channelOf = (topic: string) => eventChannel(prefix, topic);
-  // Only `publish` of the client is used: a failed publish (Redis down) is reported here, not left
-  // as an unhandled rejection, since the Redis event target does not await it.
+  // The Redis event target calls publish, subscribe and unsubscribe without awaiting them: a call
+  // that fails (Redis down, or the link closed with a subscription still queued) is caught here
+  // rather than left as an unhandled rejection, which would end the process.
+  const { subscriber } = link;
+  const subscribeClient = {
+    on: subscriber.on.bind(subscriber),
+    subscribe: (...channels: string[]) => subscriber.subscribe(...channels).catch(() => 0),
+    unsubscribe: (...channels: string[]) => subscriber.unsubscribe(...channels).catch(() => 0),
+  } as unknown as Redis;
   const publishClient = {
     publish: (channel: string, message: string) =>
       link.commands.publish(channel, message).catch((error: unknown) => {
@@ -61,7 +68,7 @@ export function createReplicatedEventTarget<Topics extends Record<string, unknow
   } as unknown as Redis;
   const redis = createRedisEventTarget({
     publishClient,
-    subscribeClient: link.subscriber,
+    subscribeClient,
     serializer: {
       stringify: JSON.stringify,
       parse: (text: string) => {

@@ -10,7 +10,7 @@ import { createCapturingLogger } from '../fixtures/logger.ts';
 import { addGlyphs } from '../fixtures/model-versions.ts';
 import { type RedisChild, startRedisChild, uniquePrefix } from '../fixtures/redis.ts';
 import { type Replicas, serveReplicas, untilEventBus } from '../fixtures/replicas.ts';
-import type { TestServer } from '../fixtures/server.ts';
+import { serveModels, type TestServer } from '../fixtures/server.ts';
 import { nextData, type Stream, until } from '../fixtures/subscriptions.ts';
 import {
   EventBusHealthDocument,
@@ -137,5 +137,29 @@ describe('a Redis outage under two replicas', () => {
     expect(next).toEqual({ model: 'glyphs', version: '1', state: 'LOADING', reason: null, replica: 'B' });
     await events.return();
     expect(await metric(a, 'infergraph_event_bus_dropped_events_total', '{reason="invalid"}')).toBe(3);
+  });
+
+  it('should start and serve with Redis unreachable, log that once, and connect once Redis starts', async () => {
+    await using absent = await startRedisChild();
+    await absent.stop();
+    const own = createCapturingLogger('info');
+    await using server = await serveModels((repository) => repository.copyExample('glyphs'), {
+      redis: { url: absent.url, keyPrefix: uniquePrefix() },
+      workers: 1,
+      logger: own,
+    });
+    expect(await untilEventBus(server, 'DEGRADED')).toMatchObject({ live: true, ready: true });
+    expect((await server.graphql(EventBusHealthDocument)).data!.health).toEqual({ live: true, ready: true, eventBus: 'DEGRADED' });
+    const events = await wsEvents(server);
+    await server.app.registry.unload('glyphs', '1');
+    expect((await nextData(events)).modelEvents).toMatchObject({ model: 'glyphs', state: 'UNLOADING' });
+    await events.return();
+
+    await absent.start();
+    await untilEventBus(server, 'CONNECTED');
+    const said = own.records().map((record) => record.msg);
+    expect(said.filter((msg) => msg.startsWith('cannot reach Redis'))).toHaveLength(1);
+    expect(said.filter((msg) => msg.startsWith('lost Redis'))).toHaveLength(0);
+    expect(said.filter((msg) => msg === 'connected to Redis')).toHaveLength(1);
   });
 });
