@@ -16,6 +16,13 @@ export interface RedisLinkOptions {
   onChange?: (connected: boolean) => void;
   /** Longest pause between reconnection attempts, in ms. @default 1000 */
   maxReconnectDelayMs?: number;
+  /**
+   * How long a command may wait for Redis's answer, in ms; past it the command fails (a rate limit
+   * is then decided locally) and the link counts as down until a PING is answered again. @default 500
+   */
+  commandTimeoutMs?: number;
+  /** How often the link PINGs Redis, in ms: a Redis that stopped answering without closing the socket (a network partition) is noticed this way. @default 1000 */
+  heartbeatMs?: number;
 }
 
 export interface RedisLink extends AsyncDisposable {
@@ -28,7 +35,15 @@ export interface RedisLink extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-export function createRedisLink({ url, channels, logger, onChange, maxReconnectDelayMs = 1000 }: RedisLinkOptions): RedisLink {
+export function createRedisLink({
+  url,
+  channels,
+  logger,
+  onChange,
+  maxReconnectDelayMs = 1000,
+  commandTimeoutMs = 500,
+  heartbeatMs = 1000,
+}: RedisLinkOptions): RedisLink {
   const shared: RedisOptions = {
     // ioredis's default climbs to 2 s; a replica should find Redis again about as soon as it is back.
     retryStrategy: (attempts) => Math.min(attempts * 100, maxReconnectDelayMs),
@@ -36,10 +51,17 @@ export function createRedisLink({ url, channels, logger, onChange, maxReconnectD
     maxRetriesPerRequest: 0,
     lazyConnect: false,
   };
-  const commands = new Redis(url, { ...shared, enableOfflineQueue: false, connectionName: 'infergraph-commands' });
+  const commands = new Redis(url, {
+    ...shared,
+    enableOfflineQueue: false,
+    commandTimeout: commandTimeoutMs,
+    connectionName: 'infergraph-commands',
+  });
   const subscriber = new Redis(url, { ...shared, maxRetriesPerRequest: null, connectionName: 'infergraph-events' });
   let commandsUp = false;
   let subscribed = false;
+  /** The last PING was answered in time (or none was sent yet since the connection came up). */
+  let answering = true;
   let connected = false;
   /** Whether the link was ever up: the first failure to connect is logged as such, not as a loss. */
   let everUp = false;
@@ -47,7 +69,7 @@ export function createRedisLink({ url, channels, logger, onChange, maxReconnectD
   let closing = false;
 
   function update(): void {
-    const now = commandsUp && subscribed;
+    const now = commandsUp && subscribed && answering;
     if (now === connected) return;
     connected = now;
     if (now) {
@@ -75,6 +97,7 @@ export function createRedisLink({ url, channels, logger, onChange, maxReconnectD
   subscriber.on('error', () => {});
   commands.on('ready', () => {
     commandsUp = true;
+    answering = true;
     update();
   });
   commands.on('close', () => {
@@ -97,6 +120,22 @@ export function createRedisLink({ url, channels, logger, onChange, maxReconnectD
     noteDown();
   });
 
+  // A socket to a Redis that stopped answering stays open: only an unanswered PING shows it.
+  const heartbeat = setInterval(() => {
+    if (!commandsUp) return;
+    commands.ping().then(
+      () => {
+        answering = true;
+        update();
+      },
+      () => {
+        answering = false;
+        noteDown();
+      },
+    );
+  }, heartbeatMs);
+  heartbeat.unref();
+
   const link: RedisLink = {
     commands,
     subscriber,
@@ -106,7 +145,8 @@ export function createRedisLink({ url, channels, logger, onChange, maxReconnectD
     async close() {
       if (closing) return;
       closing = true;
-      await Promise.all([quit(commands), quit(subscriber)]);
+      clearInterval(heartbeat);
+      await Promise.all([quit(commands, commandTimeoutMs), quit(subscriber, commandTimeoutMs)]);
     },
     [Symbol.asyncDispose]() {
       return link.close();
@@ -115,15 +155,20 @@ export function createRedisLink({ url, channels, logger, onChange, maxReconnectD
   return link;
 }
 
-/** QUIT when connected (pending replies arrive first), else drop the reconnect loop at once. */
-async function quit(client: Redis): Promise<void> {
+/** QUIT when connected (pending replies arrive first), unless Redis does not answer it in time; else drop the connection and its reconnect loop. */
+async function quit(client: Redis, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') {
-    try {
-      await client.quit();
-      return;
-    } catch {
-      // Fall through: the connection went away while quitting.
-    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const quit = client.quit().then(
+      () => true,
+      () => false,
+    );
+    const done = await Promise.race([quit, late]);
+    clearTimeout(timer);
+    if (done) return;
   }
   client.disconnect(false);
 }

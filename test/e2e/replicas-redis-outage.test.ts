@@ -6,6 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { expectFailure } from '../fixtures/failures.ts';
 import { createCapturingLogger } from '../fixtures/logger.ts';
 import { addGlyphs } from '../fixtures/model-versions.ts';
 import { type RedisChild, startRedisChild, uniquePrefix } from '../fixtures/redis.ts';
@@ -161,5 +162,29 @@ describe('a Redis outage under two replicas', () => {
     expect(said.filter((msg) => msg.startsWith('cannot reach Redis'))).toHaveLength(1);
     expect(said.filter((msg) => msg.startsWith('lost Redis'))).toHaveLength(0);
     expect(said.filter((msg) => msg === 'connected to Redis')).toHaveLength(1);
+  });
+
+  it('should notice a Redis that stops answering with its socket open, decide rate limits locally meanwhile, and recover', async () => {
+    await using frozen = await startRedisChild();
+    const clock = { ms: 0 };
+    await using server = await serveModels((repository) => repository.copyExample('glyphs'), {
+      redis: { url: frozen.url, keyPrefix: uniquePrefix() },
+      workers: 1,
+      rateLimits: { requestsPerSecond: 1, requestBurst: 2 },
+      now: () => clock.ms,
+    });
+    await untilEventBus(server, 'CONNECTED');
+
+    frozen.pause();
+    // No socket closed: the link's PING going unanswered is what tells.
+    await untilEventBus(server, 'DEGRADED');
+    const started = performance.now();
+    for (let n = 0; n < 2; n++) expect((await server.graphql(EventBusHealthDocument)).status).toBe(200);
+    expectFailure(await server.graphql(EventBusHealthDocument), 'RATE_LIMITED', { status: 429 });
+    // Decided here, not after a wait for Redis per request.
+    expect(performance.now() - started).toBeLessThan(1500);
+
+    frozen.resume();
+    await untilEventBus(server, 'CONNECTED');
   });
 });
