@@ -30,12 +30,22 @@ export interface ModelHealth extends Work {
  */
 export type EventBusState = 'CONNECTED' | 'DEGRADED';
 
+/** One replica sharing this Redis, as this one last heard of it. */
+export interface ReplicaHealth {
+  name: string;
+  ready: boolean;
+  /** When it was last heard from, in ms since the epoch; this replica's own entry is always now. */
+  seenAt: number;
+}
+
 export interface Health {
   live: boolean;
   ready: boolean;
   models: ModelHealth[];
   /** Absent for a process on its own (no Redis). */
   eventBus?: EventBusState;
+  /** The replicas sharing Redis, this one included; absent for a process on its own. */
+  replicas?: ReplicaHealth[];
 }
 
 /** Where work is counted. */
@@ -50,6 +60,8 @@ export interface HealthSources extends WorkSources {
   draining: () => boolean;
   /** With Redis, whether it is reachable. */
   eventBus?: (() => EventBusState) | undefined;
+  /** With Redis, the replicas heard from lately. */
+  replicas?: (() => ReplicaHealth[]) | undefined;
 }
 
 /** The work under one session key now. */
@@ -82,6 +94,7 @@ export function readHealth(sources: HealthSources): Health {
     models: sources.registry.list().map((model) => modelHealth(model, sources)),
   };
   if (sources.eventBus) health.eventBus = sources.eventBus();
+  if (sources.replicas) health.replicas = sources.replicas();
   return health;
 }
 

@@ -48,6 +48,7 @@ import { useOperationLog } from './operation-log.ts';
 import { useOperationTraces } from './operation-traces.ts';
 import { useRateLimit } from './rate-limit.ts';
 import { createRedisTokenBuckets } from './redis-token-buckets.ts';
+import { createReplicaRoster } from './replica-roster.ts';
 import { useRequestBodyLimit } from './request-body-limit.ts';
 import { createRequestScope, REQUEST_ID_HEADER, requestIdOf, useRequestIdInErrors } from './request-id.ts';
 import { useShutdownCutoff } from './shutdown-cutoff.ts';
@@ -145,8 +146,11 @@ export function createApp(
         url: redisUrl,
         channels: Object.keys(SERVER_EVENT_SCHEMAS).map((topic) => eventChannel(keyPrefix, topic)),
         logger,
-        // The health port's /health/ready says DEGRADED (or CONNECTED again) at once.
-        onChange: () => healthPort?.publish(),
+        onChange: (connected) => {
+          // The health port's /health/ready says DEGRADED (or CONNECTED again) at once.
+          healthPort?.publish();
+          if (connected) roster?.announce();
+        },
       })
     : null;
   const pool = createWorkerPool({ size: config.workers, nice: config.workerNice });
@@ -220,6 +224,7 @@ export function createApp(
   );
   const announce: GraphQLContext['announce'] = (change) => bus.publish('admin-changes', { ...change, replica });
   let draining = false;
+  const roster = redisLink ? createReplicaRoster({ bus, replica, ready: () => registry.started && !draining }) : null;
   /** Aborts when the drain begins (open streams end), and past the drain window (what is left is answered MODEL_NOT_READY). */
   const shutdown = new AbortController();
   const pastDrainWindow = new AbortController();
@@ -233,6 +238,7 @@ export function createApp(
     draining: () => draining,
     shutdown: shutdown.signal,
     ...(redisLink ? { eventBus: () => (redisLink.connected ? ('CONNECTED' as const) : ('DEGRADED' as const)) } : {}),
+    ...(roster ? { replicas: roster.list } : {}),
   };
 
   const healthPort =
@@ -259,8 +265,11 @@ export function createApp(
     .catch((error: unknown) => {
       logger.error({ root: config.modelRepository, err: error }, 'cannot read the model repository');
     })
-    // Ready from now on: the health port need not wait for the next beat to say so.
-    .finally(() => healthPort?.publish());
+    // Ready from now on: the health port and the other replicas need not wait for the next beat to say so.
+    .finally(() => {
+      healthPort?.publish();
+      roster?.announce();
+    });
   // Only other replicas announce changes to follow, and only through Redis.
   const follower = redisLink ? followAdminChanges({ bus, registry, replica, started: loaded, logger }) : null;
   const watcher = config.watch
@@ -435,6 +444,8 @@ export function createApp(
       watcher?.close();
       // No more loads and unloads from other replicas while this one winds down.
       const followed = follower?.close();
+      // The others drop this replica from their health at once.
+      const left = roster?.close();
       // A scraper's keep-alive socket must not hold the process open.
       metricsServer?.close();
       metricsServer?.closeAllConnections();
@@ -453,7 +464,7 @@ export function createApp(
       await closed;
       // Probes read "not ready" on the health port until the GraphQL port has closed too.
       await healthPort?.close();
-      await followed;
+      await Promise.all([followed, left]);
       await registry.close();
       // After the registry's last events, which other replicas' subscribers see too.
       await bus.close();

@@ -7,9 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { GLYPH_PIXELS } from '../../scripts/models/glyphs.ts';
 import { addGlyphs } from '../fixtures/model-versions.ts';
 import { removeKeys, SHARED_REDIS_URL, uniquePrefix } from '../fixtures/redis.ts';
-import { serveReplicas } from '../fixtures/replicas.ts';
-import type { TestServer } from '../fixtures/server.ts';
-import { nextData, type Stream, subscribeSse, until } from '../fixtures/subscriptions.ts';
+import { serveReplicas, untilEventBus } from '../fixtures/replicas.ts';
+import { startServer, type TestServer } from '../fixtures/server.ts';
+import { nextData, type Stream, subscribeSse, until as untilData } from '../fixtures/subscriptions.ts';
 import { forSuite } from '../fixtures/suite.ts';
 import { float32ToBase64 } from '../fixtures/tensors.ts';
 import {
@@ -20,6 +20,7 @@ import {
   PredictVersionDocument,
   ReplicaModelEventsDocument,
   type ReplicaModelEventsSubscription,
+  ReplicasHealthDocument,
   SetAliasDocument,
   UnloadModelDocument,
 } from '../generated/graphql.ts';
@@ -52,7 +53,7 @@ async function wsEvents(server: TestServer): Promise<Stream<ReplicaModelEventsSu
 
 /** Reads events until one matches; resolves with it. */
 async function eventWhere(stream: Stream<ReplicaModelEventsSubscription>, wanted: (event: Event) => boolean): Promise<Event> {
-  const seen = await until(stream, (data) => wanted(data.modelEvents));
+  const seen = await untilData(stream, (data) => wanted(data.modelEvents));
   return seen.at(-1)!.modelEvents;
 }
 
@@ -75,6 +76,15 @@ async function untilListening(stream: Stream<ReplicaModelEventsSubscription>, po
   return (await first).modelEvents;
 }
 
+/** Reads `read` until its value passes `done`: a wait on the server's own word (polled: health has no stream of replicas). */
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function versionServing(server: TestServer, version: string): Promise<string> {
   const { data, errors } = await server.graphql(PredictVersionDocument, { input: { model: 'glyphs', version, inputs: PIXELS } });
   expect(errors, JSON.stringify(errors)).toBeUndefined();
@@ -93,6 +103,49 @@ describe('the event bus across replicas', () => {
     const probe = await fetch(`${b().origin}/health/ready`);
     expect(probe.status).toBe(200);
     expect(((await probe.json()) as { eventBus: string }).eventBus).toBe('CONNECTED');
+  });
+
+  it('should list every replica in Query.health, a new one at once, and drop one that shuts down', async () => {
+    const names = async () => (await a().graphql(ReplicasHealthDocument)).data!.health.replicas!.map(({ name, ready }) => [name, ready]);
+    // Each said it is there once its link came up, and the other answered at once.
+    const { data } = await until(
+      () => b().graphql(ReplicasHealthDocument),
+      (answer) => answer.data!.health.replicas!.length === 2,
+    );
+    expect(data!.health.replicas!.map(({ name, ready }) => [name, ready])).toEqual([
+      ['A', true],
+      ['B', true],
+    ]);
+    expect(Date.parse(data!.health.replicas![0]!.seenAt)).toBeGreaterThan(Date.now() - 10_000);
+
+    const third = await startServer({
+      modelRepository: replicas.repository.root,
+      redis: { url: SHARED_REDIS_URL, keyPrefix: prefix },
+      workers: 1,
+      replica: 'C',
+    });
+    try {
+      await untilEventBus(third, 'CONNECTED');
+      // C said it is there when it started, and A answered it at once: neither waits for a beat.
+      await until(names, (seen) => seen.length === 3);
+      expect(await names()).toEqual([
+        ['A', true],
+        ['B', true],
+        ['C', true],
+      ]);
+      await until(
+        async () => (await third.graphql(ReplicasHealthDocument)).data!.health.replicas!.length,
+        (count) => count === 3,
+      );
+    } finally {
+      await third[Symbol.asyncDispose]();
+    }
+    // Its goodbye, not the 6 s of silence, takes it off the list.
+    await until(names, (seen) => seen.length === 2);
+    expect(await names()).toEqual([
+      ['A', true],
+      ['B', true],
+    ]);
   });
 
   it("should deliver replica B's model events to A's subscribers over graphql-ws and SSE, and A's own events too", async () => {
