@@ -205,8 +205,9 @@ export function createApp(
     memoryBudget: config.memoryBudget,
     ...(random ? { random } : {}),
   });
-  const bus = createEventBus<ServerEvents>(
-    redisLink
+  const bus = createEventBus<ServerEvents>({
+    onOverflow: (topic) => logger.warn({ topic }, 'ended a subscription whose reader left 1000 events unread'),
+    ...(redisLink
       ? {
           redis: {
             link: redisLink,
@@ -220,8 +221,8 @@ export function createApp(
             },
           },
         }
-      : {},
-  );
+      : {}),
+  });
   const announce: GraphQLContext['announce'] = (change) => bus.publish('admin-changes', { ...change, replica });
   let draining = false;
   const roster = redisLink ? createReplicaRoster({ bus, replica, ready: () => registry.started && !draining }) : null;
