@@ -62,7 +62,9 @@ export function createReplicatedEventTarget<Topics extends Record<string, unknow
   const publishClient = {
     publish: (channel: string, message: string) =>
       link.commands.publish(channel, message).catch((error: unknown) => {
-        onProblem({ topic: channel.slice(channelOf('').length), kind: 'unpublished', error });
+        // A publish past the command timeout is late, not lost: it stays on the socket and Redis
+        // still delivers it (ioredis's timeout only stops waiting for the answer).
+        if (!isTimeout(error)) onProblem({ topic: channel.slice(channelOf('').length), kind: 'unpublished', error });
         return 0;
       }),
   } as unknown as Redis;
@@ -118,4 +120,9 @@ export function createReplicatedEventTarget<Topics extends Record<string, unknow
       for (const { channel, receive } of receivers) redis.removeEventListener(channel, receive);
     },
   };
+}
+
+/** ioredis's command timeout: a plain Error with this message (ioredis exports no class for it). */
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Command timed out';
 }
