@@ -50,7 +50,8 @@ try {
       for (const [name, url] of Object.entries(paths)) {
         const result = await runClosedLoop({ concurrency, ...timing, send: () => predict(url) });
         if (result.errors > 0) throw new Error(`${name}: ${result.errors} errors, the first: ${result.firstError}`);
-        const entry = (measured[name] ??= { itemsPerSecond: [], latencies: [] });
+        measured[name] ??= { itemsPerSecond: [], latencies: [] };
+        const entry = measured[name];
         entry.itemsPerSecond.push((result.latenciesMs.length * 1000) / result.windowMs);
         entry.latencies.push(...result.latenciesMs);
       }

@@ -74,10 +74,14 @@ export function createSequenceStore({ label, stateInputs, batchAxes, idleTimeout
       const key = owner === undefined ? id : `${owner}\u0000${id}`;
       let sequence = sequences.get(key);
       if (!sequence && !start) {
+        // Never started anew in silence: with several replicas, a call that reached a replica other
+        // than the one holding the state would go on from zeros and answer wrong without a word.
         throw new InferError(
           'INVALID_ARGUMENT',
-          `sequence "${id}" of ${label} is not running: start it with start: true ` +
-            `(it may have ended or idled out after ${idleTimeoutMs} ms)`,
+          `sequence "${id}" of ${label} is not running on this server: start it with start: true ` +
+            `(it may have ended or idled out after ${idleTimeoutMs} ms; behind a load balancer, every call of a sequence ` +
+            'must reach the replica that started it: see "Several replicas" in the README)',
+          { details: { sequence: id } },
         );
       }
       if (!sequence) {

@@ -651,6 +651,26 @@ export const settings = {
       format: formatMs,
     }),
   },
+  /** Several replicas: the Redis they share events and rate limits through (README, "Several replicas"). Unset, one process on its own. */
+  redis: {
+    url: setting({
+      flag: '--redis-url URL',
+      env: 'REDIS_URL',
+      description: 'Redis shared by replicas: events, admin changes, rate limits',
+      schema: z.url().refine((url) => /^rediss?:\/\//.test(url), 'a Redis URL starts with redis:// or rediss://'),
+      // A Redis URL may carry a password.
+      secret: true,
+      unsetText: 'not set (one process, no Redis)',
+    }),
+    /** Pub/sub channels ignore Redis's database number: two deployments on one Redis tell their channels and keys apart by this. */
+    keyPrefix: setting({
+      flag: '--redis-key-prefix TEXT',
+      env: 'REDIS_KEY_PREFIX',
+      description: 'prefix of Redis channels and keys of this deployment',
+      schema: z.string().min(1),
+      default: 'infergraph:',
+    }),
+  },
   /** How the server stops. */
   shutdown: {
     /** From SIGTERM: past it, what is left is cut off and the process exits 1. */

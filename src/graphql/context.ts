@@ -2,15 +2,29 @@
 import type { Principal } from '../auth/principal.ts';
 import type { Predictor, PredictTiming } from '../batching/predictor.ts';
 import type { Explainer } from '../explain/explainer.ts';
-import type { ModelEvent } from '../registry/model-events.ts';
+import type { EventBusState, ReplicaHealth } from '../health/read-health.ts';
+import { type AdminChange, adminChangeSchema } from '../registry/admin-change.ts';
+import { type ReplicaModelEvent, replicaModelEventSchema } from '../registry/model-events.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
+import { type ReplicaStatus, replicaStatusSchema } from '../server/replica-roster.ts';
 import type { EventBus } from '../streaming/event-bus.ts';
 import type { Generator } from '../streaming/generation/generator.ts';
+import type { EventSchemas } from '../streaming/replicated-event-target.ts';
 
-/** What the server publishes for subscribers. */
+/** What the server publishes: for subscribers, and (admin changes) for the other replicas. */
 export interface ServerEvents extends Record<string, unknown> {
-  'model-events': ModelEvent;
+  'model-events': ReplicaModelEvent;
+  'admin-changes': AdminChange;
+  /** Each replica's beat: that it is there, and whether it is ready. */
+  'replica-status': ReplicaStatus;
 }
+
+/** What each topic's events must be when they come from another replica through Redis. */
+export const SERVER_EVENT_SCHEMAS: EventSchemas<ServerEvents> = {
+  'model-events': replicaModelEventSchema,
+  'admin-changes': adminChangeSchema,
+  'replica-status': replicaStatusSchema,
+};
 
 /** What every resolver is given: the serving core, and a way to learn that the client went away. */
 export interface GraphQLContext {
@@ -19,6 +33,12 @@ export interface GraphQLContext {
   explainer: Explainer;
   generator: Generator;
   bus: EventBus<ServerEvents>;
+  /** Tells the other replicas of an admin change this one made, so that they apply it too. */
+  announce: (change: Omit<AdminChange, 'replica'>) => void;
+  /** With Redis, whether it is reachable; absent for a process on its own. */
+  eventBus?: () => EventBusState;
+  /** With Redis, the replicas sharing it, heard from lately; absent for a process on its own. */
+  replicas?: () => ReplicaHealth[];
   /** Who the request acts for; ANONYMOUS (every scope, every model) while authentication is off. */
   principal: Principal;
   /** A signal that aborts when the client goes away (made on first call); undefined without a client connection. */

@@ -24,10 +24,28 @@ export interface ModelHealth extends Work {
   reason: string | null;
 }
 
+/**
+ * With Redis: CONNECTED, or DEGRADED while it cannot be reached (events stay on this replica, rate
+ * limits count here). Degraded is still ready: the replica serves everything it did alone.
+ */
+export type EventBusState = 'CONNECTED' | 'DEGRADED';
+
+/** One replica sharing this Redis, as this one last heard of it. */
+export interface ReplicaHealth {
+  name: string;
+  ready: boolean;
+  /** When it was last heard from, in ms since the epoch; this replica's own entry is always now. */
+  seenAt: number;
+}
+
 export interface Health {
   live: boolean;
   ready: boolean;
   models: ModelHealth[];
+  /** Absent for a process on its own (no Redis). */
+  eventBus?: EventBusState;
+  /** The replicas sharing Redis, this one included; absent for a process on its own. */
+  replicas?: ReplicaHealth[];
 }
 
 /** Where work is counted. */
@@ -40,6 +58,10 @@ export interface HealthSources extends WorkSources {
   registry: Pick<ModelRegistry, 'started' | 'list'>;
   /** Whether the server is shutting down. */
   draining: () => boolean;
+  /** With Redis, whether it is reachable. */
+  eventBus?: (() => EventBusState) | undefined;
+  /** With Redis, the replicas heard from lately. */
+  replicas?: (() => ReplicaHealth[]) | undefined;
 }
 
 /** The work under one session key now. */
@@ -66,11 +88,14 @@ export function isBusy(key: string, sources: WorkSources): boolean {
  * reported in `models` with its reason.
  */
 export function readHealth(sources: HealthSources): Health {
-  return {
+  const health: Health = {
     live: true,
     ready: sources.registry.started && !sources.draining(),
     models: sources.registry.list().map((model) => modelHealth(model, sources)),
   };
+  if (sources.eventBus) health.eventBus = sources.eventBus();
+  if (sources.replicas) health.replicas = sources.replicas();
+  return health;
 }
 
 function modelHealth(model: Model, sources: WorkSources): ModelHealth {

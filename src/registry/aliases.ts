@@ -43,7 +43,12 @@ export interface AliasEditor {
   /** Points an alias at versions (checked first), keeping its previous target for rollback; resolves once model.json says so. */
   set(model: Model, alias: string, target: AliasTarget): Promise<void>;
   /** Moves an alias back to where it pointed before its last change; resolves once model.json says so. */
-  rollback(model: Model, alias: string): Promise<void>;
+  rollback(model: Model, alias: string): Promise<AliasTarget>;
+  /**
+   * Takes the aliases another replica wrote into model.json (read again by the caller), keeping each
+   * changed alias's previous target for rollback, as `set` does; returns the aliases that changed.
+   */
+  adopt(model: Model, aliases: ReadonlyMap<string, AliasTarget>): Map<string, AliasTarget>;
 }
 
 export function createAliasEditor(): AliasEditor {
@@ -70,8 +75,30 @@ export function createAliasEditor(): AliasEditor {
         throw new InferError('INVALID_ARGUMENT', `alias "${alias}" of model "${model.name}" has no earlier target to roll back to`);
       model.aliases.set(alias, previous);
       await persist(model);
+      return previous;
+    },
+
+    adopt(model, aliases) {
+      const changed = new Map<string, AliasTarget>();
+      for (const [alias, target] of aliases) {
+        const previous = model.aliases.get(alias);
+        if (previous && sameTarget(previous, target)) continue;
+        // A rollback on the other replica reads here as a move back to the last target: history pops, as it did there.
+        const history = model.aliasHistory.get(alias) ?? [];
+        const last = history.at(-1);
+        if (last && sameTarget(last, target)) history.pop();
+        else if (previous) model.aliasHistory.set(alias, [...history, previous]);
+        model.aliases.set(alias, target);
+        changed.set(alias, target);
+      }
+      for (const alias of [...model.aliases.keys()]) if (!aliases.has(alias)) model.aliases.delete(alias);
+      return changed;
     },
   };
+}
+
+function sameTarget(a: AliasTarget, b: AliasTarget): boolean {
+  return a.length === b.length && a.every((entry, index) => entry.version === b[index]?.version && entry.weight === b[index]?.weight);
 }
 
 /**

@@ -1,5 +1,6 @@
 /** What the registry tells its listeners: one version's change of state, with the reason. */
-import type { ModelState } from './model-version.ts';
+import { z } from 'zod';
+import { MODEL_STATES, type ModelState } from './model-version.ts';
 
 export interface ModelEvent {
   model: string;
@@ -11,3 +12,18 @@ export interface ModelEvent {
 }
 
 export type ModelEventListener = (event: ModelEvent) => void;
+
+/** A model event as the bus carries it: with the replica whose registry it happened in. */
+export interface ReplicaModelEvent extends ModelEvent {
+  replica: string;
+}
+
+/** What a model event read back from Redis must be. */
+export const replicaModelEventSchema: z.ZodType<ReplicaModelEvent> = z.object({
+  model: z.string(),
+  version: z.number().int().positive(),
+  state: z.enum(MODEL_STATES),
+  reason: z.string().nullable(),
+  at: z.number(),
+  replica: z.string(),
+});

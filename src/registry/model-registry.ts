@@ -14,7 +14,7 @@ import type { BatchingDefaults } from '../config.ts';
 import { InferError } from '../errors.ts';
 import { scanModel, scanRepository } from '../repository/scan-repository.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
-import { type AliasTarget, createAliasEditor } from './aliases.ts';
+import { type AliasTarget, aliasTargetOf, createAliasEditor } from './aliases.ts';
 import { createCatalog } from './catalog.ts';
 import { bytesInUse, chooseEvictions } from './eviction.ts';
 import type { ModelEventListener } from './model-events.ts';
@@ -87,6 +87,8 @@ export interface ModelRegistry extends AsyncDisposable {
   setAlias(name: string, alias: string, target: AliasTarget): Promise<Model>;
   /** Moves an alias back to where it pointed before its last change. */
   rollbackAlias(name: string, alias: string): Promise<Model>;
+  /** Takes the aliases the model's model.json says now: what another replica's setAlias or rollbackAlias wrote there. */
+  adoptAliases(name: string): Promise<Model>;
   /** Reads the repository again: new models and versions load, vanished ones unload. */
   rescan(): Promise<Model[]>;
   /** What a repository watcher calls: models it knows reload (new config, replaced files), the rest come by rescan. */
@@ -163,6 +165,28 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       }
     }
   });
+
+  /**
+   * Tells listeners that an alias now points at versions: one event per version, its state unchanged,
+   * the move in its reason. An alias move is a change of what requests are served by, which a watcher
+   * of modelEvents wants to see as much as a state change.
+   */
+  function announceAlias(model: Model, alias: string, target: AliasTarget): void {
+    const total = target.reduce((sum, { weight }) => sum + weight, 0);
+    for (const { version: number, weight } of target) {
+      const version = model.versions.find((candidate) => candidate.version === number);
+      if (!version) continue;
+      const share = target.length > 1 ? ` (weight ${weight} of ${total})` : '';
+      const event = {
+        model: model.name,
+        version: number,
+        state: version.state,
+        reason: `alias "${alias}" now points here${share}`,
+        at: Date.now(),
+      };
+      for (const listener of listeners) listener(event);
+    }
+  }
 
   /** Makes a version UNAVAILABLE for `cause`, with the reason clients read derived from it. */
   function release(model: Model, version: ModelVersion, cause: UnavailableCause): void {
@@ -306,12 +330,21 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     async setAlias(name, alias, target) {
       const model = modelOf(name);
       await aliases.set(model, alias, target);
+      announceAlias(model, alias, target);
       return model;
     },
 
     async rollbackAlias(name, alias) {
       const model = modelOf(name);
-      await aliases.rollback(model, alias);
+      announceAlias(model, alias, await aliases.rollback(model, alias));
+      return model;
+    },
+
+    async adoptAliases(name) {
+      const model = modelOf(name);
+      const { config } = await scanModel(model.name, model.directory);
+      const onDisk = new Map(Object.entries(config.aliases ?? {}).map(([alias, target]) => [alias, aliasTargetOf(target)]));
+      for (const [alias, target] of aliases.adopt(model, onDisk)) announceAlias(model, alias, target);
       return model;
     },
 

@@ -38,6 +38,7 @@ export function viewOf(registry: ModelRegistry, visible: (name: string) => boole
     reload: async (name, version) => registry.reload(check(name), version),
     setAlias: async (name, alias, target) => registry.setAlias(check(name), alias, target),
     rollbackAlias: async (name, alias) => registry.rollbackAlias(check(name), alias),
+    adoptAliases: async (name) => registry.adoptAliases(check(name)),
     rescan: async () => (await registry.rescan()).filter((model) => visible(model.name)),
     refresh: (names) => registry.refresh(new Set([...names].filter(visible))),
     onEvent: (listener) =>

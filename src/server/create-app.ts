@@ -1,7 +1,9 @@
 /** The app: the serving core wired to yoga and graphql-ws on one HTTP or HTTPS server, and its shutdown order. */
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
@@ -12,22 +14,26 @@ import type { Principal } from '../auth/principal.ts';
 import { createPredictor, type Predictor } from '../batching/predictor.ts';
 import type { Config } from '../config.ts';
 import { createExplainer } from '../explain/explainer.ts';
-import type { GraphQLContext, ServerEvents } from '../graphql/context.ts';
+import { type GraphQLContext, SERVER_EVENT_SCHEMAS, type ServerEvents } from '../graphql/context.ts';
 import { createSchema } from '../graphql/schema.ts';
 import { isBusy, readHealth } from '../health/read-health.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics, type VersionFigures } from '../observability/metrics.ts';
+import { createRedisMetrics } from '../observability/redis-metrics.ts';
 import { createTracing, type Tracing } from '../observability/tracing.ts';
 import { createModelRegistry, type ModelRegistry } from '../registry/model-registry.ts';
 import { MODEL_STATES, type ModelVersion } from '../registry/model-version.ts';
 import { createWorkerPool, type WorkerPool } from '../runtime/worker-pool.ts';
 import { createEventBus } from '../streaming/event-bus.ts';
 import { createGenerator, DEFAULT_MAX_TOKENS, type Generator } from '../streaming/generation/generator.ts';
+import { createRedisLink } from '../streaming/redis-link.ts';
+import { eventChannel } from '../streaming/replicated-event-target.ts';
 import { useAuthChallenge } from './auth-challenge.ts';
 import { clientSignalOf } from './client-signal.ts';
 import { useCredentialExpiry } from './credential-expiry.ts';
 import { principalOfRequest } from './credentials.ts';
 import { answerCutOff, refuseWhileDraining } from './drain-answers.ts';
+import { followAdminChanges } from './follow-admin-changes.ts';
 import { attachGraphQLWs } from './graphql-ws.ts';
 import { answerHealthProbe, LIVE_PATH, readyAnswer } from './health-endpoints.ts';
 import { createHealthPort, type HealthPort } from './health-port.ts';
@@ -40,6 +46,8 @@ import { operationLimitPlugins } from './operation-limits.ts';
 import { useOperationLog } from './operation-log.ts';
 import { useOperationTraces } from './operation-traces.ts';
 import { useRateLimit } from './rate-limit.ts';
+import { createRedisTokenBuckets } from './redis-token-buckets.ts';
+import { createReplicaRoster } from './replica-roster.ts';
 import { openRepositorySource } from './repository-source.ts';
 import { useRequestBodyLimit } from './request-body-limit.ts';
 import { createRequestScope, REQUEST_ID_HEADER, requestIdOf, useRequestIdInErrors } from './request-id.ts';
@@ -81,6 +89,8 @@ export interface AppOptions {
   traceExporter?: SpanExporter;
   /** The built browser app served at / (with `webApp` on). @default clients/web/dist */
   webAppRoot?: string;
+  /** This replica's name in model events and admin changes. @default the host name and a random suffix */
+  replica?: string;
 }
 
 export interface App extends AsyncDisposable {
@@ -116,10 +126,33 @@ export interface App extends AsyncDisposable {
  * graphql-ws on one HTTP server (HTTPS and WSS when the config names a certificate and key).
  * Throws before starting anything when the TLS files are missing, unreadable or mismatched.
  */
-export function createApp(config: Config, { logger = createLogger(), random, now, traceExporter, webAppRoot }: AppOptions = {}): App {
+export function createApp(
+  config: Config,
+  {
+    logger = createLogger(),
+    random,
+    now,
+    traceExporter,
+    webAppRoot,
+    replica = `${hostname()}-${randomBytes(3).toString('hex')}`,
+  }: AppOptions = {},
+): App {
   // First: a server whose TLS files or credentials cannot work stops here, before it starts threads.
   const tls = readTlsFiles(config);
   const authenticator = createAuthenticator(config.auth);
+  const { url: redisUrl, keyPrefix } = config.redis;
+  const redisLink = redisUrl
+    ? createRedisLink({
+        url: redisUrl,
+        channels: Object.keys(SERVER_EVENT_SCHEMAS).map((topic) => eventChannel(keyPrefix, topic)),
+        logger,
+        onChange: (connected) => {
+          // The health port's /health/ready says DEGRADED (or CONNECTED again) at once.
+          healthPort?.publish();
+          if (connected) roster?.announce();
+        },
+      })
+    : null;
   const pool = createWorkerPool({ size: config.workers, nice: config.workerNice });
   // Its sources are read at scrape time only, once everything below exists.
   const metrics = config.metrics.enabled
@@ -130,6 +163,7 @@ export function createApp(config: Config, { logger = createLogger(), random, now
         workers: () => pool.stats(),
       })
     : null;
+  const redisMetrics = metrics && redisLink ? createRedisMetrics(metrics.registry, { connected: () => redisLink.connected }) : null;
   const tracing = createTracing({
     ...config.tracing,
     exporter: traceExporter,
@@ -173,12 +207,42 @@ export function createApp(config: Config, { logger = createLogger(), random, now
     memoryBudget: config.memoryBudget,
     ...(random ? { random } : {}),
   });
-  const bus = createEventBus<ServerEvents>();
+  const bus = createEventBus<ServerEvents>({
+    onOverflow: (topic) => logger.warn({ topic }, 'ended a subscription whose reader left 1000 events unread'),
+    ...(redisLink
+      ? {
+          redis: {
+            link: redisLink,
+            prefix: keyPrefix,
+            origin: replica,
+            schemas: SERVER_EVENT_SCHEMAS,
+            onProblem: ({ topic, kind, error }) => {
+              redisMetrics?.recordDroppedEvent(kind);
+              // An event Redis did not take is the loss the link logs once; a bad one from Redis is news each time.
+              if (kind === 'invalid') logger.warn({ topic, err: error }, 'dropped an event from Redis that is not valid');
+            },
+          },
+        }
+      : {}),
+  });
+  const announce: GraphQLContext['announce'] = (change) => bus.publish('admin-changes', { ...change, replica });
   let draining = false;
+  const roster = redisLink ? createReplicaRoster({ bus, replica, ready: () => registry.started && !draining }) : null;
   /** Aborts when the drain begins (open streams end), and past the drain window (what is left is answered MODEL_NOT_READY). */
   const shutdown = new AbortController();
   const pastDrainWindow = new AbortController();
-  const context = { registry, predictor, explainer, generator, bus, draining: () => draining, shutdown: shutdown.signal };
+  const context = {
+    registry,
+    predictor,
+    explainer,
+    generator,
+    bus,
+    announce,
+    draining: () => draining,
+    shutdown: shutdown.signal,
+    ...(redisLink ? { eventBus: () => (redisLink.connected ? ('CONNECTED' as const) : ('DEGRADED' as const)) } : {}),
+    ...(roster ? { replicas: roster.list } : {}),
+  };
 
   const healthPort =
     config.health.port === undefined
@@ -196,7 +260,7 @@ export function createApp(config: Config, { logger = createLogger(), random, now
     healthPort?.publish();
     const level = event.state === 'FAILED' ? 'warn' : 'info';
     logger[level]({ model: event.model, version: event.version, state: event.state, reason: event.reason }, 'model state');
-    bus.publish('model-events', event);
+    bus.publish('model-events', { ...event, replica });
   });
   pool.onWorkerExit((exit) => logger.warn({ ...exit }, 'inference worker died and was replaced'));
   const loaded = source
@@ -205,8 +269,13 @@ export function createApp(config: Config, { logger = createLogger(), random, now
     .catch((error: unknown) => {
       logger.error({ root: source.root, err: error }, 'cannot read the model repository');
     })
-    // Ready from now on: the health port need not wait for the next beat to say so.
-    .finally(() => healthPort?.publish());
+    // Ready from now on: the health port and the other replicas need not wait for the next beat to say so.
+    .finally(() => {
+      healthPort?.publish();
+      roster?.announce();
+    });
+  // Only other replicas announce changes to follow, and only through Redis.
+  const follower = redisLink ? followAdminChanges({ bus, registry, replica, started: loaded, logger }) : null;
   if (config.watch) {
     source.watch((names) => {
       logger.info({ models: [...names] }, 'model repository changed');
@@ -252,6 +321,16 @@ export function createApp(config: Config, { logger = createLogger(), random, now
         defaultMaxTokens: DEFAULT_MAX_TOKENS,
         maxTokens: config.generation.maxTokens,
         ...(now ? { now } : {}),
+        shared: redisLink
+          ? createRedisTokenBuckets({
+              redis: redisLink.commands,
+              prefix: keyPrefix,
+              connected: () => redisLink.connected,
+              logger,
+              ...(redisMetrics ? { onLocal: redisMetrics.recordLocalRateLimit } : {}),
+              now: now ?? Date.now,
+            })
+          : null,
       }),
       // Last: it wraps the request parser the plugins above chose or wrapped.
       useRequestBodyLimit(limits.maxRequestBodyBytes),
@@ -363,6 +442,10 @@ export function createApp(config: Config, { logger = createLogger(), random, now
       shutdown.abort();
       held.closeConnections();
       const sourceClosed = source.close();
+      // No more loads and unloads from other replicas while this one winds down.
+      const followed = follower?.close();
+      // The others drop this replica from their health at once.
+      const left = roster?.close();
       // A scraper's keep-alive socket must not hold the process open.
       metricsServer?.close();
       metricsServer?.closeAllConnections();
@@ -381,7 +464,11 @@ export function createApp(config: Config, { logger = createLogger(), random, now
       await closed;
       // Probes read "not ready" on the health port until the GraphQL port has closed too.
       await healthPort?.close();
+      await Promise.all([followed, left]);
       await registry.close();
+      // After the registry's last events, which other replicas' subscribers see too.
+      await bus.close();
+      await redisLink?.close();
       predictor.dispose();
       await pool.close();
       // Last, so that the spans of everything drained above are exported.

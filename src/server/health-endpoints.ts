@@ -44,7 +44,9 @@ export function answerHealthProbe(
 export function readyAnswer(health: Health, { models = true }: HealthProbeOptions = {}): { status: number; body: string } {
   return {
     status: health.ready ? 200 : 503,
-    body: JSON.stringify(models ? health : { live: health.live, ready: health.ready }),
+    body: JSON.stringify(
+      models ? health : { live: health.live, ready: health.ready, ...(health.eventBus ? { eventBus: health.eventBus } : {}) },
+    ),
   };
 }
 

@@ -15,6 +15,7 @@ import type { Principal } from '../auth/principal.ts';
 import { InferError } from '../errors.ts';
 import { clientKeyOf } from './client-key.ts';
 import { type WorkLimits, workOf } from './operation-work.ts';
+import type { BucketAsk, RedisTokenBuckets } from './redis-token-buckets.ts';
 import { createTokenBuckets, type TokenBuckets } from './token-buckets.ts';
 
 export interface RateLimitOptions extends WorkLimits {
@@ -28,6 +29,8 @@ export interface RateLimitOptions extends WorkLimits {
   workBurst: number;
   /** The clock, in ms; tests move their own. @default Date.now */
   now?: () => number;
+  /** With Redis, the buckets shared by every replica (the local ones decide while it is unreachable); absent, this process's own. */
+  shared?: RedisTokenBuckets | null;
 }
 
 /** What the plugin reads off the context: who asks, and from where (yoga's Node request, or the socket's upgrade request). */
@@ -43,14 +46,23 @@ export function useRateLimit({
   workPerSecond,
   workBurst,
   now = Date.now,
+  shared = null,
   ...limits
 }: RateLimitOptions): Plugin {
   const requests = bucketsFor(requestsPerSecond, requestBurst, now);
   const work = bucketsFor(workPerSecond, workBurst, now);
   if (!requests && !work) return {};
 
-  /** The refusal of an operation, or null when it may run (and has spent its share). */
-  function admit(args: ExecutionArgs): InferError | null {
+  /** The buckets an operation that asks `asked` work spends from: a request, and its work when it asks some. */
+  function asksOf(asked: number): Ask[] {
+    const asks: Ask[] = [];
+    if (requests) asks.push({ budget: 'requests', buckets: requests, ratePerSecond: requestsPerSecond, burst: requests.burst, amount: 1 });
+    if (work && asked > 0) asks.push({ budget: 'work', buckets: work, ratePerSecond: workPerSecond, burst: work.burst, amount: asked });
+    return asks;
+  }
+
+  /** The refusal of an operation, or null when it may run (and has spent its share); a promise when the buckets are in Redis. */
+  function admit(args: ExecutionArgs): InferError | null | Promise<InferError | null> {
     const { principal, req } = args.contextValue as CallerContext;
     const key = clientKeyOf(principal, req?.socket.remoteAddress);
     const asked = work ? workOf(args.schema, args.document, args.operationName, args.variableValues, limits) : 0;
@@ -62,8 +74,18 @@ export function useRateLimit({
         { details: { work: asked, workBurst: work.burst } },
       );
     }
-    const requestWaitMs = requests?.waitMs(key, 1) ?? 0;
-    const workWaitMs = work && asked > 0 ? work.waitMs(key, asked) : 0;
+    const asks = asksOf(asked);
+    if (asks.length === 0) return null;
+    const local = () => spendLocally(key, asks);
+    if (!shared) return refusalOf(key, asked, asks, local());
+    return shared.spend(key, asks, local).then((waits) => refusalOf(key, asked, asks, waits));
+  }
+
+  /** The refusal when some bucket has to wait (`waits`, in ms, one per ask), else null. */
+  function refusalOf(key: string, asked: number, asks: readonly Ask[], waits: readonly number[]): InferError | null {
+    const waitOf = (budget: Ask['budget']) => waits[asks.findIndex((ask) => ask.budget === budget)] ?? 0;
+    const requestWaitMs = waitOf('requests');
+    const workWaitMs = waitOf('work');
     if (requestWaitMs > 0 || workWaitMs > 0) {
       const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(requestWaitMs, workWaitMs) / 1000));
       const spent =
@@ -74,8 +96,6 @@ export function useRateLimit({
         details: { retryAfterSeconds },
       });
     }
-    requests?.take(key, 1);
-    if (work && asked > 0) work.take(key, asked);
     return null;
   }
 
@@ -84,14 +104,39 @@ export function useRateLimit({
   const refused = (error: InferError) => () => ({ errors: [new GraphQLError(error.message, { originalError: error })] });
   return {
     onExecute({ args, setExecuteFn }) {
-      const error = admit(args);
-      if (error) setExecuteFn(refused(error));
+      return whenDecided(admit(args), (error) => {
+        if (error) setExecuteFn(refused(error));
+      });
     },
     onSubscribe({ args, setSubscribeFn }) {
-      const error = admit(args);
-      if (error) setSubscribeFn(refused(error));
+      return whenDecided(admit(args), (error) => {
+        if (error) setSubscribeFn(refused(error));
+      });
     },
   };
+}
+
+/** Applies a decision at once, or once Redis made it: the hook returns a promise only then, staying synchronous without Redis. */
+function whenDecided(
+  decision: InferError | null | Promise<InferError | null>,
+  apply: (error: InferError | null) => void,
+): undefined | Promise<void> {
+  if (decision instanceof Promise) return decision.then(apply);
+  apply(decision);
+  return undefined;
+}
+
+/** One bucket an operation spends from, with this process's buckets of that budget. */
+interface Ask extends BucketAsk {
+  budget: 'requests' | 'work';
+  buckets: TokenBuckets;
+}
+
+/** Spends every ask of the caller when each bucket holds its amount, else none; returns the ms each bucket has to wait. */
+function spendLocally(key: string, asks: readonly Ask[]): number[] {
+  const waits = asks.map(({ buckets, amount }) => buckets.waitMs(key, amount));
+  if (waits.every((wait) => wait === 0)) for (const { buckets, amount } of asks) buckets.take(key, amount);
+  return waits;
 }
 
 function bucketsFor(ratePerSecond: number, burst: number, now: () => number): TokenBuckets | null {

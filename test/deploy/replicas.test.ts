@@ -162,7 +162,7 @@ describe('three replicas behind nginx', () => {
     );
     for (const answers of probabilities) {
       expect(answers).toHaveLength(expected.length);
-      answers.forEach((probability, index) => expect(probability).toBeCloseTo(expected[index]!, 4));
+      for (const [index, probability] of answers.entries()) expect(probability).toBeCloseTo(expected[index]!, 4);
     }
   });
 

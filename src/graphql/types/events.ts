@@ -1,7 +1,7 @@
 /** Subscription.modelEvents and Subscription.health. */
 import type { EnumRef } from '@pothos/core';
 import { readHealth } from '../../health/read-health.ts';
-import type { ModelEvent } from '../../registry/model-events.ts';
+import type { ReplicaModelEvent } from '../../registry/model-events.ts';
 import type { ModelState } from '../../registry/model-version.ts';
 import { untilAborted } from '../../streaming/until-aborted.ts';
 import { withTicks } from '../../streaming/with-ticks.ts';
@@ -15,14 +15,17 @@ export function addEventSubscriptions(
   builder: Builder,
   { HealthRef, ModelStateRef }: HealthRefs & { ModelStateRef: EnumRef<SchemaTypes, ModelState> },
 ) {
-  const ModelEventRef = builder.objectRef<ModelEvent>('ModelEvent').implement({
-    description: 'A model version changed state.',
+  const ModelEventRef = builder.objectRef<ReplicaModelEvent>('ModelEvent').implement({
+    description: 'A model version changed state, or an alias moved to it (the reason says which alias).',
     fields: (t) => ({
       model: t.exposeString('model'),
       version: t.string({ resolve: (event) => String(event.version) }),
       state: t.field({ type: ModelStateRef, resolve: (event) => event.state }),
       reason: t.string({ nullable: true, resolve: (event) => event.reason }),
       at: t.string({ description: 'When, as an ISO 8601 time.', resolve: (event) => new Date(event.at).toISOString() }),
+      replica: t.exposeString('replica', {
+        description: 'The replica whose version it is: with several replicas sharing Redis, each reports its own versions.',
+      }),
     }),
   });
 
@@ -56,7 +59,10 @@ export function addEventSubscriptions(
 }
 
 /** The events a subscriber may see and asked for: of the models its registry shows, of one model when it named one. */
-async function* onlyOf(events: AsyncIterableIterator<ModelEvent>, wanted: (event: ModelEvent) => boolean): AsyncGenerator<ModelEvent> {
+async function* onlyOf(
+  events: AsyncIterableIterator<ReplicaModelEvent>,
+  wanted: (event: ReplicaModelEvent) => boolean,
+): AsyncGenerator<ReplicaModelEvent> {
   try {
     for await (const event of events) if (wanted(event)) yield event;
   } finally {

@@ -1,5 +1,5 @@
 /** The Health and ModelHealth types and `Query.health`: a presentation of src/health. */
-import { type Health, type ModelHealth, readHealth } from '../../health/read-health.ts';
+import { type Health, type ModelHealth, type ReplicaHealth, readHealth } from '../../health/read-health.ts';
 import type { Builder } from '../builder.ts';
 
 export interface HealthRefs {
@@ -18,8 +18,45 @@ export function addHealth(builder: Builder) {
     }),
   });
 
+  const EventBusStateRef = builder.enumType('EventBusState', {
+    description: 'How this replica reaches the Redis that several replicas share.',
+    values: {
+      CONNECTED: { description: 'Events, admin changes and rate limits are shared with the other replicas.' },
+      DEGRADED: {
+        description:
+          'Redis cannot be reached: events stay on this replica, rate limits count per replica; it serves as before and reconnects by itself.',
+      },
+    } as const,
+  });
+
+  const ReplicaHealthRef = builder.objectRef<ReplicaHealth>('ReplicaHealth').implement({
+    description: 'A replica sharing this Redis, as this replica last heard of it.',
+    fields: (t) => ({
+      name: t.exposeString('name', { description: "The replica's name, as model events give it (`ModelEvent.replica`)." }),
+      ready: t.exposeBoolean('ready'),
+      seenAt: t.string({
+        description: 'When it was last heard from (every 2 s; this replica: now), as an ISO 8601 time.',
+        resolve: (entry) => new Date(entry.seenAt).toISOString(),
+      }),
+    }),
+  });
+
   const HealthRef = builder.objectRef<Health>('Health').implement({
     fields: (t) => ({
+      replicas: t.field({
+        type: [ReplicaHealthRef],
+        nullable: true,
+        description:
+          'With Redis, every replica sharing it, this one included (one unheard of for 6 s is dropped); null for a server on its own. Needs the models:read scope.',
+        authScopes: { 'models:read': true },
+        resolve: (health) => health.replicas ?? null,
+      }),
+      eventBus: t.field({
+        type: EventBusStateRef,
+        nullable: true,
+        description: 'With Redis (--redis-url), whether it is reachable; null for a server on its own.',
+        resolve: (health) => health.eventBus ?? null,
+      }),
       live: t.exposeBoolean('live'),
       ready: t.exposeBoolean('ready', { description: 'Whether the server takes traffic: models loaded, not shutting down.' }),
       models: t.field({

@@ -13,8 +13,8 @@ interface Alias {
 
 /**
  * Model management: aliases in the catalog, and the mutations that load, unload, reload, point
- * aliases and re-read the repository. Every change is published on modelEvents. (For
- * operators: each needs the admin scope.)
+ * aliases and re-read the repository. Every change is published on modelEvents, and announced to
+ * the other replicas (with Redis), which apply it too. (For operators: each needs the admin scope.)
  */
 export function addLifecycle(builder: Builder, { ModelRef }: { ModelRef: ObjectRef<SchemaTypes, Model> }) {
   const WeightedVersion = builder.objectRef<AliasTarget[number]>('WeightedVersion').implement({
@@ -64,7 +64,11 @@ export function addLifecycle(builder: Builder, { ModelRef }: { ModelRef: ObjectR
         model: t.arg.string({ required: true }),
         version: t.arg.string({ description: 'A version number or an alias (its versions); all versions when absent.' }),
       },
-      resolve: (_root, { model, version }, { registry }) => registry.load(model, version),
+      resolve: async (_root, { model, version }, { registry, announce }) => {
+        const loaded = await registry.load(model, version);
+        announce({ action: 'load', model, ...(version == null ? {} : { version }) });
+        return loaded;
+      },
     }),
     unloadModel: t.field({
       type: ModelRef,
@@ -74,7 +78,11 @@ export function addLifecycle(builder: Builder, { ModelRef }: { ModelRef: ObjectR
         model: t.arg.string({ required: true }),
         version: t.arg.string({ description: 'A version number or an alias (its versions); all versions when absent.' }),
       },
-      resolve: (_root, { model, version }, { registry }) => registry.unload(model, version),
+      resolve: async (_root, { model, version }, { registry, announce }) => {
+        const unloaded = await registry.unload(model, version);
+        announce({ action: 'unload', model, ...(version == null ? {} : { version }) });
+        return unloaded;
+      },
     }),
     reloadModel: t.field({
       type: ModelRef,
@@ -86,7 +94,11 @@ export function addLifecycle(builder: Builder, { ModelRef }: { ModelRef: ObjectR
         model: t.arg.string({ required: true }),
         version: t.arg.string({ description: 'A version number or an alias (its versions); all versions when absent.' }),
       },
-      resolve: (_root, { model, version }, { registry }) => registry.reload(model, version),
+      resolve: async (_root, { model, version }, { registry, announce }) => {
+        const reloaded = await registry.reload(model, version);
+        announce({ action: 'reload', model, ...(version == null ? {} : { version }) });
+        return reloaded;
+      },
     }),
     setAlias: t.field({
       type: ModelRef,
@@ -97,25 +109,33 @@ export function addLifecycle(builder: Builder, { ModelRef }: { ModelRef: ObjectR
         alias: t.arg.string({ required: true }),
         versions: t.arg({ type: [WeightedVersionInput], required: true }),
       },
-      resolve: (_root, { model, alias, versions }, { registry }) =>
-        registry.setAlias(
-          model,
-          alias,
-          versions.map(({ version, weight }) => ({ version: Number(version), weight: weight ?? 1 })),
-        ),
+      resolve: async (_root, { model, alias, versions }, { registry, announce }) => {
+        const target = versions.map(({ version, weight }) => ({ version: Number(version), weight: weight ?? 1 }));
+        const changed = await registry.setAlias(model, alias, target);
+        announce({ action: 'aliases', model });
+        return changed;
+      },
     }),
     rollbackAlias: t.field({
       type: ModelRef,
       authScopes: { admin: true },
       description: 'Moves an alias back to the target it had before its last change.',
       args: { model: t.arg.string({ required: true }), alias: t.arg.string({ required: true }) },
-      resolve: (_root, { model, alias }, { registry }) => registry.rollbackAlias(model, alias),
+      resolve: async (_root, { model, alias }, { registry, announce }) => {
+        const changed = await registry.rollbackAlias(model, alias);
+        announce({ action: 'aliases', model });
+        return changed;
+      },
     }),
     rescanRepository: t.field({
       type: [ModelRef],
       authScopes: { admin: true },
       description: 'Reads the model repository again: new models and versions load, vanished ones unload.',
-      resolve: (_root, _args, { registry }) => registry.rescan(),
+      resolve: async (_root, _args, { registry, announce }) => {
+        const models = await registry.rescan();
+        announce({ action: 'rescan' });
+        return models;
+      },
     }),
   }));
 }
