@@ -1,6 +1,7 @@
 /**
  * Three replicas behind Debian's nginx with the repository's config (deploy/nginx/infergraph.conf), each a
- * server process of its own on loopback, sharing one model repository: what a client of the balancer sees.
+ * server process of its own on loopback, sharing one model repository and the machine's Redis: what a client
+ * of the balancer sees.
  */
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { createClient as createInferGraphClient } from '../../clients/sdk/src/in
 import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
 import { queryOf } from '../fixtures/documents.ts';
 import { type Nginx, startNginx } from '../fixtures/nginx.ts';
+import { removeKeys, SHARED_REDIS_URL, uniquePrefix } from '../fixtures/redis.ts';
 import { createTempRepository, type TempRepository } from '../fixtures/repository.ts';
 import { createVadReference, syntheticAudio, VAD_FRAME, VAD_SAMPLE_RATE, vadFrames } from '../fixtures/silero-vad.ts';
 import { GenerateDocument, PredictDocument } from '../generated/graphql.ts';
@@ -23,14 +25,16 @@ interface PredictAnswer {
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
-async function predictThrough(origin: string): Promise<PredictAnswer> {
+async function predictThroughModel(origin: string, model: string): Promise<PredictAnswer> {
   const response = await fetch(`${origin}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-    body: JSON.stringify({ query: queryOf(PredictDocument), variables: { input: GLYPH_INPUT } }),
+    body: JSON.stringify({ query: queryOf(PredictDocument), variables: { input: { ...GLYPH_INPUT, model } } }),
   });
   return { status: response.status, ...((await response.json()) as object) };
 }
+
+const predictThrough = (origin: string) => predictThroughModel(origin, 'glyphs');
 
 /** The digit a glyphs answer gives: the index of its largest score. */
 function digitOf(answer: PredictAnswer): number {
@@ -77,7 +81,32 @@ function watchHealth(wsUrl: string) {
   return { arrivals, failures, close: () => client.dispose() };
 }
 
+/** modelEvents of one model over graphql-ws, straight from one replica, as they come. */
+function watchModelEvents(wsUrl: string, model: string) {
+  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+  const events: { state: string; replica: string | null }[] = [];
+  const listening = new Promise<void>((resolve) => client.on('connected', () => resolve()));
+  client.subscribe(
+    { query: 'subscription ($model: String) { modelEvents(model: $model) { state replica } }', variables: { model } },
+    {
+      next: (result) => events.push((result.data as { modelEvents: (typeof events)[number] }).modelEvents),
+      error: () => {},
+      complete: () => {},
+    },
+  );
+  return { events, listening, close: () => client.dispose() };
+}
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('three replicas behind nginx', () => {
+  const redisPrefix = uniquePrefix();
   let repository: TempRepository;
   let replicas: ServerProcess[];
   let nginx: Nginx;
@@ -87,9 +116,10 @@ describe('three replicas behind nginx', () => {
     await repository.copyExample('glyphs', 'glyphs', { instances: 1 });
     await repository.copyExample('tiny-lm');
     await repository.copyExample('silero-vad');
-    replicas = await Promise.all(
-      [0, 1, 2].map(() => startServerProcess({ modelRepository: repository.root, workers: 1, env: { LOG_REQUESTS: 'none' } })),
-    );
+    // A model of its own for the admin calls, so that unloading it leaves the other tests' models alone.
+    await repository.copyExample('glyphs', 'spare', { instances: 1 });
+    const env = { LOG_REQUESTS: 'none', REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: redisPrefix };
+    replicas = await Promise.all([0, 1, 2].map(() => startServerProcess({ modelRepository: repository.root, workers: 1, env })));
     nginx = await startNginx(replicas.map((replica) => Number(new URL(replica.origin).port)));
   }, 90_000);
 
@@ -97,6 +127,38 @@ describe('three replicas behind nginx', () => {
     await nginx?.[Symbol.asyncDispose]();
     await Promise.all((replicas ?? []).map((replica) => replica[Symbol.asyncDispose]()));
     await repository?.[Symbol.asyncDispose]();
+    await removeKeys(redisPrefix);
+  });
+
+  it('should show all three replicas, ready, in the health of whichever replica answers', async () => {
+    const readyReplicas = async () => {
+      const response = await fetch(`${nginx.origin}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ health { eventBus replicas { name ready } } }' }),
+      });
+      const { data } = (await response.json()) as { data: { health: { eventBus: string; replicas: { ready: boolean }[] } } };
+      expect(data.health.eventBus).toBe('CONNECTED');
+      return data.health.replicas.filter((replica) => replica.ready).length;
+    };
+    await until(async () => (await readyReplicas()) === 3, 'three ready replicas in health');
+  });
+
+  it('should tell a modelEvents subscriber on one replica of an unload and a load asked of another', async () => {
+    const [a, b] = replicas as [ServerProcess, ServerProcess];
+    const watch = watchModelEvents(a.wsUrl, 'spare');
+    await watch.listening;
+    // The subscription is registered once the server has answered an operation after it on the same socket.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Every replica applies what B was asked, and each tells its own subscribers, naming itself; A's subscriber hears all three.
+    const replicasIn = (state: string) => new Set(watch.events.filter((event) => event.state === state).map((event) => event.replica)).size;
+    await b.graphql('mutation { unloadModel(model: "spare") { name } }');
+    await until(() => replicasIn('UNAVAILABLE') === 3, 'UNAVAILABLE from all three replicas');
+    expect((await predictThroughModel(a.origin, 'spare')).errors?.[0]?.extensions?.code).toBe('MODEL_NOT_READY');
+    await b.graphql('mutation { loadModel(model: "spare") { name } }');
+    await until(() => replicasIn('READY') === 3, 'READY from all three replicas');
+    await watch.close();
+    expect((await predictThroughModel(a.origin, 'spare')).errors).toBeUndefined();
   });
 
   it('should spread HTTP predicts over all three replicas, each answering right', async () => {
@@ -187,6 +249,46 @@ describe('three replicas behind nginx', () => {
     for (const { arrivals, failures } of watches) {
       expect(failures).toEqual([]);
       expect(arrivals.filter((at) => at > killedAt).length).toBeGreaterThanOrEqual(5);
+    }
+  });
+});
+
+describe('a rate limit across three replicas behind nginx', () => {
+  const redisPrefix = uniquePrefix();
+  const BURST = 6;
+  let repository: TempRepository;
+  let replicas: ServerProcess[];
+  let nginx: Nginx;
+
+  beforeAll(async () => {
+    repository = await createTempRepository();
+    await repository.copyExample('glyphs', 'glyphs', { instances: 1 });
+    const env = {
+      LOG_REQUESTS: 'none',
+      REDIS_URL: SHARED_REDIS_URL,
+      REDIS_KEY_PREFIX: redisPrefix,
+      // A slow refill, so that the test's own pace cannot give a token back.
+      RATE_LIMIT_REQUESTS_PER_SECOND: '0.05',
+      RATE_LIMIT_REQUEST_BURST: String(BURST),
+    };
+    replicas = await Promise.all([0, 1, 2].map(() => startServerProcess({ modelRepository: repository.root, workers: 1, env })));
+    nginx = await startNginx(replicas.map((replica) => Number(new URL(replica.origin).port)));
+  }, 90_000);
+
+  afterAll(async () => {
+    await nginx?.[Symbol.asyncDispose]();
+    await Promise.all((replicas ?? []).map((replica) => replica[Symbol.asyncDispose]()));
+    await repository?.[Symbol.asyncDispose]();
+    await removeKeys(redisPrefix);
+  });
+
+  it('should hold one caller to its burst whichever replica nginx picks, and refuse it on every replica after', async () => {
+    const served = await Promise.all(Array.from({ length: BURST }, () => predictThrough(nginx.origin)));
+    expect(served.map((answer) => answer.status)).toEqual(Array(BURST).fill(200));
+    const refused = [await predictThrough(nginx.origin), ...(await Promise.all(replicas.map((replica) => predictThrough(replica.origin))))];
+    for (const answer of refused) {
+      expect(answer.status).toBe(429);
+      expect(answer.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     }
   });
 });
