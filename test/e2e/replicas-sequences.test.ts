@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ExecutionResult } from '../fixtures/documents.ts';
 import { expectFailure } from '../fixtures/failures.ts';
 import { statsOf } from '../fixtures/figures.ts';
-import { startNginxProxy } from '../fixtures/nginx-proxy.ts';
+import { startNginx } from '../fixtures/nginx.ts';
 import { removeKeys, SHARED_REDIS_URL, uniquePrefix } from '../fixtures/redis.ts';
 import { serveReplicas } from '../fixtures/replicas.ts';
 import { createVadReference, syntheticAudio, VAD_FRAME, VAD_SAMPLE_RATE, vadFrames } from '../fixtures/silero-vad.ts';
@@ -56,12 +56,9 @@ describe('sequences across replicas', () => {
     expectClose(served, expected, 1e-5);
   });
 
-  it('should keep every call of a sequence on one replica behind nginx hashing X-Sequence-Id, the sequences spread over both', async () => {
+  it('should keep every call of a sequence on one replica behind the shipped nginx config (it hashes X-Sequence-Id), the sequences spread over both', async () => {
     const before = await Promise.all(replicas.servers.map((server) => statsOf(server, 'silero-vad')));
-    await using proxy = await startNginxProxy({
-      servers: replicas.servers.map((server) => new URL(server.origin).host),
-      balance: 'hash $http_x_sequence_id consistent;',
-    });
+    await using proxy = await startNginx(replicas.servers.map((server) => Number(new URL(server.origin).port)));
     const frames = vadFrames(syntheticAudio(3 * VAD_FRAME, 4));
     const ids = Array.from({ length: 16 }, (_, index) => `stream-${index}`);
     await Promise.all(
