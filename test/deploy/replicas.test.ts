@@ -105,30 +105,55 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
   }
 }
 
-describe('three replicas behind nginx', () => {
+/** Three server processes over one repository that `fill` lays out, sharing the machine's Redis, behind nginx. */
+interface Trio extends AsyncDisposable {
+  replicas: ServerProcess[];
+  nginx: Nginx;
+}
+
+async function startTrio(fill: (repository: TempRepository) => Promise<void>, env: Record<string, string>): Promise<Trio> {
   const redisPrefix = uniquePrefix();
-  let repository: TempRepository;
+  const repository = await createTempRepository();
+  await fill(repository);
+  const replicas = await Promise.all(
+    [0, 1, 2].map(() =>
+      startServerProcess({
+        modelRepository: repository.root,
+        workers: 1,
+        env: { LOG_REQUESTS: 'none', REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: redisPrefix, ...env },
+      }),
+    ),
+  );
+  const nginx = await startNginx(replicas.map((replica) => Number(new URL(replica.origin).port)));
+  return {
+    replicas,
+    nginx,
+    async [Symbol.asyncDispose]() {
+      await nginx[Symbol.asyncDispose]();
+      await Promise.all(replicas.map((replica) => replica[Symbol.asyncDispose]()));
+      await repository[Symbol.asyncDispose]();
+      await removeKeys(redisPrefix);
+    },
+  };
+}
+
+describe('three replicas behind nginx', () => {
+  let trio: Trio;
   let replicas: ServerProcess[];
   let nginx: Nginx;
 
   beforeAll(async () => {
-    repository = await createTempRepository();
-    await repository.copyExample('glyphs', 'glyphs', { instances: 1 });
-    await repository.copyExample('tiny-lm');
-    await repository.copyExample('silero-vad');
-    // A model of its own for the admin calls, so that unloading it leaves the other tests' models alone.
-    await repository.copyExample('glyphs', 'spare', { instances: 1 });
-    const env = { LOG_REQUESTS: 'none', REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: redisPrefix };
-    replicas = await Promise.all([0, 1, 2].map(() => startServerProcess({ modelRepository: repository.root, workers: 1, env })));
-    nginx = await startNginx(replicas.map((replica) => Number(new URL(replica.origin).port)));
+    trio = await startTrio(async (repository) => {
+      await repository.copyExample('glyphs', 'glyphs', { instances: 1 });
+      await repository.copyExample('tiny-lm');
+      await repository.copyExample('silero-vad');
+      // A model of its own for the admin calls, so that unloading it leaves the other tests' models alone.
+      await repository.copyExample('glyphs', 'spare', { instances: 1 });
+    }, {});
+    ({ replicas, nginx } = trio);
   }, 90_000);
 
-  afterAll(async () => {
-    await nginx?.[Symbol.asyncDispose]();
-    await Promise.all((replicas ?? []).map((replica) => replica[Symbol.asyncDispose]()));
-    await repository?.[Symbol.asyncDispose]();
-    await removeKeys(redisPrefix);
-  });
+  afterAll(() => trio?.[Symbol.asyncDispose]());
 
   it('should show all three replicas, ready, in the health of whichever replica answers', async () => {
     const readyReplicas = async () => {
@@ -254,38 +279,26 @@ describe('three replicas behind nginx', () => {
 });
 
 describe('a rate limit across three replicas behind nginx', () => {
-  const redisPrefix = uniquePrefix();
   const BURST = 6;
-  let repository: TempRepository;
-  let replicas: ServerProcess[];
-  let nginx: Nginx;
+  let trio: Trio;
 
   beforeAll(async () => {
-    repository = await createTempRepository();
-    await repository.copyExample('glyphs', 'glyphs', { instances: 1 });
-    const env = {
-      LOG_REQUESTS: 'none',
-      REDIS_URL: SHARED_REDIS_URL,
-      REDIS_KEY_PREFIX: redisPrefix,
+    trio = await startTrio((repository) => repository.copyExample('glyphs', 'glyphs', { instances: 1 }), {
       // A slow refill, so that the test's own pace cannot give a token back.
       RATE_LIMIT_REQUESTS_PER_SECOND: '0.05',
       RATE_LIMIT_REQUEST_BURST: String(BURST),
-    };
-    replicas = await Promise.all([0, 1, 2].map(() => startServerProcess({ modelRepository: repository.root, workers: 1, env })));
-    nginx = await startNginx(replicas.map((replica) => Number(new URL(replica.origin).port)));
+    });
   }, 90_000);
 
-  afterAll(async () => {
-    await nginx?.[Symbol.asyncDispose]();
-    await Promise.all((replicas ?? []).map((replica) => replica[Symbol.asyncDispose]()));
-    await repository?.[Symbol.asyncDispose]();
-    await removeKeys(redisPrefix);
-  });
+  afterAll(() => trio?.[Symbol.asyncDispose]());
 
   it('should hold one caller to its burst whichever replica nginx picks, and refuse it on every replica after', async () => {
-    const served = await Promise.all(Array.from({ length: BURST }, () => predictThrough(nginx.origin)));
+    const served = await Promise.all(Array.from({ length: BURST }, () => predictThrough(trio.nginx.origin)));
     expect(served.map((answer) => answer.status)).toEqual(Array(BURST).fill(200));
-    const refused = [await predictThrough(nginx.origin), ...(await Promise.all(replicas.map((replica) => predictThrough(replica.origin))))];
+    const refused = [
+      await predictThrough(trio.nginx.origin),
+      ...(await Promise.all(trio.replicas.map((replica) => predictThrough(replica.origin)))),
+    ];
     for (const answer of refused) {
       expect(answer.status).toBe(429);
       expect(answer.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');

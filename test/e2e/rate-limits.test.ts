@@ -9,14 +9,14 @@ import { parse } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
 import type { ExecutionResult } from '../fixtures/documents.ts';
-import { expectFailure, expectStreamFailure } from '../fixtures/failures.ts';
+import { expectFailure, expectRateLimited, expectStreamFailure } from '../fixtures/failures.ts';
 import { statsOf } from '../fixtures/figures.ts';
 import { generationOf } from '../fixtures/generation.ts';
 import { serveModels } from '../fixtures/server.ts';
 import { collect, requestSse } from '../fixtures/subscriptions.ts';
 import { forSuite } from '../fixtures/suite.ts';
+import { glyphRows } from '../fixtures/tensors.ts';
 import { STREAMING_TRANSPORTS, TRANSPORTS, type Transport } from '../fixtures/transports.ts';
 import { GenerateDocument, HealthNowDocument, PredictDocument, type PredictInput, type PredictMutation } from '../generated/graphql.ts';
 
@@ -44,20 +44,7 @@ beforeEach(() => {
   clock.ms += 3_600_000;
 });
 
-function glyphs(rows: number): PredictInput {
-  const { pixels } = generateGlyphs({ count: rows, seed: rows });
-  return { model: 'glyphs', inputs: [{ name: 'pixels', shape: [rows, GLYPH_PIXELS], data: Array.from(pixels) }] };
-}
-
-/** Asserts a refusal for the rate, with the seconds to wait; returns them. */
-function expectRateLimited(result: ExecutionResult<unknown>): number {
-  expectFailure(result, 'RATE_LIMITED');
-  const retryAfterSeconds = result.errors![0]!.extensions!.retryAfterSeconds;
-  expect(retryAfterSeconds).toBeTypeOf('number');
-  return retryAfterSeconds as number;
-}
-
-async function expectAdmitted(transport: Transport, input = glyphs(1)): Promise<void> {
+async function expectAdmitted(transport: Transport, input = glyphRows(1)): Promise<void> {
   const { data, errors } = await transport.execute(server, PredictDocument, { input });
   expect(errors).toBeUndefined();
   expect(data!.predict.outputs[0]!.shape).toEqual([input.inputs[0]!.shape[0], 10]);
@@ -87,21 +74,21 @@ describe.each(TRANSPORTS)('rate limits over $name', (transport) => {
   });
 
   it('should count the rows of a predict as work: after 1 and 19 rows, one more row waits', async () => {
-    await expectAdmitted(transport, glyphs(1));
-    await expectAdmitted(transport, glyphs(WORK_BURST - 1));
-    const refused = await transport.execute(server, PredictDocument, { input: glyphs(1) });
+    await expectAdmitted(transport, glyphRows(1));
+    await expectAdmitted(transport, glyphRows(WORK_BURST - 1));
+    const refused = await transport.execute(server, PredictDocument, { input: glyphRows(1) });
     expect(expectRateLimited(refused)).toBe(1);
     expect(refused.errors![0]!.message).toContain(
       `asks 1 rows, tokens and frames of work, more than it has left of its ${WORK_BURST} (${WORK_PER_SECOND} a second)`,
     );
     // One row comes back in 1000 / WORK_PER_SECOND ms.
     clock.ms += 1000 / WORK_PER_SECOND;
-    await expectAdmitted(transport, glyphs(1));
+    await expectAdmitted(transport, glyphRows(1));
   });
 
   it('should refuse an operation asking more work than the burst as QUERY_TOO_COMPLEX, running none of it', async () => {
     const before = await statsOf(server, 'glyphs');
-    const result = await transport.execute(server, aliasesOfPredict(WORK_BURST + 1), { input: glyphs(1) });
+    const result = await transport.execute(server, aliasesOfPredict(WORK_BURST + 1), { input: glyphRows(1) });
     const message = expectFailure(result, 'QUERY_TOO_COMPLEX');
     expect(message).toContain(`asks ${WORK_BURST + 1} rows, tokens and frames of work`);
     expect(message).toContain(`more than the ${WORK_BURST}`);

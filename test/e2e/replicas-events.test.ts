@@ -7,14 +7,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { GLYPH_PIXELS } from '../../scripts/models/glyphs.ts';
 import { addGlyphs } from '../fixtures/model-versions.ts';
 import { removeKeys, SHARED_REDIS_URL, uniquePrefix } from '../fixtures/redis.ts';
-import { serveReplicas, untilEventBus } from '../fixtures/replicas.ts';
+import { eventWhere, type ReplicaEvent, serveReplicas, untilEventBus, wsEvents } from '../fixtures/replicas.ts';
 import { startServer, type TestServer } from '../fixtures/server.ts';
-import { nextData, type Stream, subscribeSse, until as untilData } from '../fixtures/subscriptions.ts';
+import { nextData, type Stream, subscribeSse } from '../fixtures/subscriptions.ts';
 import { forSuite } from '../fixtures/suite.ts';
 import { float32ToBase64 } from '../fixtures/tensors.ts';
 import {
   EventBusHealthDocument,
-  HealthUpdatesDocument,
   LoadModelDocument,
   ModelDocument,
   PredictVersionDocument,
@@ -24,8 +23,6 @@ import {
   SetAliasDocument,
   UnloadModelDocument,
 } from '../generated/graphql.ts';
-
-type Event = ReplicaModelEventsSubscription['modelEvents'];
 
 const PIXELS = [{ name: 'pixels', shape: [1, GLYPH_PIXELS], base64: float32ToBase64(new Float32Array(GLYPH_PIXELS).fill(0.5)) }];
 const prefix = uniquePrefix();
@@ -41,28 +38,12 @@ afterAll(() => removeKeys(prefix));
 const a = () => replicas.servers[0]!;
 const b = () => replicas.servers[1]!;
 
-/** modelEvents of glyphs on `server` over graphql-ws, listening once this resolves. */
-async function wsEvents(server: TestServer): Promise<Stream<ReplicaModelEventsSubscription>> {
-  const events = server.ws.subscribe(ReplicaModelEventsDocument, { model: 'glyphs' });
-  // The server takes a socket's operations in order: once the health answers, modelEvents listens.
-  const health = server.ws.subscribe(HealthUpdatesDocument);
-  expect((await nextData(health)).health.ready).toBe(true);
-  await health.return();
-  return events;
-}
-
-/** Reads events until one matches; resolves with it. */
-async function eventWhere(stream: Stream<ReplicaModelEventsSubscription>, wanted: (event: Event) => boolean): Promise<Event> {
-  const seen = await untilData(stream, (data) => wanted(data.modelEvents));
-  return seen.at(-1)!.modelEvents;
-}
-
 /**
  * Causes events with `poke` until `stream` delivers one, which it returns. An SSE subscription has no
  * answer of its own to wait for (graphql-ws has the next operation on its socket), so it is known to
  * listen once it has delivered something.
  */
-async function untilListening(stream: Stream<ReplicaModelEventsSubscription>, poke: () => Promise<unknown>): Promise<Event> {
+async function untilListening(stream: Stream<ReplicaModelEventsSubscription>, poke: () => Promise<unknown>): Promise<ReplicaEvent> {
   const first = nextData(stream);
   let arrived = false;
   first.then(

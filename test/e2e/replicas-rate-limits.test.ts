@@ -5,15 +5,14 @@
  * The replicas' clock is the test's: a refill is a step of it, not a wait.
  */
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
-import type { ExecutionResult } from '../fixtures/documents.ts';
-import { expectFailure } from '../fixtures/failures.ts';
+import { expectFailure, expectRateLimited } from '../fixtures/failures.ts';
 import { removeKeys, SHARED_REDIS_URL, startRedisChild, uniquePrefix } from '../fixtures/redis.ts';
 import { serveReplicas, untilEventBus } from '../fixtures/replicas.ts';
 import type { TestServer } from '../fixtures/server.ts';
 import { forSuite } from '../fixtures/suite.ts';
+import { glyphRows } from '../fixtures/tensors.ts';
 import { TRANSPORTS } from '../fixtures/transports.ts';
-import { HealthNowDocument, PredictDocument, type PredictInput } from '../generated/graphql.ts';
+import { HealthNowDocument, PredictDocument } from '../generated/graphql.ts';
 
 const REQUEST_BURST = 3;
 const WORK_BURST = 20;
@@ -24,16 +23,6 @@ const clock = { ms: 0 };
 beforeEach(() => {
   clock.ms += 3_600_000;
 });
-
-function glyphs(rows: number): PredictInput {
-  const { pixels } = generateGlyphs({ count: rows, seed: rows });
-  return { model: 'glyphs', inputs: [{ name: 'pixels', shape: [rows, GLYPH_PIXELS], data: Array.from(pixels) }] };
-}
-
-function expectRateLimited(result: ExecutionResult<unknown>): number {
-  expectFailure(result, 'RATE_LIMITED');
-  return result.errors![0]!.extensions!.retryAfterSeconds as number;
-}
 
 describe('rate limits shared through Redis', () => {
   const prefix = uniquePrefix();
@@ -74,11 +63,11 @@ describe('rate limits shared through Redis', () => {
   });
 
   it('should spend the work budget across replicas: after 15 rows on A, 10 on B wait and 5 run', async () => {
-    expect((await a().graphql(PredictDocument, { input: glyphs(15) })).errors).toBeUndefined();
-    const refused = await b().graphql(PredictDocument, { input: glyphs(10) });
+    expect((await a().graphql(PredictDocument, { input: glyphRows(15) })).errors).toBeUndefined();
+    const refused = await b().graphql(PredictDocument, { input: glyphRows(10) });
     expect(expectRateLimited(refused)).toBe(1);
     expect(refused.errors![0]!.message).toContain(`more than it has left of its ${WORK_BURST} (10 a second)`);
-    const { data, errors } = await b().graphql(PredictDocument, { input: glyphs(5) });
+    const { data, errors } = await b().graphql(PredictDocument, { input: glyphRows(5) });
     expect(errors).toBeUndefined();
     expect(data!.predict.outputs[0]!.shape).toEqual([5, 10]);
   });

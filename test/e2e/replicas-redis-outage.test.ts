@@ -10,18 +10,10 @@ import { expectFailure } from '../fixtures/failures.ts';
 import { createCapturingLogger } from '../fixtures/logger.ts';
 import { addGlyphs } from '../fixtures/model-versions.ts';
 import { type RedisChild, startRedisChild, uniquePrefix } from '../fixtures/redis.ts';
-import { type Replicas, serveReplicas, untilEventBus } from '../fixtures/replicas.ts';
+import { eventWhere, type Replicas, serveReplicas, untilEventBus, wsEvents } from '../fixtures/replicas.ts';
 import { serveModels, type TestServer } from '../fixtures/server.ts';
-import { nextData, type Stream, until } from '../fixtures/subscriptions.ts';
-import {
-  EventBusHealthDocument,
-  HealthUpdatesDocument,
-  ReplicaModelEventsDocument,
-  type ReplicaModelEventsSubscription,
-  UnloadModelDocument,
-} from '../generated/graphql.ts';
-
-type Event = ReplicaModelEventsSubscription['modelEvents'];
+import { nextData } from '../fixtures/subscriptions.ts';
+import { EventBusHealthDocument, UnloadModelDocument } from '../generated/graphql.ts';
 
 const prefix = uniquePrefix();
 const logger = createCapturingLogger('info');
@@ -32,18 +24,6 @@ afterAll(async () => {
   await replicas?.[Symbol.asyncDispose]();
   await redis?.[Symbol.asyncDispose]();
 });
-
-async function wsEvents(server: TestServer): Promise<Stream<ReplicaModelEventsSubscription>> {
-  const events = server.ws.subscribe(ReplicaModelEventsDocument, { model: 'glyphs' });
-  const health = server.ws.subscribe(HealthUpdatesDocument);
-  expect((await nextData(health)).health.ready).toBe(true);
-  await health.return();
-  return events;
-}
-
-async function eventWhere(stream: Stream<ReplicaModelEventsSubscription>, wanted: (event: Event) => boolean): Promise<Event> {
-  return (await until(stream, (data) => wanted(data.modelEvents))).at(-1)!.modelEvents;
-}
 
 /** The value of an unlabelled series in the server's /metrics, or of the series with `labels` (as written there). */
 async function metric(server: TestServer, name: string, labels = ''): Promise<number> {
