@@ -8,7 +8,7 @@ import { modelOf } from './model-of.ts';
 import { readInputs } from './read-inputs.ts';
 import { withSpinner } from './spinner.ts';
 import { jsonOf, tableOf } from './table.ts';
-import { topK } from './top-k.ts';
+import { topKOf } from './top-k.ts';
 
 const PREDICT_USAGE = `Usage: infergraph predict MODEL FILE [--top K] [--input NAME] [--version V] [--json] [--url URL]
 
@@ -51,7 +51,7 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
     client.predict({ model: name, inputs, signal: io.signal, ...(values.version ? { version: values.version } : {}) }),
   );
   const [first] = Object.values(result.outputs);
-  const top = first && model.labels ? topK(first, model.labels, k) : undefined;
+  const top = first && model.labels ? topKOf(first, model.labels, k) : undefined;
   if (json) {
     io.stdout(jsonOf({ model: result.model, version: result.version, ...(top ? { top } : {}), outputs: result.outputs }));
   } else if (top) {

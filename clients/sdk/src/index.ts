@@ -22,3 +22,4 @@ export { CLIENT_ERROR_CODES, type GraphQLErrorJson, InferGraphError, type InferG
 export { type ImagePreprocessing, imageTensor, type RgbaImage } from './image-tensor.js';
 export type { RetryOptions } from './retry.js';
 export type { DataType, ElementsOf, Float16Values, Tensor, TensorInput } from './tensors.js';
+export { type RankedClass, topK } from './top-k.js';

@@ -3,11 +3,10 @@
  * draw, and when a stroke ends an occlusion explanation of the top digit is laid over the pixels: red where ink
  * made the digit likelier, blue where it made it less likely.
  */
-import type { InferGraphClient, Model } from '@infergraph/client';
+import { type InferGraphClient, type Model, type RankedClass, topK } from '@infergraph/client';
 import { type PointerEvent, useEffect, useRef, useState } from 'react';
 import { ErrorNote } from './error-note.tsx';
 import { isAborted, useSession } from './session.ts';
-import { type Scored, topK } from './top-k.ts';
 
 const SIDE = 16;
 /** The brush's radius of full ink, in pixels; it fades to nothing over the next pixel, so strokes come out about two pixels wide like the training glyphs. */
@@ -42,9 +41,9 @@ export function GlyphPad({ model }: { model: Model | undefined }) {
   const heat = useRef<HTMLCanvasElement>(null);
   const stroke = useRef<{ x: number; y: number } | null>(null);
   const [drawn, setDrawn] = useState(false);
-  const [scores, setScores] = useState<Scored[] | null>(null);
+  const [scores, setScores] = useState<RankedClass[] | null>(null);
   const [attributions, setAttributions] = useState<Float32Array | null>(null);
-  const [explained, setExplained] = useState<Scored | null>(null);
+  const [explained, setExplained] = useState<Pick<RankedClass, 'label' | 'score'> | null>(null);
   const [failure, setFailure] = useState<unknown>(null);
   const input = model?.versions[0]?.inputs[0]?.name ?? 'pixels';
 

@@ -1,14 +1,13 @@
 /** An image upload for `ocr-direction`: decoded in the browser, made a tensor by the model's preprocessing hints, answered upright (0) or upside down (180). */
-import { type InferGraphClient, imageTensor, type Model } from '@infergraph/client';
+import { type InferGraphClient, imageTensor, type Model, type RankedClass, topK } from '@infergraph/client';
 import { type ChangeEvent, useEffect, useState } from 'react';
 import { ErrorNote } from './error-note.tsx';
 import { isAborted, useSession } from './session.ts';
-import { type Scored, topK } from './top-k.ts';
 
 export function OcrUpload({ model }: { model: Model | undefined }) {
   const { client, report } = useSession();
   const [preview, setPreview] = useState<string | null>(null);
-  const [answer, setAnswer] = useState<Scored | null>(null);
+  const [answer, setAnswer] = useState<RankedClass | null>(null);
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<unknown>(null);
 
@@ -74,7 +73,7 @@ async function pixelsOf(file: File): Promise<ImageData> {
 }
 
 /** The image as the model's preprocessing hints say (resized, normalised, laid out), and the model's best label for it. */
-async function classify(client: InferGraphClient, model: Model, image: ImageData): Promise<Scored> {
+async function classify(client: InferGraphClient, model: Model, image: ImageData): Promise<RankedClass> {
   const version = model.versions.find((candidate) => candidate.state === 'READY') ?? model.versions[0];
   const preprocessing = version?.preprocessing;
   if (!version || !preprocessing) {
