@@ -9,11 +9,14 @@ import type { ModelSignature, TensorSpec } from '../runtime/tensor-spec.ts';
 export interface TensorInput {
   name: string;
   dataType?: DataType | null | undefined;
-  shape: readonly number[];
+  /** Optional only for an image, whose tensor's shape the model's preprocessing says. */
+  shape?: readonly number[] | null | undefined;
   data?: readonly unknown[] | null | undefined;
   base64?: string | null | undefined;
   bytes?: Uint8Array | null | undefined;
-  /** Already decoded by the server (a frame cut from a longer tensor): checked, not decoded. */
+  /** An encoded image (PNG, JPEG, WebP) for the input the model's preprocessing fills; image-inputs.ts decodes it. */
+  image?: Uint8Array | null | undefined;
+  /** Already decoded by the server (a frame cut from a longer tensor, an image): checked, not decoded. */
   tensor?: Tensor | null | undefined;
 }
 
@@ -122,7 +125,9 @@ function decodeInput(context: string, spec: TensorSpec, input: TensorInput, { ma
   if (dataType !== spec.dataType) {
     throw new InferError('INVALID_TENSOR', `${context}: expected ${spec.dataType}, got ${dataType}`);
   }
+  if (input.image) throw new InferError('INVALID_TENSOR', `${context}: an image is taken by predict; here, send the tensor`);
   const { shape } = input;
+  if (!shape) throw new InferError('INVALID_TENSOR', `${context}: give its shape (only an image may come without one)`);
   if (shape.some((dim) => !Number.isInteger(dim) || dim < 0)) {
     throw new InferError('INVALID_TENSOR', `${context}: shape ${formatShape(shape)} has a negative dim`);
   }

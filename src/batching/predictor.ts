@@ -17,6 +17,7 @@ import {
   type TensorLimits,
 } from './decode-inputs.ts';
 import { cutFrames } from './frames.ts';
+import { decodeImages, type ImageLimits, type ImagePreprocessing } from './image-inputs.ts';
 import { createSequenceStore, type SequenceStep, type SequenceStore } from './sequence-store.ts';
 
 /** A loaded model version as the predictor needs to know it (the registry's versions are such). */
@@ -31,6 +32,8 @@ export interface ServableVersion {
     maxQueueDelayMs: number;
     maxQueueSize: number;
     sequence: SequenceConfig | null;
+    /** How an image becomes its input tensor (model.json `preprocessing`); null when the version takes no images. */
+    preprocessing?: ImagePreprocessing | null;
   };
 }
 
@@ -82,8 +85,8 @@ export interface FrameResponse extends PredictResponse {
 
 export interface PredictorOptions {
   pool: WorkerPool;
-  /** What a client's tensors may be at most: bytes and elements of each, how many. */
-  limits: TensorLimits;
+  /** What a client's tensors may be at most: bytes and elements of each, how many; pixels of an image. */
+  limits: TensorLimits & Pick<ImageLimits, 'maxImagePixels'>;
   /** Told of every ONNX run of a version, for the metrics' histograms. */
   onRun?: (version: { model: string; version: number }, run: RunReport) => void;
 }
@@ -113,6 +116,7 @@ const SEQUENCE_IDLE_TIMEOUT_MS = 60_000;
 const MAX_SEQUENCES = 1024;
 
 export function createPredictor({ pool, limits, onRun }: PredictorOptions): Predictor {
+  const imageLimits: ImageLimits = { maxTensorBytes: limits.maxTensorBytes, maxImagePixels: limits.maxImagePixels };
   const batchers = new Map<string, Batcher>();
   const sequenceStores = new Map<string, SequenceStore>();
 
@@ -158,7 +162,7 @@ export function createPredictor({ pool, limits, onRun }: PredictorOptions): Pred
   }
 
   return {
-    async predict(version, { inputs, outputs, timeoutMs, signal, sequence, trace }) {
+    async predict(version, { inputs: sent, outputs, timeoutMs, signal, sequence, trace }) {
       const started = performance.now();
       const label = versionLabel(version);
       const { signature } = version;
@@ -170,6 +174,7 @@ export function createPredictor({ pool, limits, onRun }: PredictorOptions): Pred
       const deadline = timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined;
       const abandon = signal && deadline ? AbortSignal.any([signal, deadline]) : (signal ?? deadline);
       const requested = checkOutputs(served, outputs);
+      const inputs = await decodeImages({ label, signature, preprocessing: version.settings.preprocessing ?? null }, sent, imageLimits);
       const submit = (decodedInputs: Record<string, Tensor>, rows: number, fetch: string[] | null): Promise<BatchResponse> =>
         batcherOf(version, label).submit({
           inputs: decodedInputs,

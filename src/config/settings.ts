@@ -330,6 +330,14 @@ export const settings = {
       schema: int.min(1),
       default: 64,
     }),
+    /** Read from an image's header before it is decoded, so that a small file that would decode huge is refused unread. */
+    maxImagePixels: setting({
+      flag: '--max-image-pixels N',
+      env: 'MAX_IMAGE_PIXELS',
+      description: 'most pixels of an image sent for a model input',
+      schema: int.min(1),
+      default: 40_000_000,
+    }),
     /** Refuses GET and form, multipart and text/plain POSTs without an `x-graphql-yoga-csrf` header: what a foreign page can send. */
     csrf: setting({
       flag: '--csrf true|false',

@@ -174,6 +174,7 @@ export function createApp(
     maxTensorBytes: config.maxTensorBytes,
     maxTensorElements: config.limits.maxTensorElements,
     maxInputs: config.limits.maxInputs,
+    maxImagePixels: config.limits.maxImagePixels,
   };
   const predictor = createPredictor({
     pool,

@@ -5,33 +5,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GLYPH_BITMAPS, GLYPH_HEIGHT, GLYPH_WIDTH } from '../../scripts/models/glyph-font.ts';
 import { runCli } from '../fixtures/cli.ts';
 import { serveModels } from '../fixtures/server.ts';
 import { forSuite } from '../fixtures/suite.ts';
-
-/** Black digits on white, each bitmap pixel a cell × cell square, with a margin; turned 180° when upside down. */
-function textLinePng(digits: string, { cell, upsideDown }: { cell: number; upsideDown: boolean }): Buffer {
-  const margin = 2 * cell;
-  const width = 2 * margin + digits.length * (GLYPH_WIDTH + 1) * cell;
-  const height = 2 * margin + GLYPH_HEIGHT * cell;
-  const png = new PNG({ width, height });
-  png.data.fill(255);
-  [...digits].forEach((digit, k) => {
-    const bitmap = GLYPH_BITMAPS[Number(digit)]!;
-    for (let y = 0; y < GLYPH_HEIGHT * cell; y++) {
-      for (let x = 0; x < GLYPH_WIDTH * cell; x++) {
-        if (!bitmap[Math.floor(y / cell) * GLYPH_WIDTH + Math.floor(x / cell)]) continue;
-        const [px, py] = [margin + k * (GLYPH_WIDTH + 1) * cell + x, margin + y];
-        const [u, v] = upsideDown ? [width - 1 - px, height - 1 - py] : [px, py];
-        png.data.set([0, 0, 0, 255], (v * width + u) * 4);
-      }
-    }
-  });
-  return PNG.sync.write(png);
-}
+import { textLinePng } from '../fixtures/text-line.ts';
 
 describe('infergraph predict with an image', () => {
   const server = forSuite(() =>

@@ -47,7 +47,7 @@ beforeEach(() => {
 async function expectAdmitted(transport: Transport, input = glyphRows(1)): Promise<void> {
   const { data, errors } = await transport.execute(server, PredictDocument, { input });
   expect(errors).toBeUndefined();
-  expect(data!.predict.outputs[0]!.shape).toEqual([input.inputs[0]!.shape[0], 10]);
+  expect(data!.predict.outputs[0]!.shape).toEqual([input.inputs[0]!.shape![0], 10]);
 }
 
 /** `count` aliases of predict in one operation, written as a user trying it would. */

@@ -2,6 +2,8 @@
 import type { EnumRef, ObjectRef } from '@pothos/core';
 import type { TensorInput } from '../../batching/decode-inputs.ts';
 import type { PredictTiming } from '../../batching/predictor.ts';
+import { InferError } from '../../errors.ts';
+import { fromBase64 } from '../../runtime/codec.ts';
 import type { DataType as DataTypeName } from '../../runtime/tensor.ts';
 import type { Builder, SchemaTypes } from '../builder.ts';
 import type { OutputTensor } from './tensor.ts';
@@ -17,15 +19,28 @@ export function addPredict(
   builder: Builder,
   { DataType, TensorRef }: { DataType: EnumRef<SchemaTypes, DataTypeName>; TensorRef: ObjectRef<SchemaTypes, OutputTensor> },
 ) {
+  const ImageInput = builder.inputType('ImageInput', {
+    description:
+      "An encoded image (PNG, JPEG or WebP) for the input the model's preprocessing fills (ModelVersion.preprocessing): give base64 or file.",
+    fields: (t) => ({
+      base64: t.string({ description: 'The image file, base64-encoded.' }),
+      file: t.field({ type: 'File', description: 'The image file as a binary part of a multipart request.' }),
+    }),
+  });
+
   const TensorInputRef = builder.inputType('TensorInput', {
-    description: 'One input tensor: give exactly one of data, base64 or file.',
+    description: 'One input tensor: give exactly one of data, base64, file or image.',
     fields: (t) => ({
       name: t.string({ required: true }),
       dataType: t.field({ type: DataType, description: "Defaults to the model's data type for this input." }),
-      shape: t.intList({ required: true }),
+      shape: t.intList({ description: "Required, except with image: the model's preprocessing says the shape of the tensor it makes." }),
       data: t.field({ type: 'TensorData', description: 'Elements as a flat row-major JSON list.' }),
       base64: t.string({ description: 'The raw little-endian bytes, base64-encoded.' }),
       file: t.field({ type: 'File', description: 'The raw little-endian bytes as a binary part of a multipart request: the fast path.' }),
+      image: t.field({
+        type: ImageInput,
+        description: 'An image, made into the tensor on the server as the model.json preprocessing says.',
+      }),
     }),
   });
 
@@ -103,9 +118,26 @@ export function addPredict(
 
 /** The wire tensors of a request, with uploaded parts read into bytes. */
 export function tensorInputs(
-  inputs: readonly (Omit<TensorInput, 'bytes' | 'tensor'> & { file?: File | null | undefined })[],
+  inputs: readonly (Omit<TensorInput, 'bytes' | 'tensor' | 'image'> & {
+    file?: File | null | undefined;
+    image?: { base64?: string | null | undefined; file?: File | null | undefined } | null | undefined;
+  })[],
 ): Promise<TensorInput[]> {
   return Promise.all(
-    inputs.map(async ({ file, ...tensor }) => ({ ...tensor, bytes: file ? new Uint8Array(await file.arrayBuffer()) : null })),
+    inputs.map(async ({ file, image, ...tensor }) => ({
+      ...tensor,
+      bytes: file ? new Uint8Array(await file.arrayBuffer()) : null,
+      image: image ? await imageBytes(tensor.name, image) : null,
+    })),
   );
+}
+
+async function imageBytes(name: string, { base64, file }: { base64?: string | null | undefined; file?: File | null | undefined }) {
+  const context = `input "${name}"`;
+  if ((base64 === null || base64 === undefined) === (file === null || file === undefined)) {
+    throw new InferError('INVALID_TENSOR', `${context}: give the image as one of image.base64 or image.file`, {
+      details: { tensor: name },
+    });
+  }
+  return file ? new Uint8Array(await file.arrayBuffer()) : fromBase64(base64!, context);
 }

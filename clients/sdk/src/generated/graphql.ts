@@ -111,6 +111,14 @@ export type GenerateInput = {
   version?: string | null | undefined;
 };
 
+/** An encoded image (PNG, JPEG or WebP) for the input the model's preprocessing fills (ModelVersion.preprocessing): give base64 or file. */
+export type ImageInput = {
+  /** The image file, base64-encoded. */
+  base64?: string | null | undefined;
+  /** The image file as a binary part of a multipart request. */
+  file?: Blob | null | undefined;
+};
+
 /** How the image's values lie in the tensor, after a batch dim of 1 (Triton's FORMAT_NCHW and FORMAT_NHWC). */
 export type ImageLayout =
   /** [1, height × width × channels]: one row of pixels after another, interleaved. */
@@ -167,7 +175,7 @@ export type SequenceInput = {
   start?: boolean | null | undefined;
 };
 
-/** One input tensor: give exactly one of data, base64 or file. */
+/** One input tensor: give exactly one of data, base64, file or image. */
 export type TensorInput = {
   /** The raw little-endian bytes, base64-encoded. */
   base64?: string | null | undefined;
@@ -177,8 +185,11 @@ export type TensorInput = {
   dataType?: DataType | null | undefined;
   /** The raw little-endian bytes as a binary part of a multipart request: the fast path. */
   file?: Blob | null | undefined;
+  /** An image, made into the tensor on the server as the model.json preprocessing says. */
+  image?: ImageInput | null | undefined;
   name: string;
-  shape: Array<number>;
+  /** Required, except with image: the model's preprocessing says the shape of the tensor it makes. */
+  shape?: Array<number> | null | undefined;
 };
 
 export type WeightedVersionInput = {

@@ -1,0 +1,90 @@
+/**
+ * Images sent for a model's input: PNG, JPEG or WebP bytes made into the tensor its model.json `preprocessing`
+ * describes, on the server, so that a client sends a photo as it is. Decoding and any large shrink run in sharp
+ * (libvips, on libuv's threads: off the event loop); the last resize, normalisation and layout are the SDK's
+ * `imageTensor`, so an image sent as bytes and one the SDK made into a tensor give the same tensor.
+ */
+import sharp, { type OutputInfo } from 'sharp';
+import { imageTensor } from '../../clients/sdk/src/image-tensor.ts';
+import { InferError } from '../errors.ts';
+import type { Tensor } from '../runtime/tensor.ts';
+import type { ModelSignature } from '../runtime/tensor-spec.ts';
+import type { TensorInput } from './decode-inputs.ts';
+
+/** How an image becomes an input's tensor: the version's model.json `preprocessing` with its defaults filled in. */
+export type ImagePreprocessing = Parameters<typeof imageTensor>[1] & { input: string | null };
+
+export interface ImageLimits {
+  /** Bytes of one encoded image. */
+  maxTensorBytes: number;
+  /** Pixels of one image, read from its header before it is decoded: an image bomb is refused unread. */
+  maxImagePixels: number;
+}
+
+export interface ImageTarget {
+  label: string;
+  signature: ModelSignature;
+  preprocessing: ImagePreprocessing | null;
+}
+
+/**
+ * Past this many times the model's height, an image shrinks in libvips to twice it first (keeping its aspect), so
+ * that the JavaScript resize reads a few rows instead of a whole photo; below it, the bytes go to `imageTensor` as
+ * they are, exactly as the SDK would.
+ */
+const PRE_SHRINK_FACTOR = 4;
+
+/** The inputs with every image made into its tensor; inputs without one are left as they are. */
+export async function decodeImages(target: ImageTarget, inputs: readonly TensorInput[], limits: ImageLimits): Promise<TensorInput[]> {
+  if (!inputs.some((input) => input.image)) return [...inputs];
+  return Promise.all(
+    inputs.map(async (input) => {
+      if (!input.image) return input;
+      const tensor = await imageInput(target, input.name, input.image, limits);
+      return { name: input.name, shape: tensor.shape, tensor };
+    }),
+  );
+}
+
+async function imageInput(
+  { label, signature, preprocessing }: ImageTarget,
+  name: string,
+  bytes: Uint8Array,
+  limits: ImageLimits,
+): Promise<Tensor> {
+  const context = `input "${name}" of ${label}`;
+  const invalid = (message: string) => new InferError('INVALID_TENSOR', `${context}: ${message}`, { details: { tensor: name } });
+  if (!preprocessing) {
+    throw invalid(
+      'an image needs the model.json "preprocessing" that says how it becomes the tensor, and this version has none; send the tensor',
+    );
+  }
+  const takes = preprocessing.input ?? signature.inputs[0]?.name;
+  if (name !== takes) throw invalid(`the image goes to input "${takes}", as model.json "preprocessing" says; this one takes a tensor`);
+  if (bytes.byteLength > limits.maxTensorBytes) {
+    throw invalid(`the image is ${bytes.byteLength} bytes, over the limit of ${limits.maxTensorBytes}`);
+  }
+  let decoded: { data: Buffer; info: OutputInfo };
+  try {
+    const image = sharp(bytes, { limitInputPixels: limits.maxImagePixels, failOn: 'error' });
+    const { height } = await image.metadata();
+    if (height !== undefined && height > PRE_SHRINK_FACTOR * preprocessing.height) {
+      image.resize({
+        height: 2 * preprocessing.height,
+        fit: preprocessing.resize === 'STRETCH' ? 'fill' : 'inside',
+        ...(preprocessing.resize === 'STRETCH' ? { width: 2 * preprocessing.width } : {}),
+      });
+    }
+    decoded = await image.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (/pixel limit/i.test(reason)) throw invalid(`the image has more pixels than the limit of ${limits.maxImagePixels}`);
+    throw invalid(`the bytes are no image this server reads (PNG, JPEG, WebP): ${reason}`);
+  }
+  const { width, height } = decoded.info;
+  const { data, shape } = imageTensor(
+    { width, height, data: new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength) },
+    preprocessing,
+  );
+  return { dataType: 'FP32', shape: [...shape], data: data as Float32Array };
+}
