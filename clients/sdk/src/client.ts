@@ -35,7 +35,7 @@ import { createHttpTransport, type FilePart } from './http.js';
 import type { Operation } from './operation.js';
 import { createRetry, type RetryOptions } from './retry.js';
 import { createSseTransport } from './sse.js';
-import { decodeOutput, encodeInput, type Tensor, type TensorInput } from './tensors.js';
+import { decodeOutput, encodeImage, encodeInput, type ImageInput, type Tensor, type TensorInput } from './tensors.js';
 import { createWsTransport } from './ws.js';
 
 export interface ClientOptions {
@@ -84,8 +84,8 @@ export interface PredictRequest extends CallOptions {
   model: string;
   /** A version number or an alias. @default the model's default version */
   version?: string;
-  /** The input tensors, by input name. */
-  inputs: Record<string, TensorInput>;
+  /** The input tensors, by input name; an image file as it is for the input the model's preprocessing fills. */
+  inputs: Record<string, TensorInput | ImageInput>;
   /** The outputs to compute. @default all */
   outputs?: string[];
   /** The deadline from the request's arrival, queue included, in ms. */
@@ -240,11 +240,16 @@ export function createClient({
   }
 
   /** Tensors as the server takes them; file parts only where the request goes over HTTP. */
-  function encodeInputs(inputs: Record<string, TensorInput>, path: string, multipart: boolean) {
+  function encodeInputs(inputs: Record<string, TensorInput | ImageInput>, path: string, multipart: boolean) {
     const files: FilePart[] = [];
     const encoded = Object.entries(inputs).map(([name, tensor], index) => {
-      const { input, file } = encodeInput(name, tensor, multipart ? fileMinBytes : Number.POSITIVE_INFINITY);
-      if (file) files.push({ path: `${path}.${index}.file`, bytes: file });
+      const minBytes = multipart ? fileMinBytes : Number.POSITIVE_INFINITY;
+      const {
+        input,
+        file,
+        fileField = 'file',
+      } = 'image' in tensor ? encodeImage(name, tensor, minBytes) : encodeInput(name, tensor, minBytes);
+      if (file) files.push({ path: `${path}.${index}.${fileField}`, bytes: file });
       return input;
     });
     return { encoded, files };

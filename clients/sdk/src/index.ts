@@ -21,5 +21,5 @@ export {
 export { CLIENT_ERROR_CODES, type GraphQLErrorJson, InferGraphError, type InferGraphErrorCode, SERVER_ERROR_CODES } from './errors.js';
 export { type ImagePreprocessing, imageTensor, type RgbaImage } from './image-tensor.js';
 export type { RetryOptions } from './retry.js';
-export type { DataType, ElementsOf, Float16Values, Tensor, TensorInput } from './tensors.js';
+export type { DataType, ElementsOf, Float16Values, ImageInput, Tensor, TensorInput } from './tensors.js';
 export { type RankedClass, topK } from './top-k.js';

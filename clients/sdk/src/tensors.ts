@@ -127,10 +127,27 @@ function jsonElement(value: number | bigint | string | boolean): number | string
   return value;
 }
 
+/**
+ * An image file as it is (PNG, JPEG or WebP bytes), for the input a model's `preprocessing` fills: the server makes
+ * the tensor. Only predict takes one.
+ */
+export interface ImageInput {
+  image: Uint8Array;
+}
+
 export interface EncodedInput {
   input: WireTensorInput;
-  /** The bytes to send as a multipart file part at `input.file`, when the tensor goes that way. */
+  /** The bytes to send as a multipart file part at `input.file` (`input.image.file` for an image), when they go that way. */
   file?: Uint8Array;
+  /** Where in the input the file part goes. */
+  fileField?: 'file' | 'image.file';
+}
+
+/** An image as the server's TensorInput: base64, or (at `fileMinBytes` or more) a file part. */
+export function encodeImage(name: string, { image }: ImageInput, fileMinBytes: number): EncodedInput {
+  if (image.byteLength >= fileMinBytes)
+    return { input: { name, image: { file: null as unknown as Blob } }, file: image, fileField: 'image.file' };
+  return { input: { name, image: { base64: bytesToBase64(image) } } };
 }
 
 /** A tensor to send as the server's TensorInput: JSON, base64, or (at `fileMinBytes` or more) a file part. */
