@@ -4,8 +4,8 @@
  * can't block.
  */
 import { Agent, get } from 'node:http';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { setThreadNice } from '../src/runtime/thread-priority.ts';
 import type { HealthProbeResult } from './health-probe.ts';
 
 if (!parentPort) throw new Error('health-probe-worker.ts runs only as a worker thread');
@@ -58,13 +58,7 @@ async function probeUntilStopped(url: string, result: HealthProbeResult): Promis
  * with CAP_SYS_NICE): a kubelet or a load balancer does not share the server's cores, so the time this
  * thread waits to run is the bench's, not the server's. Without the permission the figures include it.
  */
-if (process.platform === 'linux') {
-  try {
-    setPriority(0, -10);
-  } catch {
-    // Not permitted: measured as before.
-  }
-}
+setThreadNice(-10);
 
 const probing = urls.map((url, index) => probeUntilStopped(url, results[index]!));
 port.postMessage('ready');

@@ -5,8 +5,8 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { setThreadNice } from '../runtime/thread-priority.ts';
 import { LIVE_PATH, READY_PATH, sendJson } from './health-endpoints.ts';
 import type { FromHealthThread, HealthThreadData, ReadyAnswer, ToHealthThread } from './health-port-protocol.ts';
 
@@ -25,20 +25,6 @@ const tell = (message: FromHealthThread) => parent.postMessage(message);
  * thread does almost nothing, so it takes no CPU from them.
  */
 const HEALTH_THREAD_NICE = -10;
-
-/**
- * Best effort: on Linux the nice value belongs to the thread (setpriority on 0 is the calling thread), and
- * lowering it needs CAP_SYS_NICE (root, or granted to the container); without it the thread keeps the
- * process's. Elsewhere it would change the whole process, so it is left alone.
- */
-function raisePriority(): void {
-  if (process.platform !== 'linux') return;
-  try {
-    setPriority(0, HEALTH_THREAD_NICE);
-  } catch {
-    // Not permitted: scheduled like the other threads, which is what the thread alone already buys.
-  }
-}
 
 /** How long ago the main thread's event loop last ran a beat, in ms. */
 function stallMs(): number {
@@ -85,7 +71,9 @@ parent.on('message', (message: ToHealthThread) => {
   server.closeAllConnections();
 });
 
-raisePriority();
+// Best effort: without CAP_SYS_NICE (root, or granted to the container) the thread keeps the process's nice value,
+// and is scheduled like the other threads, which is what the thread alone already buys.
+setThreadNice(HEALTH_THREAD_NICE);
 server.once('error', (error) => {
   tell({ type: 'error', message: error.message });
   parent.close();
