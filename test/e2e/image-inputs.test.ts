@@ -8,34 +8,25 @@ import { describe, expect, it } from 'vitest';
 import { imageTensor } from '../../clients/sdk/src/index.ts';
 import { expectFailure } from '../fixtures/failures.ts';
 import { postMultipart } from '../fixtures/multipart.ts';
-import { serveModels } from '../fixtures/server.ts';
+import { serveModels, type TestServer } from '../fixtures/server.ts';
 import { forSuite } from '../fixtures/suite.ts';
 import { numbersOf } from '../fixtures/tensors.ts';
 import { textLinePng } from '../fixtures/text-line.ts';
 import { TRANSPORTS } from '../fixtures/transports.ts';
-import { PredictDocument, type PredictInput } from '../generated/graphql.ts';
+import { ModelInfoDocument, PredictDocument, type PredictInput } from '../generated/graphql.ts';
 
 const UPRIGHT = textLinePng('31415', { cell: 3, upsideDown: false });
 const UPSIDE_DOWN = textLinePng('31415', { cell: 3, upsideDown: true });
-const PREPROCESSING: Parameters<typeof imageTensor>[1] = {
-  layout: 'NCHW',
-  channelOrder: 'RGB',
-  height: 48,
-  width: 192,
-  resize: 'KEEP_ASPECT_PAD_RIGHT',
-  mean: [0.5, 0.5, 0.5],
-  std: [0.5, 0.5, 0.5],
-  invert: false,
-};
-
 function imageInput(png: Buffer, model = 'ocr-direction', name = 'x'): PredictInput {
   return { model, inputs: [{ name, image: { base64: png.toString('base64') } }] };
 }
 
-/** The same PNG made into the tensor by the SDK, as a client would before sending it. */
-function sdkTensorInput(png: Buffer): PredictInput {
+/** The same PNG made into the tensor by the SDK, with the preprocessing the catalog gives, as a client would before sending it. */
+async function sdkTensorInput(server: TestServer, png: Buffer): Promise<PredictInput> {
+  const { data: catalog } = await server.graphql(ModelInfoDocument, { name: 'ocr-direction' });
   const decoded = PNG.sync.read(png);
-  const { data, shape } = imageTensor({ width: decoded.width, height: decoded.height, data: decoded.data }, PREPROCESSING);
+  const preprocessing = catalog!.model!.versions[0]!.preprocessing!;
+  const { data, shape } = imageTensor({ width: decoded.width, height: decoded.height, data: decoded.data }, preprocessing);
   return { model: 'ocr-direction', inputs: [{ name: 'x', shape: [...shape], data: Array.from(data as Float32Array) }] };
 }
 
@@ -60,7 +51,7 @@ describe.each(TRANSPORTS)('images for a model input over $name', (transport) => 
     ] as const) {
       const scores = await scoresOf(imageInput(png));
       expect(scores.indexOf(Math.max(...scores))).toBe(expected);
-      const reference = await scoresOf(sdkTensorInput(png));
+      const reference = await scoresOf(await sdkTensorInput(server, png));
       for (const [index, score] of scores.entries()) expect(score).toBeCloseTo(reference[index]!, 5);
     }
   });
