@@ -13,7 +13,7 @@ import type { Health } from '../health/read-health.ts';
 
 export const LIVE_PATH = '/health/live';
 export const READY_PATH = '/health/ready';
-const LIVE_BODY = JSON.stringify({ live: true });
+export const LIVE_BODY = JSON.stringify({ live: true });
 
 export interface HealthProbeOptions {
   /** Whether /health/ready lists the models with their readiness. @default true */

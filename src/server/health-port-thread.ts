@@ -7,7 +7,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { setThreadNice } from '../runtime/thread-priority.ts';
-import { LIVE_PATH, READY_PATH, sendJson } from './health-endpoints.ts';
+import { LIVE_BODY, LIVE_PATH, READY_PATH, sendJson } from './health-endpoints.ts';
 import type { FromHealthThread, HealthThreadData, ReadyAnswer, ToHealthThread } from './health-port-protocol.ts';
 
 if (!parentPort) throw new Error('health-port-thread.ts runs only as a worker thread');
@@ -15,7 +15,6 @@ const parent = parentPort;
 const { port, host, heartbeat, maxEventLoopStallMs, ready: firstReady } = workerData as HealthThreadData;
 const lastBeat = new BigInt64Array(heartbeat);
 let ready: ReadyAnswer = firstReady;
-const LIVE = JSON.stringify({ live: true });
 
 const tell = (message: FromHealthThread) => parent.postMessage(message);
 
@@ -38,7 +37,7 @@ function answerProbe(path: string, response: ServerResponse): void {
     const reason = `the event loop has not run for ${Math.round(stalled)} ms`;
     sendJson(response, 503, JSON.stringify(path === LIVE_PATH ? { live: false, reason } : { live: false, ready: false, reason }));
   } else if (path === LIVE_PATH) {
-    sendJson(response, 200, LIVE);
+    sendJson(response, 200, LIVE_BODY);
   } else {
     sendJson(response, ready.status, ready.body);
   }
