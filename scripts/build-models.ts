@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { buildModelRepository } from './models/build-repository.ts';
 import { glyphs } from './models/glyphs-model.ts';
 import { ocrDirection } from './models/ocr-direction.ts';
+import { ocrDetector, ocrRecogniser } from './models/ocr-text.ts';
 import { sileroVad } from './models/silero-vad.ts';
 import { tinyLm } from './models/tiny-lm/tiny-lm-recipe.ts';
 
@@ -20,7 +21,7 @@ if (extra.length > 0 || target?.startsWith('-')) {
 const dir = target ? resolve(target) : fileURLToPath(new URL('../models/', import.meta.url));
 
 const started = performance.now();
-const models = await buildModelRepository({ dir, recipes: [ocrDirection, glyphs, tinyLm, sileroVad] });
+const models = await buildModelRepository({ dir, recipes: [ocrDirection, ocrDetector, ocrRecogniser, glyphs, tinyLm, sileroVad] });
 const built = models.filter((model) => model.built).length;
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 console.log(`models: ${built} built, ${models.length - built} up to date in ${dir} (${seconds} s)`);

@@ -21,6 +21,6 @@ export interface ModelRecipe {
 /** model.json as this script writes it; the server's config parser owns the schema and checks it. */
 export interface ModelConfig {
   description: string;
-  task: 'classification' | 'text-generation' | 'voice-activity-detection';
+  task: 'classification' | 'text-detection' | 'text-recognition' | 'text-generation' | 'voice-activity-detection';
   [field: string]: unknown;
 }

@@ -4,8 +4,8 @@
  * (libvips, on libuv's threads: off the event loop); the last resize, normalisation and layout are the SDK's
  * `imageTensor`, so an image sent as bytes and one the SDK made into a tensor give the same tensor.
  */
-import sharp, { type OutputInfo } from 'sharp';
-import { imageTensor } from '../../clients/sdk/src/image-tensor.ts';
+import sharp, { type Sharp } from 'sharp';
+import { imageTensor, type RgbaImage, tensorSize } from '../../clients/sdk/src/image-tensor.ts';
 import { InferError } from '../errors.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
@@ -61,30 +61,56 @@ async function imageInput(
   }
   const takes = preprocessing.input ?? signature.inputs[0]?.name;
   if (name !== takes) throw invalid(`the image goes to input "${takes}", as model.json "preprocessing" says; this one takes a tensor`);
+  const image = await readImage(bytes, limits, context, name);
+  return (await tensorOfImage(sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } }), image, preprocessing))
+    .tensor;
+}
+
+/**
+ * Decodes PNG, JPEG or WebP bytes into RGBA pixels in libvips (off the event loop), after checking the bytes and,
+ * from the header, the pixels against the limits; what it cannot read is INVALID_TENSOR naming `tensor`.
+ */
+export async function readImage(bytes: Uint8Array, limits: ImageLimits, context: string, tensor: string): Promise<RgbaImage> {
+  const invalid = (message: string) => new InferError('INVALID_TENSOR', `${context}: ${message}`, { details: { tensor } });
   if (bytes.byteLength > limits.maxTensorBytes) {
     throw invalid(`the image is ${bytes.byteLength} bytes, over the limit of ${limits.maxTensorBytes}`);
   }
-  let decoded: { data: Buffer; info: OutputInfo };
   try {
-    const image = sharp(bytes, { limitInputPixels: limits.maxImagePixels, failOn: 'error' });
-    const { height } = await image.metadata();
-    if (height !== undefined && height > PRE_SHRINK_FACTOR * preprocessing.height) {
-      image.resize({
-        height: 2 * preprocessing.height,
-        fit: preprocessing.resize === 'STRETCH' ? 'fill' : 'inside',
-        ...(preprocessing.resize === 'STRETCH' ? { width: 2 * preprocessing.width } : {}),
-      });
-    }
-    decoded = await image.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(bytes, { limitInputPixels: limits.maxImagePixels, failOn: 'error' })
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (/pixel limit/i.test(reason)) throw invalid(`the image has more pixels than the limit of ${limits.maxImagePixels}`);
     throw invalid(`the bytes are no image this server reads (PNG, JPEG, WebP): ${reason}`);
   }
-  const { width, height } = decoded.info;
-  const { data, shape } = imageTensor(
-    { width, height, data: new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength) },
-    preprocessing,
-  );
-  return { dataType: 'FP32', shape: [...shape], data: data as Float32Array };
+}
+
+/**
+ * The input tensor of an image (`source`, of `size`) as the preprocessing says, and how many image pixels one
+ * tensor pixel spans on each axis (to bring boxes found in the tensor back onto the image).
+ */
+export async function tensorOfImage(
+  source: Sharp,
+  size: { width: number; height: number },
+  preprocessing: Omit<ImagePreprocessing, 'input'>,
+): Promise<{ tensor: Tensor; scaleX: number; scaleY: number }> {
+  const target = tensorSize(size, preprocessing);
+  let image: RgbaImage = size as RgbaImage;
+  if (size.height > PRE_SHRINK_FACTOR * target.height) {
+    source.resize({ height: 2 * target.height, width: 2 * target.resizedWidth, fit: 'fill' });
+    const { data, info } = await source.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    image = { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  } else if (!('data' in size)) {
+    const { data, info } = await source.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    image = { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  }
+  const { data, shape } = imageTensor(image, preprocessing);
+  return {
+    tensor: { dataType: 'FP32', shape: [...shape], data: data as Float32Array },
+    scaleX: size.width / target.resizedWidth,
+    scaleY: size.height / target.height,
+  };
 }

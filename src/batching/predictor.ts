@@ -34,6 +34,8 @@ export interface ServableVersion {
     sequence: SequenceConfig | null;
     /** How an image becomes its input tensor (model.json `preprocessing`); null when the version takes no images. */
     preprocessing?: ImagePreprocessing | null;
+    /** Set for a pipeline, which runs its steps' models rather than a model of its own. */
+    pipeline?: unknown;
   };
 }
 
@@ -167,6 +169,11 @@ export function createPredictor({ pool, limits, onRun }: PredictorOptions): Pred
       const label = versionLabel(version);
       const { signature } = version;
       if (!signature) throw new InferError('MODEL_NOT_READY', `${label} is not loaded`);
+      if (version.settings.pipeline) {
+        throw new InferError('INVALID_ARGUMENT', `${label} is a pipeline: send its image to runPipeline`, {
+          details: { model: version.model },
+        });
+      }
       if (timeoutMs !== undefined && timeoutMs !== null && timeoutMs <= 0) {
         throw new InferError('DEADLINE_EXCEEDED', `${label}: timeoutMs must be positive, got ${timeoutMs}`);
       }

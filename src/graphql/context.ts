@@ -3,6 +3,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Predictor, PredictTiming } from '../batching/predictor.ts';
 import type { Explainer } from '../explain/explainer.ts';
 import type { EventBusState, ReplicaHealth } from '../health/read-health.ts';
+import type { PipelineRunner } from '../pipelines/pipeline-runner.ts';
 import { type AdminChange, adminChangeSchema } from '../registry/admin-change.ts';
 import { type ReplicaModelEvent, replicaModelEventSchema } from '../registry/model-events.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
@@ -32,6 +33,8 @@ export interface GraphQLContext {
   predictor: Predictor;
   explainer: Explainer;
   generator: Generator;
+  /** Runs pipelines on images, their steps through the whole registry (access to a pipeline is access to its steps). */
+  pipelines: PipelineRunner;
   bus: EventBus<ServerEvents>;
   /** Tells the other replicas of an admin change this one made, so that they apply it too. */
   announce: (change: Omit<AdminChange, 'replica'>) => void;

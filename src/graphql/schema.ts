@@ -7,6 +7,7 @@ import { addGenerate } from './types/generate.ts';
 import { addHealth } from './types/health.ts';
 import { addLifecycle } from './types/lifecycle.ts';
 import { addModelTypes } from './types/model.ts';
+import { addPipelineTypes } from './types/pipeline.ts';
 import { addPredict } from './types/predict.ts';
 import { addPredictStream } from './types/predict-stream.ts';
 import { addTensorTypes } from './types/tensor.ts';
@@ -14,10 +15,11 @@ import { addTensorTypes } from './types/tensor.ts';
 /** The whole GraphQL API, built code-first; `schema/schema.graphql` is its printed form. */
 export function createSchema(): GraphQLSchema {
   const builder = createBuilder();
-  const { DataType, TensorSpecRef, TensorRef } = addTensorTypes(builder);
-  const { ModelState, ModelRef } = addModelTypes(builder, { TensorSpecRef });
+  const { DataType, TensorSpecRef, TensorRef, ImageInput, PointRef } = addTensorTypes(builder);
+  const { PipelineRef } = addPipelineTypes(builder, { PointRef, ImageInput });
+  const { ModelState, ModelRef } = addModelTypes(builder, { TensorSpecRef, PipelineRef });
   addLifecycle(builder, { ModelRef });
-  const predictRefs = addPredict(builder, { DataType, TensorRef });
+  const predictRefs = addPredict(builder, { DataType, TensorRef, ImageInput });
   addPredictStream(builder, { TensorRef, ...predictRefs });
   addExplain(builder, { TensorRef, ...predictRefs });
   addGenerate(builder);

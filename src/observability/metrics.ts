@@ -69,6 +69,8 @@ export interface Metrics {
   recordTokenTiming(version: VersionLabels, kind: 'timeToFirstToken' | 'interToken', ms: number): void;
   /** Counts a finished generation stream by why it ended (EOS, STOP, LENGTH, CANCELLED, ERROR), and its prompt tokens. */
   recordGenerationFinish(version: VersionLabels, reason: string, promptTokens: number, completionTokens: number): void;
+  /** Observes one step of a pipeline request: its time in ms, and whether it failed the request. */
+  recordPipelineStep(step: { pipeline: string; step: string; model: string }, ms: number, failed: boolean): void;
   /** Counts a subscription that starts; call the returned function once when it ends. */
   openSubscription(transport: Transport, kind: string): () => void;
 }
@@ -273,8 +275,27 @@ export function createMetrics(sources: MetricsSources): Metrics {
     registers: [registry],
   });
 
+  const pipelineStepLabels = ['pipeline', 'step', 'model'] as const;
+  const pipelineStepDuration = new Histogram({
+    name: 'infergraph_pipeline_step_duration_seconds',
+    help: "Time each step of a pipeline request took, its regions' requests together (Triton's ensemble composing-model figures)",
+    labelNames: pipelineStepLabels,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const pipelineStepFailures = new PromCounter({
+    name: 'infergraph_pipeline_step_failures_total',
+    help: 'Pipeline requests that failed at a step, per step',
+    labelNames: pipelineStepLabels,
+    registers: [registry],
+  });
+
   return {
     registry,
+    recordPipelineStep(step, ms, failed) {
+      pipelineStepDuration.observe(step, ms / 1000);
+      if (failed) pipelineStepFailures.inc(step);
+    },
     recordGenerationFinish(version, reason, prompt) {
       const labels = labelsOf(version);
       generationFinished.inc({ ...labels, finish_reason: reason.toLowerCase() });

@@ -76,6 +76,7 @@ export function createCatalog({ defaults }: CatalogOptions): Catalog {
         task: null,
         labels: null,
         error: null,
+        pipeline: null,
         entry,
         policy: DEFAULT_POLICY,
         aliases: new Map(),
@@ -92,6 +93,7 @@ export function createCatalog({ defaults }: CatalogOptions): Catalog {
       model.task = entry.config.task ?? null;
       model.labels = entry.labels;
       model.error = entry.error;
+      model.pipeline = entry.config.pipeline ?? null;
       model.entry = entry;
       model.policy = entry.config.versionPolicy ?? DEFAULT_POLICY;
       model.aliases = new Map(Object.entries(entry.config.aliases ?? {}).map(([alias, config]) => [alias, aliasTargetOf(config)]));

@@ -17,6 +17,8 @@ export interface ImagePreprocessing {
   height: number;
   width: number;
   resize: (typeof IMAGE_RESIZES)[number];
+  /** KEEP_ASPECT_PAD_RIGHT: the widest a line pads to (in multiples of width); null to squeeze wider lines to the width. */
+  maxWidth: number | null;
   /** One per channel, in the tensor's channel order. */
   mean: number[];
   std: number[];
@@ -25,11 +27,31 @@ export interface ImagePreprocessing {
 
 export function preprocessingOf(config: PreprocessingConfig | undefined): ImagePreprocessing | null {
   if (!config) return null;
-  const { input = null, layout = 'NCHW', channelOrder = 'RGB', height, width, resize = 'STRETCH', invert = false } = config;
+  const {
+    input = null,
+    layout = 'NCHW',
+    channelOrder = 'RGB',
+    height,
+    width,
+    resize = 'STRETCH',
+    maxWidth = null,
+    invert = false,
+  } = config;
   const channels = CHANNELS_OF[channelOrder];
   const perChannel = (values: number[] | undefined, fallback: number) =>
     values?.length === channels ? values : Array.from({ length: channels }, () => values?.[0] ?? fallback);
-  return { input, layout, channelOrder, height, width, resize, mean: perChannel(config.mean, 0), std: perChannel(config.std, 1), invert };
+  return {
+    input,
+    layout,
+    channelOrder,
+    height,
+    width,
+    resize,
+    maxWidth,
+    mean: perChannel(config.mean, 0),
+    std: perChannel(config.std, 1),
+    invert,
+  };
 }
 
 /**
@@ -45,8 +67,11 @@ export function checkPreprocessing(preprocessing: ImagePreprocessing | null, { i
         `(inputs: ${inputs.map((input) => `"${input.name}"`).join(', ')})`,
     );
   }
-  const { layout, channelOrder, height, width } = preprocessing;
+  const { layout, channelOrder, resize, maxWidth } = preprocessing;
   const channels = CHANNELS_OF[channelOrder];
+  // A size the image decides is a dim the model must leave dynamic (-1): a page's both sides, a padded line's width.
+  const height = resize === 'FIT_MULTIPLE_OF_32' ? -1 : preprocessing.height;
+  const width = resize === 'FIT_MULTIPLE_OF_32' || maxWidth !== null ? -1 : preprocessing.width;
   // Each dim of the row, with the fields that make it.
   const dimsOf: Record<ImagePreprocessing['layout'], [number, string][]> = {
     NCHW: [
@@ -59,16 +84,22 @@ export function checkPreprocessing(preprocessing: ImagePreprocessing | null, { i
       [width, '"preprocessing.width"'],
       [channels, '"preprocessing.channelOrder"'],
     ],
-    FLAT: [[height * width * channels, '"preprocessing.height" × "preprocessing.width"']],
+    FLAT: [[height === -1 || width === -1 ? -1 : height * width * channels, '"preprocessing.height" × "preprocessing.width"']],
   };
   const dims = dimsOf[layout];
-  const made = `${layout} ${channelOrder} ${height}×${width} makes ${formatShape([1, ...dims.map(([dim]) => dim)])}`;
+  const sized = (dim: number) => (dim === -1 ? 'any' : String(dim));
+  const made = `${layout} ${channelOrder} ${sized(height)}×${sized(width)} makes ${formatShape([1, ...dims.map(([dim]) => dim)])}`;
   const [, ...row] = spec.shape;
   if (row.length !== dims.length) {
     throw new Error(`model.json "preprocessing.layout": input "${spec.name}" is ${formatShape(spec.shape)}, but ${made}`);
   }
   for (const [index, [dim, field]] of dims.entries()) {
     if (row[index] !== -1 && row[index] !== dim) {
+      // The image decides this dim, but the model fixes it: name the setting that makes it vary.
+      if (dim === -1) {
+        const setting = resize === 'FIT_MULTIPLE_OF_32' ? '"preprocessing.resize" FIT_MULTIPLE_OF_32' : '"preprocessing.maxWidth"';
+        throw new Error(`model.json ${setting}: input "${spec.name}" is ${formatShape(spec.shape)}, but ${made}`);
+      }
       throw new Error(`model.json ${field}: input "${spec.name}" is ${formatShape(spec.shape)}, but ${made}`);
     }
   }

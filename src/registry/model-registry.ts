@@ -13,17 +13,26 @@
 import type { BatchingDefaults } from '../config.ts';
 import { InferError } from '../errors.ts';
 import { scanModel, scanRepository } from '../repository/scan-repository.ts';
+import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
 import { type AliasTarget, aliasTargetOf, createAliasEditor } from './aliases.ts';
 import { createCatalog } from './catalog.ts';
 import { bytesInUse, chooseEvictions } from './eviction.ts';
 import type { ModelEventListener } from './model-events.ts';
 import { type Model, type ModelState, type ModelVersion, versionKey } from './model-version.ts';
+import { pipelineProblem } from './pipeline-steps.ts';
 import { viewOf } from './registry-view.ts';
 import { defaultVersion, namedVersions, type RoutingOptions, requestedVersion, servingVersion } from './routing.ts';
 import { createSessionLoader } from './session-loader.ts';
 import { loadsOnRequest, type UnavailableCause, unavailableReason } from './unavailable-cause.ts';
 import { policySelects } from './version-policy.ts';
+import { settingsOf } from './version-settings.ts';
+
+/** What a pipeline's version lists as its signature: it takes an image (encoded bytes); its results are typed, not tensors. */
+const PIPELINE_SIGNATURE: ModelSignature = {
+  inputs: [{ name: 'image', dataType: 'UINT8', shape: [-1], dimNames: ['bytes'] }],
+  outputs: [],
+};
 
 export interface ModelRegistryOptions {
   /** The model repository folder. */
@@ -136,6 +145,33 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     version.unavailableCause = cause;
     const event = { model: version.model, version: version.version, state, reason, at: Date.now() };
     for (const listener of listeners) listener(event);
+    if (!catalog.get(version.model)?.pipeline) followSteps(version.model);
+  }
+
+  /** A step's version changed state: each pipeline using it that serves, or waits for its steps, takes stock again. */
+  function followSteps(step: string): void {
+    for (const model of catalog.list()) {
+      if (!model.pipeline?.steps.some((candidate) => candidate.model === step)) continue;
+      for (const version of model.versions) {
+        if (version.state === 'READY' || version.unavailableCause === 'steps') settlePipeline(model, version);
+      }
+    }
+  }
+
+  /** A pipeline's version is READY while its steps can serve, else UNAVAILABLE or FAILED naming the step; it has no sessions. */
+  function settlePipeline(model: Model, version: ModelVersion, reason: string | null = null): void {
+    const problem = model.error
+      ? { state: 'FAILED' as const, reason: model.error }
+      : pipelineProblem(model.pipeline!, catalog.get, routing);
+    if (!problem) {
+      if (version.state === 'READY' && reason === null) return;
+      Object.assign(version, { signature: PIPELINE_SIGNATURE, settings: settingsOf(model.entry, defaults), loadMs: 0, memoryBytes: 0 });
+      transition(version, 'READY', reason);
+      return;
+    }
+    if (version.state === problem.state && version.stateReason === problem.reason) return;
+    version.signature = null;
+    transition(version, problem.state, problem.reason, problem.state === 'UNAVAILABLE' ? 'steps' : null);
   }
 
   /** When the threads running each version died lately, in ms: the evidence of a crash loop. */
@@ -195,7 +231,8 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
 
   /** Unloads the least recently used idle versions until `bytes` more fit in the budget (as far as idle ones allow). */
   async function makeRoom(bytes: number, incoming: ModelVersion): Promise<void> {
-    const loaded = catalog.loadedVersions();
+    // A pipeline holds no sessions: unloading it would free nothing.
+    const loaded = catalog.loadedVersions().filter((version) => !modelOf(version.model).pipeline);
     const evicted = chooseEvictions({ loaded, incoming, incomingBytes: bytes, budgetBytes: memoryBudget, isBusy });
     // Their models are looked up now: a rescan during the unloads may take one out of the catalog.
     const victims = evicted.map((version) => ({ model: modelOf(version.model), version }));
@@ -204,6 +241,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
 
   async function loadVersion(model: Model, version: ModelVersion): Promise<void> {
     if (version.state === 'READY' || version.state === 'LOADING') return;
+    if (model.pipeline) return settlePipeline(model, version);
     transition(version, 'LOADING');
     try {
       Object.assign(version, await sessions.load(model.entry, version, version.key));
@@ -231,6 +269,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
 
   async function reloadVersion(model: Model, version: ModelVersion): Promise<void> {
     if (version.state !== 'READY') return loadVersion(model, version);
+    if (model.pipeline) return settlePipeline(model, version, 'reloaded');
     const key = `${versionKey(model.name, version.version)}#${++reloads}`;
     try {
       const loaded = await sessions.load(model.entry, version, key);
@@ -269,9 +308,11 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
           for (const version of model.versions) release(model, version, selected(version) ? 'lazy' : 'policy');
         }
       } else {
+        // All in the catalog first: a pipeline looks its steps up there.
+        const models = entries.map((entry) => catalog.add(entry));
         // One after another under a budget, so that each load sees what the others took.
-        if (memoryBudget > 0) for (const entry of entries) await applyPolicy(catalog.add(entry));
-        else await Promise.all(entries.map((entry) => applyPolicy(catalog.add(entry))));
+        if (memoryBudget > 0) for (const model of models) await applyPolicy(model);
+        else await Promise.all(models.map((model) => applyPolicy(model)));
       }
       started = true;
     },
@@ -352,11 +393,12 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       await updateFolder();
       const entries = await scanRepository(root);
       const seen = new Set(entries.map((entry) => entry.name));
+      // New models join the catalog before any policy applies: a pipeline looks its steps up there.
+      const added = new Set(entries.filter((entry) => !catalog.get(entry.name)).map((entry) => catalog.add(entry)));
       await Promise.all(
         entries.map(async (entry) => {
-          const existing = catalog.get(entry.name);
-          const model = existing ?? catalog.add(entry);
-          if (existing) {
+          const model = modelOf(entry.name);
+          if (!added.has(model)) {
             catalog.update(model, entry);
             const onDisk = new Set(entry.versions.map((version) => version.version));
             for (const version of model.versions.filter((candidate) => !onDisk.has(candidate.version))) {

@@ -1,12 +1,13 @@
 /** The records of the catalog (a model, its versions, how each is served) and where a model's batch dims are. */
 
 import type { BatchingDefaults } from '../config.ts';
-import type { ModelConfig, SequenceConfig, VersionPolicy } from '../repository/model-config.ts';
+import type { ModelConfig, PipelineConfig, SequenceConfig, VersionPolicy } from '../repository/model-config.ts';
 import type { ModelEntry, TokenizerFiles } from '../repository/scan-repository.ts';
 import type { BatchAxes } from '../runtime/batch-axes.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import type { AliasTarget } from './aliases.ts';
 import type { ImagePreprocessing } from './image-preprocessing.ts';
+import type { OutputDecoding } from './output-decoding.ts';
 import type { UnavailableCause } from './unavailable-cause.ts';
 
 export const MODEL_STATES = ['UNAVAILABLE', 'LOADING', 'READY', 'UNLOADING', 'FAILED'] as const;
@@ -20,6 +21,10 @@ export interface VersionSettings extends BatchingDefaults {
   generation: NonNullable<ModelConfig['generation']>;
   /** How a client makes the input tensor from an image; null for a model that takes none. */
   preprocessing: ImagePreprocessing | null;
+  /** Output name → how its values are decoded into typed results (model.json `postprocessing`). */
+  decodings: Record<string, OutputDecoding>;
+  /** For a pipeline: its steps (model.json `pipeline`); null for a model. */
+  pipeline: PipelineConfig | null;
 }
 
 export interface ModelVersion {
@@ -61,6 +66,8 @@ export interface Model {
   labels: string[] | null;
   /** Why the whole model cannot be served (bad model.json, no versions), naming the file; null when fine. */
   error: string | null;
+  /** For a pipeline of other models: its steps (model.json `pipeline`). Its one version, 1, is READY while they can serve. */
+  pipeline: PipelineConfig | null;
   versions: ModelVersion[];
 }
 

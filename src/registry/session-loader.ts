@@ -12,6 +12,7 @@ import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import type { WorkerPool } from '../runtime/worker-pool.ts';
 import { checkPreprocessing } from './image-preprocessing.ts';
 import { inferBatchAxes, type ModelVersion } from './model-version.ts';
+import { checkDecodings } from './output-decoding.ts';
 import { checkSequence, settingsOf } from './version-settings.ts';
 
 export interface SessionLoaderOptions {
@@ -68,6 +69,7 @@ export function createSessionLoader({ pool, defaults, makeRoom = async () => {} 
         if (settings.batchAxes === null) settings.maxBatchSize = 1;
         checkSequence(settings.sequence, signature);
         settings.preprocessing = checkPreprocessing(settings.preprocessing, signature);
+        checkDecodings(settings.decodings, signature);
         if (entry.config.warmup) warmupMs = await warmUp(key, signature, entry.config.warmup, instances);
       } catch (error) {
         // A model that loaded but is misconfigured (or fails its warm-up) must not keep its sessions.

@@ -2,7 +2,7 @@
 import type { VersionPolicy } from '../repository/model-config.ts';
 import { describePolicy } from './version-policy.ts';
 
-export type UnavailableCause = 'lazy' | 'evicted' | 'policy' | 'unloaded' | 'gone' | 'shutdown';
+export type UnavailableCause = 'lazy' | 'evicted' | 'policy' | 'unloaded' | 'gone' | 'shutdown' | 'steps';
 
 /** The reason clients read (GraphQL `stateReason`, model events) for each cause: these strings are part of the contract. */
 const REASONS: Record<UnavailableCause, (policy: VersionPolicy) => string> = {
@@ -12,6 +12,8 @@ const REASONS: Record<UnavailableCause, (policy: VersionPolicy) => string> = {
   unloaded: () => 'unloaded by request',
   gone: () => 'its folder is gone',
   shutdown: () => 'the server is shutting down',
+  // A pipeline's own reason names the step; this is the fallback.
+  steps: () => 'a step of the pipeline cannot serve',
 };
 
 /** The reason a version of a model with `policy` is UNAVAILABLE for `cause`. */

@@ -6,6 +6,7 @@ import { formatShape } from '../runtime/tensor.ts';
 import type { ModelSignature } from '../runtime/tensor-spec.ts';
 import { preprocessingOf } from './image-preprocessing.ts';
 import type { VersionSettings } from './model-version.ts';
+import { decodingsOf } from './output-decoding.ts';
 
 export function settingsOf(entry: ModelEntry, defaults: BatchingDefaults): VersionSettings {
   const { maxBatchSize, maxQueueDelayMs, maxQueueSize, instances, intraOpNumThreads } = entry.config;
@@ -21,6 +22,8 @@ export function settingsOf(entry: ModelEntry, defaults: BatchingDefaults): Versi
     sequence: entry.config.sequence ?? null,
     generation: entry.config.generation ?? {},
     preprocessing: preprocessingOf(entry.config.preprocessing),
+    decodings: entry.error ? {} : decodingsOf(entry),
+    pipeline: entry.config.pipeline ?? null,
   };
 }
 

@@ -14,7 +14,7 @@ function aliasTargetSchema() {
 
 export const IMAGE_LAYOUTS = ['NCHW', 'NHWC', 'FLAT'] as const;
 export const CHANNEL_ORDERS = ['RGB', 'BGR', 'GRAY'] as const;
-export const IMAGE_RESIZES = ['STRETCH', 'KEEP_ASPECT_PAD_RIGHT'] as const;
+export const IMAGE_RESIZES = ['STRETCH', 'KEEP_ASPECT_PAD_RIGHT', 'FIT_MULTIPLE_OF_32'] as const;
 
 /** The channels of each order, which `mean` and `std` must have one value for (or one for all). */
 export const CHANNELS_OF = { RGB: 3, BGR: 3, GRAY: 1 } as const satisfies Record<(typeof CHANNEL_ORDERS)[number], number>;
@@ -32,11 +32,19 @@ function preprocessingSchema() {
       height: z.int().min(1).max(16_384),
       width: z.int().min(1).max(16_384),
       resize: z.enum(IMAGE_RESIZES).optional(),
+      /** KEEP_ASPECT_PAD_RIGHT only: a wider line pads to the next multiple of width up to this, instead of being squeezed. */
+      maxWidth: z.int().min(1).max(16_384).optional(),
       mean: z.array(z.number()).min(1).optional(),
       std: z.array(z.number().positive()).min(1).optional(),
       invert: z.boolean().optional(),
     })
     .superRefine((preprocessing, context) => {
+      if (preprocessing.maxWidth !== undefined && preprocessing.resize !== 'KEEP_ASPECT_PAD_RIGHT') {
+        context.addIssue({ code: 'custom', path: ['maxWidth'], message: 'only with "resize": "KEEP_ASPECT_PAD_RIGHT"' });
+      }
+      if (preprocessing.maxWidth !== undefined && preprocessing.maxWidth < preprocessing.width) {
+        context.addIssue({ code: 'custom', path: ['maxWidth'], message: `at least "width" (${preprocessing.width})` });
+      }
       const channels = CHANNELS_OF[preprocessing.channelOrder ?? 'RGB'];
       for (const field of ['mean', 'std'] as const) {
         const values = preprocessing[field];
@@ -49,6 +57,76 @@ function preprocessingSchema() {
         }
       }
     });
+}
+
+/**
+ * What an output's values mean, so that the server decodes them into typed results (README, "Model repository"):
+ * text boxes from a detector's probability map (PaddleOCR's DB post-processing), text from a recogniser's CTC
+ * output with its dictionary, or the best class of each row.
+ */
+function postprocessingSchema() {
+  return z.discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('TEXT_BOXES'),
+      /** A pixel is text when its probability is above this. @default 0.3 */
+      threshold: z.number().min(0).max(1).optional(),
+      /** A box is kept when the mean probability inside it is at least this. @default 0.6 */
+      boxThreshold: z.number().min(0).max(1).optional(),
+      /** How far a box grows past the shrunk text kernel the model marks, relative to its area over its perimeter. @default 1.5 */
+      unclipRatio: z.number().min(0).max(10).optional(),
+      /** Boxes whose shorter side is below this many pixels are dropped. @default 3 */
+      minSize: z.number().min(0).optional(),
+      /** Regions looked at per image, at most. @default 1000 */
+      maxCandidates: z.int().min(1).max(100_000).optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('CTC_TEXT'),
+      /** The characters file in the model's folder, one per line: class i ≥ 1 is line i; class 0 is CTC's blank. */
+      dictionary: z.string(),
+      /** The last class is a space, after the dictionary's characters (PaddleOCR's use_space_char). @default true */
+      spaceLast: z.boolean().optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('CLASSES'),
+      /** The output holds logits: softmax them first, so that scores are probabilities. @default false */
+      softmax: z.boolean().optional(),
+    }),
+  ]);
+}
+
+export const POSTPROCESSING_KINDS = ['TEXT_BOXES', 'CTC_TEXT', 'CLASSES'] as const;
+
+/**
+ * A pipeline: the folder holds no model of its own; a request's image goes through the steps, each a model of the
+ * repository whose requests join that model's batches. README, "Pipelines", explains each field.
+ */
+function pipelineSchema() {
+  return z.strictObject({
+    steps: z
+      .array(
+        z.strictObject({
+          /** Unique in the pipeline: errors, timings and results name the step by it. */
+          name: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a letter, then letters, digits, _ or -'),
+          model: z.string().min(1),
+          /** A version number or an alias; without it, as a request naming none. */
+          version: z.string().min(1).optional(),
+          /** Runs on each region an earlier step found (its crop), not on the whole image. @default false */
+          forEachRegion: z.boolean().optional(),
+          /** On a CLASSES step: the class label → degrees (180) that the region is turned by before the later steps. */
+          rotate: z.record(z.string(), z.literal(180)).optional(),
+          /** The score a class needs for its rotation to apply. @default 0.9 */
+          minRotateScore: z.number().min(0).max(1).optional(),
+        }),
+      )
+      .min(1)
+      .superRefine((steps, context) => {
+        const seen = new Set<string>();
+        for (const [index, step] of steps.entries()) {
+          if (seen.has(step.name)) context.addIssue({ code: 'custom', path: [index, 'name'], message: `"${step.name}" is used twice` });
+          seen.add(step.name);
+        }
+      }),
+  });
 }
 
 export const modelConfigSchema = z.strictObject({
@@ -126,6 +204,10 @@ export const modelConfigSchema = z.strictObject({
     .optional(),
   /** For an image model: how a client makes the input tensor from an image (the SDK's imageTensor, the CLI). */
   preprocessing: preprocessingSchema().optional(),
+  /** Output name → how its values are decoded into typed results. */
+  postprocessing: z.record(z.string(), postprocessingSchema()).optional(),
+  /** Makes the folder a pipeline of other models instead of a model of its own. */
+  pipeline: pipelineSchema().optional(),
 });
 
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
@@ -134,3 +216,5 @@ export type SequenceConfig = NonNullable<ModelConfig['sequence']>;
 export type VersionPolicy = NonNullable<ModelConfig['versionPolicy']>;
 export type AliasConfig = NonNullable<ModelConfig['aliases']>[string];
 export type PreprocessingConfig = NonNullable<ModelConfig['preprocessing']>;
+export type PostprocessingConfig = NonNullable<ModelConfig['postprocessing']>[string];
+export type PipelineConfig = NonNullable<ModelConfig['pipeline']>;

@@ -23,6 +23,8 @@ export interface ModelEntry {
   config: ModelConfig;
   labels: string[] | null;
   tokenizer: TokenizerFiles | null;
+  /** The text of each file model.json's `postprocessing` names (a recogniser's dictionary), by file name. */
+  dictionaries: Record<string, string>;
   versions: VersionEntry[];
   /** Why the whole model cannot be served (bad model.json, unreadable labels, no versions); null when fine. */
   error: string | null;
@@ -47,7 +49,7 @@ export async function scanRepository(root: string): Promise<ModelEntry[]> {
 }
 
 export async function scanModel(name: string, directory: string): Promise<ModelEntry> {
-  const entry: ModelEntry = { name, directory, config: {}, labels: null, tokenizer: null, versions: [], error: null };
+  const entry: ModelEntry = { name, directory, config: {}, labels: null, tokenizer: null, dictionaries: {}, versions: [], error: null };
   const children = await readdir(directory, { withFileTypes: true });
   entry.versions = await Promise.all(
     children
@@ -59,7 +61,12 @@ export async function scanModel(name: string, directory: string): Promise<ModelE
     entry.config = await readConfig(join(directory, 'model.json'));
     entry.labels = await readLabels(directory, entry.config.labels);
     entry.tokenizer = await readTokenizer(directory);
-    if (entry.versions.length === 0) entry.error = `${directory} has no version folder (expected ${name}/1/${MODEL_FILE})`;
+    entry.dictionaries = await readDictionaries(directory, entry.config);
+    if (entry.config.pipeline) {
+      // A pipeline is its model.json: it has one version, 1, and no model file of its own.
+      if (entry.versions.length > 0) throw new Error(`${directory} is a pipeline (model.json "pipeline"), so it holds no version folder`);
+      entry.versions = [{ version: 1, path: join(directory, 'model.json'), error: null }];
+    } else if (entry.versions.length === 0) entry.error = `${directory} has no version folder (expected ${name}/1/${MODEL_FILE})`;
   } catch (error) {
     entry.error = (error as Error).message;
   }
@@ -81,6 +88,20 @@ async function readConfig(path: string): Promise<ModelConfig> {
   const parsed = modelConfigSchema.safeParse(json);
   if (!parsed.success) throw new Error(`${path} is invalid: ${z.prettifyError(parsed.error).replaceAll('\n', '; ')}`);
   return parsed.data;
+}
+
+async function readDictionaries(directory: string, config: ModelConfig): Promise<Record<string, string>> {
+  const files = Object.values(config.postprocessing ?? {}).flatMap((decoding) =>
+    decoding.kind === 'CTC_TEXT' ? [decoding.dictionary] : [],
+  );
+  const texts = await Promise.all(
+    files.map(async (file) => {
+      const text = await readOptional(join(directory, file));
+      if (text === null) throw new Error(`${join(directory, file)} is missing (named by model.json "postprocessing")`);
+      return [file, text] as const;
+    }),
+  );
+  return Object.fromEntries(texts);
 }
 
 async function readTokenizer(directory: string): Promise<TokenizerFiles | null> {

@@ -21,6 +21,7 @@ import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics, type VersionFigures } from '../observability/metrics.ts';
 import { createRedisMetrics } from '../observability/redis-metrics.ts';
 import { createTracing, type Tracing } from '../observability/tracing.ts';
+import { createPipelineRunner } from '../pipelines/pipeline-runner.ts';
 import { createModelRegistry, type ModelRegistry } from '../registry/model-registry.ts';
 import { MODEL_STATES, type ModelVersion } from '../registry/model-version.ts';
 import { createWorkerPool, type WorkerPool } from '../runtime/worker-pool.ts';
@@ -232,11 +233,18 @@ export function createApp(
   /** Aborts when the drain begins (open streams end), and past the drain window (what is left is answered MODEL_NOT_READY). */
   const shutdown = new AbortController();
   const pastDrainWindow = new AbortController();
+  const pipelines = createPipelineRunner({
+    registry,
+    predictor,
+    limits: { maxTensorBytes: config.maxTensorBytes, maxImagePixels: config.limits.maxImagePixels },
+    ...(metrics ? { onStep: metrics.recordPipelineStep } : {}),
+  });
   const context = {
     registry,
     predictor,
     explainer,
     generator,
+    pipelines,
     bus,
     announce,
     draining: () => draining,

@@ -19,6 +19,7 @@ const hints = (overrides: Partial<ImagePreprocessing>): ImagePreprocessing => ({
   height: 1,
   width: 2,
   resize: 'STRETCH',
+  maxWidth: null,
   mean: [0, 0, 0],
   std: [1, 1, 1],
   invert: false,

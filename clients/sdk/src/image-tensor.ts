@@ -94,7 +94,7 @@ const CHANNELS = { RGB: [PICK.R, PICK.G, PICK.B], BGR: [PICK.B, PICK.G, PICK.R],
  * Put it under the input's name: `inputs: { [preprocessing.input]: imageTensor(image, preprocessing) }`.
  */
 export function imageTensor(image: RgbaImage, preprocessing: Omit<ImagePreprocessing, 'input'>): TensorInput {
-  const { layout, channelOrder, height, width, resize: mode, mean, std, invert } = preprocessing;
+  const { layout, channelOrder, mean, std, invert } = preprocessing;
   if (!(image.width > 0 && image.height > 0 && image.data.length === image.width * image.height * 4)) {
     throw new TypeError(
       `an image of ${image.width}×${image.height} RGBA pixels has ${image.width * image.height * 4} bytes, got ${image.data.length}`,
@@ -102,8 +102,7 @@ export function imageTensor(image: RgbaImage, preprocessing: Omit<ImagePreproces
   }
   const picks = CHANNELS[channelOrder];
   const channels = picks.length;
-  // PaddleOCR's text line: as wide as the height makes it, at most the width; the rest stays 0, its padding.
-  const resizedWidth = mode === 'STRETCH' ? width : Math.min(width, Math.ceil((height * image.width) / image.height));
+  const { height, width, resizedWidth } = tensorSize(image, preprocessing);
   const data = new Float32Array(channels * height * width);
   for (const [channel, pick] of picks.entries()) {
     const plane = resize(planeOf(image, pick), image.width, image.height, resizedWidth, height);
@@ -118,4 +117,29 @@ export function imageTensor(image: RgbaImage, preprocessing: Omit<ImagePreproces
   }
   const shape = { NCHW: [1, channels, height, width], NHWC: [1, height, width, channels], FLAT: [1, channels * height * width] }[layout];
   return { data, shape };
+}
+
+/**
+ * The tensor's height and width for an image of this size, and the width the image is resized to (the rest of
+ * the row is padding): fixed for STRETCH; for a text line (KEEP_ASPECT_PAD_RIGHT) as wide as the height makes
+ * it, padded to the width or, up to maxWidth, to the next multiple of it, so that lines of like length share a
+ * shape and so a batch; for a page (FIT_MULTIPLE_OF_32, PaddleOCR's detector) scaled down to fit, each side a
+ * multiple of 32.
+ */
+export function tensorSize(
+  image: { width: number; height: number },
+  { height, width, resize: mode, maxWidth }: Pick<ImagePreprocessing, 'height' | 'width' | 'resize' | 'maxWidth'>,
+): { height: number; width: number; resizedWidth: number } {
+  if (mode === 'STRETCH') return { height, width, resizedWidth: width };
+  if (mode === 'FIT_MULTIPLE_OF_32') {
+    const scale = Math.min(1, height / image.height, width / image.width);
+    const [fitHeight, fitWidth] = [image.height, image.width].map((side) => Math.max(32, Math.round((side * scale) / 32) * 32)) as [
+      number,
+      number,
+    ];
+    return { height: fitHeight, width: fitWidth, resizedWidth: fitWidth };
+  }
+  const natural = Math.max(1, Math.ceil((height * image.width) / image.height));
+  const padded = maxWidth ? Math.min(maxWidth, Math.max(width, Math.ceil(natural / width) * width)) : width;
+  return { height, width: padded, resizedWidth: Math.min(padded, natural) };
 }

@@ -4,12 +4,19 @@ import { emptyStats } from '../../batching/batcher.ts';
 import type { PredictorStats } from '../../batching/predictor.ts';
 import type { LatencyWindow } from '../../observability/latency-window.ts';
 import { MODEL_STATES, type Model, type ModelVersion } from '../../registry/model-version.ts';
+import type { PipelineConfig } from '../../repository/model-config.ts';
 import type { TensorSpec } from '../../runtime/tensor-spec.ts';
 import type { GenerationStats } from '../../streaming/generation/generator.ts';
 import type { Builder, SchemaTypes } from '../builder.ts';
 import { addPreprocessingTypes } from './preprocessing.ts';
 
-export function addModelTypes(builder: Builder, { TensorSpecRef }: { TensorSpecRef: ObjectRef<SchemaTypes, TensorSpec> }) {
+export function addModelTypes(
+  builder: Builder,
+  {
+    TensorSpecRef,
+    PipelineRef,
+  }: { TensorSpecRef: ObjectRef<SchemaTypes, TensorSpec>; PipelineRef: ObjectRef<SchemaTypes, PipelineConfig> },
+) {
   const ModelState = builder.enumType('ModelState', { values: MODEL_STATES });
 
   const Percentiles = builder.objectRef<LatencyWindow>('LatencyPercentiles').implement({
@@ -109,6 +116,12 @@ export function addModelTypes(builder: Builder, { TensorSpecRef }: { TensorSpecR
         nullable: true,
         description: 'Why the whole model cannot be served (bad model.json, no version folder), naming the file.',
         resolve: (model) => model.error,
+      }),
+      pipeline: t.field({
+        type: PipelineRef,
+        nullable: true,
+        description: 'For a pipeline of other models (model.json "pipeline"): its steps. Send it images with runPipeline.',
+        resolve: (model) => model.pipeline,
       }),
       versions: t.field({ type: [ModelVersionRef], resolve: (model) => model.versions }),
       defaultVersion: t.field({

@@ -1,5 +1,5 @@
 /** Mutation.predict: its input, result and timing types. */
-import type { EnumRef, ObjectRef } from '@pothos/core';
+import type { EnumRef, InputObjectRef, ObjectRef } from '@pothos/core';
 import type { TensorInput } from '../../batching/decode-inputs.ts';
 import type { PredictTiming } from '../../batching/predictor.ts';
 import { InferError } from '../../errors.ts';
@@ -17,17 +17,16 @@ interface PredictResult {
 
 export function addPredict(
   builder: Builder,
-  { DataType, TensorRef }: { DataType: EnumRef<SchemaTypes, DataTypeName>; TensorRef: ObjectRef<SchemaTypes, OutputTensor> },
+  {
+    DataType,
+    TensorRef,
+    ImageInput,
+  }: {
+    DataType: EnumRef<SchemaTypes, DataTypeName>;
+    TensorRef: ObjectRef<SchemaTypes, OutputTensor>;
+    ImageInput: InputObjectRef<SchemaTypes, ImageBytes>;
+  },
 ) {
-  const ImageInput = builder.inputType('ImageInput', {
-    description:
-      "An encoded image (PNG, JPEG or WebP) for the input the model's preprocessing fills (ModelVersion.preprocessing): give base64 or file.",
-    fields: (t) => ({
-      base64: t.string({ description: 'The image file, base64-encoded.' }),
-      file: t.field({ type: 'File', description: 'The image file as a binary part of a multipart request.' }),
-    }),
-  });
-
   const TensorInputRef = builder.inputType('TensorInput', {
     description: 'One input tensor: give exactly one of data, base64, file or image.',
     fields: (t) => ({
@@ -107,7 +106,12 @@ export function addPredict(
         return {
           model: version.model,
           version: String(version.version),
-          outputs: Object.entries(outputs).map(([name, tensor]) => ({ name, tensor, labels: version.labels })),
+          outputs: Object.entries(outputs).map(([name, tensor]) => ({
+            name,
+            tensor,
+            labels: version.labels,
+            decoding: version.settings.decodings[name] ?? null,
+          })),
           timing,
         };
       },
@@ -120,7 +124,7 @@ export function addPredict(
 export function tensorInputs(
   inputs: readonly (Omit<TensorInput, 'bytes' | 'tensor' | 'image'> & {
     file?: File | null | undefined;
-    image?: { base64?: string | null | undefined; file?: File | null | undefined } | null | undefined;
+    image?: ImageBytes | null | undefined;
   })[],
 ): Promise<TensorInput[]> {
   return Promise.all(
@@ -132,7 +136,14 @@ export function tensorInputs(
   );
 }
 
-async function imageBytes(name: string, { base64, file }: { base64?: string | null | undefined; file?: File | null | undefined }) {
+/** An image as a request sends it: base64 text or a multipart file part, exactly one of them. */
+export interface ImageBytes {
+  base64?: string | null | undefined;
+  file?: File | null | undefined;
+}
+
+/** The encoded image's bytes; INVALID_TENSOR naming `name` unless exactly one of base64 and file is given. */
+export async function imageBytes(name: string, { base64, file }: ImageBytes): Promise<Uint8Array> {
   const context = `input "${name}"`;
   if ((base64 === null || base64 === undefined) === (file === null || file === undefined)) {
     throw new InferError('INVALID_TENSOR', `${context}: give the image as one of image.base64 or image.file`, {

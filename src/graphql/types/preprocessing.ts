@@ -29,6 +29,11 @@ export function addPreprocessingTypes(builder: Builder) {
           'Resized to the height keeping its aspect ratio (squeezed to the width when wider), then padded on the right ' +
           "with 0 in the tensor to the width, as PaddleOCR's text classifier and recognizer take a text line.",
       },
+      FIT_MULTIPLE_OF_32: {
+        description:
+          'Scaled down, never up, keeping its aspect ratio to fit height × width; then each side rounded to a multiple of 32 ' +
+          "(at least 32), as PaddleOCR's text detector takes a page. The tensor's height and width vary with the image.",
+      },
     } satisfies Record<(typeof IMAGE_RESIZES)[number], unknown>,
   });
 
@@ -44,8 +49,15 @@ export function addPreprocessingTypes(builder: Builder) {
       }),
       layout: t.field({ type: Layout, resolve: (preprocessing) => preprocessing.layout }),
       channelOrder: t.field({ type: ChannelOrder, resolve: (preprocessing) => preprocessing.channelOrder }),
-      height: t.exposeInt('height', { description: 'In pixels.' }),
-      width: t.exposeInt('width', { description: 'In pixels.' }),
+      height: t.exposeInt('height', { description: 'In pixels; the most it may be with FIT_MULTIPLE_OF_32.' }),
+      width: t.exposeInt('width', { description: 'In pixels; the most it may be with FIT_MULTIPLE_OF_32.' }),
+      maxWidth: t.int({
+        nullable: true,
+        description:
+          'With KEEP_ASPECT_PAD_RIGHT: a line wider than width at this height is padded to the next multiple of width, up to ' +
+          'maxWidth (squeezed past it), instead of being squeezed to width. Null when lines are always squeezed.',
+        resolve: (preprocessing) => preprocessing.maxWidth,
+      }),
       resize: t.field({ type: Resize, resolve: (preprocessing) => preprocessing.resize }),
       mean: t.floatList({
         description: "Subtracted from each channel, in the tensor's channel order, from values in [0, 1] (torchvision's Normalize).",

@@ -111,7 +111,7 @@ export type GenerateInput = {
   version?: string | null | undefined;
 };
 
-/** An encoded image (PNG, JPEG or WebP) for the input the model's preprocessing fills (ModelVersion.preprocessing): give base64 or file. */
+/** An encoded image (PNG, JPEG or WebP): for the input a model's preprocessing fills (ModelVersion.preprocessing), or for a pipeline. Give base64 or file. */
 export type ImageInput = {
   /** The image file, base64-encoded. */
   base64?: string | null | undefined;
@@ -130,6 +130,8 @@ export type ImageLayout =
 
 /** How the image is brought to height × width. */
 export type ImageResize =
+  /** Scaled down, never up, keeping its aspect ratio to fit height × width; then each side rounded to a multiple of 32 (at least 32), as PaddleOCR's text detector takes a page. The tensor's height and width vary with the image. */
+  | 'FIT_MULTIPLE_OF_32'
   /** Resized to the height keeping its aspect ratio (squeezed to the width when wider), then padded on the right with 0 in the tensor to the width, as PaddleOCR's text classifier and recognizer take a text line. */
   | 'KEEP_ASPECT_PAD_RIGHT'
   /** Resized to height × width, its aspect ratio not kept. */
@@ -163,6 +165,15 @@ export type PredictStreamInput = {
   /** Outputs to send per frame; all but the state when absent. */
   outputs?: Array<string> | null | undefined;
   version?: string | null | undefined;
+};
+
+export type RunPipelineInput = {
+  /** PNG, JPEG or WebP. */
+  image: ImageInput;
+  /** The pipeline, as Query.models lists it (its pipeline field is set). */
+  model: string;
+  /** Deadline over all the steps, counting time in their queues: past it, DEADLINE_EXCEEDED naming the step. */
+  timeoutMs?: number | null | undefined;
 };
 
 /** For a stateful model: the sequence a call belongs to. The server keeps its state between calls. */
@@ -245,19 +256,19 @@ export type ClassifyMutationVariables = Exact<{
 
 export type ClassifyMutation = { predict: { model: string, version: string, outputs: Array<{ name: string, topK: Array<Array<{ label: string, score: number }>> | null }> } };
 
-export type ModelSummaryFragment = { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, mean: Array<number>, std: Array<number>, invert: boolean } | null }> };
+export type ModelSummaryFragment = { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, pipeline: { steps: Array<{ name: string, model: string, version: string | null, forEachRegion: boolean, minRotateScore: number, rotate: Array<{ label: string, degrees: number }> }> } | null, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, maxWidth: number | null, mean: Array<number>, std: Array<number>, invert: boolean } | null }> };
 
 export type ListModelsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ListModelsQuery = { models: Array<{ name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, mean: Array<number>, std: Array<number>, invert: boolean } | null }> }> };
+export type ListModelsQuery = { models: Array<{ name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, pipeline: { steps: Array<{ name: string, model: string, version: string | null, forEachRegion: boolean, minRotateScore: number, rotate: Array<{ label: string, degrees: number }> }> } | null, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, maxWidth: number | null, mean: Array<number>, std: Array<number>, invert: boolean } | null }> }> };
 
 export type ModelInfoQueryVariables = Exact<{
   name: string;
 }>;
 
 
-export type ModelInfoQuery = { model: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, mean: Array<number>, std: Array<number>, invert: boolean } | null }> } | null };
+export type ModelInfoQuery = { model: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, pipeline: { steps: Array<{ name: string, model: string, version: string | null, forEachRegion: boolean, minRotateScore: number, rotate: Array<{ label: string, degrees: number }> }> } | null, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, maxWidth: number | null, mean: Array<number>, std: Array<number>, invert: boolean } | null }> } | null };
 
 export type HealthReportQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -270,7 +281,7 @@ export type LoadModelVersionsMutationVariables = Exact<{
 }>;
 
 
-export type LoadModelVersionsMutation = { loadModel: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, mean: Array<number>, std: Array<number>, invert: boolean } | null }> } };
+export type LoadModelVersionsMutation = { loadModel: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, pipeline: { steps: Array<{ name: string, model: string, version: string | null, forEachRegion: boolean, minRotateScore: number, rotate: Array<{ label: string, degrees: number }> }> } | null, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, maxWidth: number | null, mean: Array<number>, std: Array<number>, invert: boolean } | null }> } };
 
 export type UnloadModelVersionsMutationVariables = Exact<{
   model: string;
@@ -278,7 +289,7 @@ export type UnloadModelVersionsMutationVariables = Exact<{
 }>;
 
 
-export type UnloadModelVersionsMutation = { unloadModel: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, mean: Array<number>, std: Array<number>, invert: boolean } | null }> } };
+export type UnloadModelVersionsMutation = { unloadModel: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, pipeline: { steps: Array<{ name: string, model: string, version: string | null, forEachRegion: boolean, minRotateScore: number, rotate: Array<{ label: string, degrees: number }> }> } | null, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, maxWidth: number | null, mean: Array<number>, std: Array<number>, invert: boolean } | null }> } };
 
 export type ReloadModelVersionsMutationVariables = Exact<{
   model: string;
@@ -286,12 +297,12 @@ export type ReloadModelVersionsMutationVariables = Exact<{
 }>;
 
 
-export type ReloadModelVersionsMutation = { reloadModel: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, mean: Array<number>, std: Array<number>, invert: boolean } | null }> } };
+export type ReloadModelVersionsMutation = { reloadModel: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, pipeline: { steps: Array<{ name: string, model: string, version: string | null, forEachRegion: boolean, minRotateScore: number, rotate: Array<{ label: string, degrees: number }> }> } | null, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, maxWidth: number | null, mean: Array<number>, std: Array<number>, invert: boolean } | null }> } };
 
 export type RescanModelsMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type RescanModelsMutation = { rescanRepository: Array<{ name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, mean: Array<number>, std: Array<number>, invert: boolean } | null }> }> };
+export type RescanModelsMutation = { rescanRepository: Array<{ name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, pipeline: { steps: Array<{ name: string, model: string, version: string | null, forEachRegion: boolean, minRotateScore: number, rotate: Array<{ label: string, degrees: number }> }> } | null, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, maxWidth: number | null, mean: Array<number>, std: Array<number>, invert: boolean } | null }> }> };
 
 export type SetModelAliasMutationVariables = Exact<{
   model: string;
@@ -300,7 +311,7 @@ export type SetModelAliasMutationVariables = Exact<{
 }>;
 
 
-export type SetModelAliasMutation = { setAlias: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, mean: Array<number>, std: Array<number>, invert: boolean } | null }> } };
+export type SetModelAliasMutation = { setAlias: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, pipeline: { steps: Array<{ name: string, model: string, version: string | null, forEachRegion: boolean, minRotateScore: number, rotate: Array<{ label: string, degrees: number }> }> } | null, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, maxWidth: number | null, mean: Array<number>, std: Array<number>, invert: boolean } | null }> } };
 
 export type RollbackModelAliasMutationVariables = Exact<{
   model: string;
@@ -308,7 +319,7 @@ export type RollbackModelAliasMutationVariables = Exact<{
 }>;
 
 
-export type RollbackModelAliasMutation = { rollbackAlias: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, mean: Array<number>, std: Array<number>, invert: boolean } | null }> } };
+export type RollbackModelAliasMutation = { rollbackAlias: { name: string, description: string | null, task: string | null, labels: Array<string> | null, stateReason: string | null, versionPolicy: string, pipeline: { steps: Array<{ name: string, model: string, version: string | null, forEachRegion: boolean, minRotateScore: number, rotate: Array<{ label: string, degrees: number }> }> } | null, defaultVersion: { version: string } | null, aliases: Array<{ name: string, versions: Array<{ version: string, weight: number }> }>, versions: Array<{ version: string, state: ModelState, stateReason: string | null, maxBatchSize: number, instances: number, loadMs: number | null, inputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, outputs: Array<{ name: string, dataType: DataType, shape: Array<number>, dimNames: Array<string | null> }>, preprocessing: { input: string | null, layout: ImageLayout, channelOrder: ChannelOrder, height: number, width: number, resize: ImageResize, maxWidth: number | null, mean: Array<number>, std: Array<number>, invert: boolean } | null }> } };
 
 export type StreamPredictionsSubscriptionVariables = Exact<{
   input: PredictStreamInput;
@@ -330,6 +341,13 @@ export type WatchHealthSubscriptionVariables = Exact<{
 
 
 export type WatchHealthSubscription = { health: { live: boolean, ready: boolean, models: Array<{ name: string, ready: boolean, reason: string | null, queued: number, inFlight: number, streams: number }> } };
+
+export type RunPipelineMutationVariables = Exact<{
+  input: RunPipelineInput;
+}>;
+
+
+export type RunPipelineMutation = { runPipeline: { model: string, version: string, text: string, totalMs: number, regions: Array<{ score: number, rotation: number, text: string | null, confidence: number | null, polygon: Array<{ x: number, y: number }>, labels: Array<{ step: string, index: number, label: string, score: number }> }>, labels: Array<{ step: string, index: number, label: string, score: number }>, steps: Array<{ step: string, model: string, version: string, requests: number, batchSizes: Array<number>, ms: number }> } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -357,6 +375,19 @@ export const ModelSummaryFragmentDoc = new TypedDocumentString(`
   labels
   stateReason
   versionPolicy
+  pipeline {
+    steps {
+      name
+      model
+      version
+      forEachRegion
+      rotate {
+        label
+        degrees
+      }
+      minRotateScore
+    }
+  }
   defaultVersion {
     version
   }
@@ -393,6 +424,7 @@ export const ModelSummaryFragmentDoc = new TypedDocumentString(`
       height
       width
       resize
+      maxWidth
       mean
       std
       invert
@@ -561,6 +593,19 @@ export const ListModelsDocument = new TypedDocumentString(`
   labels
   stateReason
   versionPolicy
+  pipeline {
+    steps {
+      name
+      model
+      version
+      forEachRegion
+      rotate {
+        label
+        degrees
+      }
+      minRotateScore
+    }
+  }
   defaultVersion {
     version
   }
@@ -597,12 +642,13 @@ export const ListModelsDocument = new TypedDocumentString(`
       height
       width
       resize
+      maxWidth
       mean
       std
       invert
     }
   }
-}`, {"hash":"sha256:98188095a5f1b28991e625319f8044844190b2476d62100f7bd7e0f2609dff72"}) as unknown as TypedDocumentString<ListModelsQuery, ListModelsQueryVariables>;
+}`, {"hash":"sha256:08417b8f27c724bc99c19c8035af59841312df59d1fe6d8fdafa259473d09891"}) as unknown as TypedDocumentString<ListModelsQuery, ListModelsQueryVariables>;
 export const ModelInfoDocument = new TypedDocumentString(`
     query ModelInfo($name: String!) {
   model(name: $name) {
@@ -616,6 +662,19 @@ export const ModelInfoDocument = new TypedDocumentString(`
   labels
   stateReason
   versionPolicy
+  pipeline {
+    steps {
+      name
+      model
+      version
+      forEachRegion
+      rotate {
+        label
+        degrees
+      }
+      minRotateScore
+    }
+  }
   defaultVersion {
     version
   }
@@ -652,12 +711,13 @@ export const ModelInfoDocument = new TypedDocumentString(`
       height
       width
       resize
+      maxWidth
       mean
       std
       invert
     }
   }
-}`, {"hash":"sha256:4dd39f8eef2c79af01040f94928242aa0c1ec87cfb951390068b77e323bccec6"}) as unknown as TypedDocumentString<ModelInfoQuery, ModelInfoQueryVariables>;
+}`, {"hash":"sha256:f61be5ed65f7749eeca2dc8fb9b90d985048e8fe81486f300bf757c322d45fcd"}) as unknown as TypedDocumentString<ModelInfoQuery, ModelInfoQueryVariables>;
 export const HealthReportDocument = new TypedDocumentString(`
     query HealthReport {
   health {
@@ -687,6 +747,19 @@ export const LoadModelVersionsDocument = new TypedDocumentString(`
   labels
   stateReason
   versionPolicy
+  pipeline {
+    steps {
+      name
+      model
+      version
+      forEachRegion
+      rotate {
+        label
+        degrees
+      }
+      minRotateScore
+    }
+  }
   defaultVersion {
     version
   }
@@ -723,12 +796,13 @@ export const LoadModelVersionsDocument = new TypedDocumentString(`
       height
       width
       resize
+      maxWidth
       mean
       std
       invert
     }
   }
-}`, {"hash":"sha256:c55f6325eb3c64a4b32f83db0354a0b34b340ee013d2fa19f76a28de9cf8801d"}) as unknown as TypedDocumentString<LoadModelVersionsMutation, LoadModelVersionsMutationVariables>;
+}`, {"hash":"sha256:04026e37f0197de36676c20b9c323aca087d62d150238ecb2c22ab42bfdf7400"}) as unknown as TypedDocumentString<LoadModelVersionsMutation, LoadModelVersionsMutationVariables>;
 export const UnloadModelVersionsDocument = new TypedDocumentString(`
     mutation UnloadModelVersions($model: String!, $version: String) {
   unloadModel(model: $model, version: $version) {
@@ -742,6 +816,19 @@ export const UnloadModelVersionsDocument = new TypedDocumentString(`
   labels
   stateReason
   versionPolicy
+  pipeline {
+    steps {
+      name
+      model
+      version
+      forEachRegion
+      rotate {
+        label
+        degrees
+      }
+      minRotateScore
+    }
+  }
   defaultVersion {
     version
   }
@@ -778,12 +865,13 @@ export const UnloadModelVersionsDocument = new TypedDocumentString(`
       height
       width
       resize
+      maxWidth
       mean
       std
       invert
     }
   }
-}`, {"hash":"sha256:906855397f5865498451d01cc41d9f80abf2dac1ac0dba79f2229265b2eb38c4"}) as unknown as TypedDocumentString<UnloadModelVersionsMutation, UnloadModelVersionsMutationVariables>;
+}`, {"hash":"sha256:1efea93d83a9ec212772bded1aa55c8dad4f44532a01f44566b8277ee9708918"}) as unknown as TypedDocumentString<UnloadModelVersionsMutation, UnloadModelVersionsMutationVariables>;
 export const ReloadModelVersionsDocument = new TypedDocumentString(`
     mutation ReloadModelVersions($model: String!, $version: String) {
   reloadModel(model: $model, version: $version) {
@@ -797,6 +885,19 @@ export const ReloadModelVersionsDocument = new TypedDocumentString(`
   labels
   stateReason
   versionPolicy
+  pipeline {
+    steps {
+      name
+      model
+      version
+      forEachRegion
+      rotate {
+        label
+        degrees
+      }
+      minRotateScore
+    }
+  }
   defaultVersion {
     version
   }
@@ -833,12 +934,13 @@ export const ReloadModelVersionsDocument = new TypedDocumentString(`
       height
       width
       resize
+      maxWidth
       mean
       std
       invert
     }
   }
-}`, {"hash":"sha256:0e6aff15982e316ea9b0f3542a737c286aee556b83e508c2b5ca2d6f6c493aa7"}) as unknown as TypedDocumentString<ReloadModelVersionsMutation, ReloadModelVersionsMutationVariables>;
+}`, {"hash":"sha256:6f8db3d187848c3301acfa16f7188a72277756e342f9b6ce87a82d5a25214e7a"}) as unknown as TypedDocumentString<ReloadModelVersionsMutation, ReloadModelVersionsMutationVariables>;
 export const RescanModelsDocument = new TypedDocumentString(`
     mutation RescanModels {
   rescanRepository {
@@ -852,6 +954,19 @@ export const RescanModelsDocument = new TypedDocumentString(`
   labels
   stateReason
   versionPolicy
+  pipeline {
+    steps {
+      name
+      model
+      version
+      forEachRegion
+      rotate {
+        label
+        degrees
+      }
+      minRotateScore
+    }
+  }
   defaultVersion {
     version
   }
@@ -888,12 +1003,13 @@ export const RescanModelsDocument = new TypedDocumentString(`
       height
       width
       resize
+      maxWidth
       mean
       std
       invert
     }
   }
-}`, {"hash":"sha256:05e80dc447a90e10ff091876d320f9cefd3e8a8a3a3e558f1c57afa65a6fa064"}) as unknown as TypedDocumentString<RescanModelsMutation, RescanModelsMutationVariables>;
+}`, {"hash":"sha256:5cd8a2a0ac8889b741ae9efca92ce631fd5123e6b6dea536414282863d9f9215"}) as unknown as TypedDocumentString<RescanModelsMutation, RescanModelsMutationVariables>;
 export const SetModelAliasDocument = new TypedDocumentString(`
     mutation SetModelAlias($model: String!, $alias: String!, $versions: [WeightedVersionInput!]!) {
   setAlias(model: $model, alias: $alias, versions: $versions) {
@@ -907,6 +1023,19 @@ export const SetModelAliasDocument = new TypedDocumentString(`
   labels
   stateReason
   versionPolicy
+  pipeline {
+    steps {
+      name
+      model
+      version
+      forEachRegion
+      rotate {
+        label
+        degrees
+      }
+      minRotateScore
+    }
+  }
   defaultVersion {
     version
   }
@@ -943,12 +1072,13 @@ export const SetModelAliasDocument = new TypedDocumentString(`
       height
       width
       resize
+      maxWidth
       mean
       std
       invert
     }
   }
-}`, {"hash":"sha256:015bdbdbd1152cb955c94d6e77f1f6202f329eebf5dfcd6508b3eaa6b3609dea"}) as unknown as TypedDocumentString<SetModelAliasMutation, SetModelAliasMutationVariables>;
+}`, {"hash":"sha256:ef8f0dd99583d3156841aa3fe2ffcf57480a657aaf6704b3b6254e81e861ca42"}) as unknown as TypedDocumentString<SetModelAliasMutation, SetModelAliasMutationVariables>;
 export const RollbackModelAliasDocument = new TypedDocumentString(`
     mutation RollbackModelAlias($model: String!, $alias: String!) {
   rollbackAlias(model: $model, alias: $alias) {
@@ -962,6 +1092,19 @@ export const RollbackModelAliasDocument = new TypedDocumentString(`
   labels
   stateReason
   versionPolicy
+  pipeline {
+    steps {
+      name
+      model
+      version
+      forEachRegion
+      rotate {
+        label
+        degrees
+      }
+      minRotateScore
+    }
+  }
   defaultVersion {
     version
   }
@@ -998,12 +1141,13 @@ export const RollbackModelAliasDocument = new TypedDocumentString(`
       height
       width
       resize
+      maxWidth
       mean
       std
       invert
     }
   }
-}`, {"hash":"sha256:1fdb0c7275c49b02a57ded500580a03544726e66103afdc988fd485e4e9e4e22"}) as unknown as TypedDocumentString<RollbackModelAliasMutation, RollbackModelAliasMutationVariables>;
+}`, {"hash":"sha256:2e6fcd14d3513e922747ce54716dac622518d0d6bc306cde7cf444cfb8b6dbb5"}) as unknown as TypedDocumentString<RollbackModelAliasMutation, RollbackModelAliasMutationVariables>;
 export const StreamPredictionsDocument = new TypedDocumentString(`
     subscription StreamPredictions($input: PredictStreamInput!) {
   predictStream(input: $input) {
@@ -1053,3 +1197,43 @@ export const WatchHealthDocument = new TypedDocumentString(`
   }
 }
     `, {"hash":"sha256:21eb6dd9f2a0597a95aa8afb715f459dcac0ce9b0a90afd4cfb39442dc39ef0a"}) as unknown as TypedDocumentString<WatchHealthSubscription, WatchHealthSubscriptionVariables>;
+export const RunPipelineDocument = new TypedDocumentString(`
+    mutation RunPipeline($input: RunPipelineInput!) {
+  runPipeline(input: $input) {
+    model
+    version
+    text
+    regions {
+      polygon {
+        x
+        y
+      }
+      score
+      labels {
+        step
+        index
+        label
+        score
+      }
+      rotation
+      text
+      confidence
+    }
+    labels {
+      step
+      index
+      label
+      score
+    }
+    steps {
+      step
+      model
+      version
+      requests
+      batchSizes
+      ms
+    }
+    totalMs
+  }
+}
+    `, {"hash":"sha256:5d43d6483981d1ef67cb7d346ca91044fb8523bf4581ad16edcc7676b1043c23"}) as unknown as TypedDocumentString<RunPipelineMutation, RunPipelineMutationVariables>;
