@@ -52,12 +52,16 @@ function warp(image: RgbaImage, points: readonly [Point, Point, Point, Point], w
       const sourceX = Math.min(sourceWidth - 1, Math.max(0, (a * u + b * v + c) / w));
       const sourceY = Math.min(sourceHeight - 1, Math.max(0, (d * u + e * v + f) / w));
       // Clamping the position, then the second tap, replicates the border (OpenCV's BORDER_REPLICATE).
-      const [left, top] = [Math.floor(sourceX), Math.floor(sourceY)];
-      const [fx, fy] = [sourceX - left, sourceY - top];
+      const left = Math.floor(sourceX);
+      const top = Math.floor(sourceY);
+      const fx = sourceX - left;
+      const fy = sourceY - top;
       const right = Math.min(sourceWidth - 1, left + 1);
       const bottom = Math.min(sourceHeight - 1, top + 1);
-      const [topLeft, topRight] = [(top * sourceWidth + left) * 4, (top * sourceWidth + right) * 4];
-      const [bottomLeft, bottomRight] = [(bottom * sourceWidth + left) * 4, (bottom * sourceWidth + right) * 4];
+      const topLeft = (top * sourceWidth + left) * 4;
+      const topRight = (top * sourceWidth + right) * 4;
+      const bottomLeft = (bottom * sourceWidth + left) * 4;
+      const bottomRight = (bottom * sourceWidth + right) * 4;
       const out = (y * width + x) * 4;
       for (let channel = 0; channel < 4; channel++) {
         const upper = source[topLeft + channel]! + (source[topRight + channel]! - source[topLeft + channel]!) * fx;

@@ -26,7 +26,9 @@ export function ctcGreedy(
     throw new TypeError(`a CTC row of ${classes} classes needs ${classes - 1} characters (class 0 is the blank), got ${characters.length}`);
   }
   if (probs.length < offset + steps * classes) {
-    throw new TypeError(`${steps} steps of ${classes} classes from element ${offset} need ${offset + steps * classes} values, got ${probs.length}`);
+    throw new TypeError(
+      `${steps} steps of ${classes} classes from element ${offset} need ${offset + steps * classes} values, got ${probs.length}`,
+    );
   }
   let text = '';
   let [sum, kept, previous] = [0, 0, -1];

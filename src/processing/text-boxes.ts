@@ -46,7 +46,13 @@ function regionHulls(bitmap: Uint8Array, width: number, height: number, limit: n
   const stack = new Int32Array(bitmap.length);
   const rowMin = new Int32Array(height).fill(width);
   const rowMax = new Int32Array(height).fill(-1);
+  // Most of a page is background: skip it four pixels at a time.
+  const words = new Uint32Array(bitmap.buffer, bitmap.byteOffset, bitmap.length >> 2);
   for (let start = 0; start < bitmap.length && hulls.length < limit; start++) {
+    if ((start & 3) === 0 && words[start >> 2] === 0) {
+      start += 3;
+      continue;
+    }
     if (!bitmap[start]) continue;
     bitmap[start] = 0;
     stack[0] = start;
