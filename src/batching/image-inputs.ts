@@ -90,22 +90,25 @@ export async function readImage(bytes: Uint8Array, limits: ImageLimits, context:
 
 /**
  * The input tensor of an image (`source`, of `size`) as the preprocessing says, and how many image pixels one
- * tensor pixel spans on each axis (to bring boxes found in the tensor back onto the image).
+ * tensor pixel spans on each axis (to bring boxes found in the tensor back onto the image). With `resizeInLibvips`,
+ * an image larger than the tensor is resized there, off the event loop, to the size it takes (a page for a detector,
+ * a pipeline's crops); without it only a large shrink is, so that a model input gets the SDK's tensor.
  */
 export async function tensorOfImage(
   source: Sharp,
   size: { width: number; height: number },
   preprocessing: Omit<ImagePreprocessing, 'input'>,
+  { resizeInLibvips = false }: { resizeInLibvips?: boolean } = {},
 ): Promise<{ tensor: Tensor; scaleX: number; scaleY: number }> {
   const target = tensorSize(size, preprocessing);
-  let image: RgbaImage = size as RgbaImage;
-  if (size.height > PRE_SHRINK_FACTOR * target.height) {
-    source.resize({ height: 2 * target.height, width: 2 * target.resizedWidth, fit: 'fill' });
-    const { data, info } = await source.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-    image = { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-  } else if (!('data' in size)) {
-    const { data, info } = await source.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-    image = { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  const larger = size.height > target.height || size.width > target.resizedWidth;
+  let image = 'data' in size ? (size as RgbaImage) : null;
+  if (resizeInLibvips && larger) {
+    image = await rawOf(source.resize({ height: target.height, width: target.resizedWidth, fit: 'fill' }));
+  } else if (size.height > PRE_SHRINK_FACTOR * target.height) {
+    image = await rawOf(source.resize({ height: 2 * target.height, width: 2 * target.resizedWidth, fit: 'fill' }));
+  } else if (!image) {
+    image = await rawOf(source);
   }
   const { data, shape } = imageTensor(image, preprocessing);
   return {
@@ -113,4 +116,9 @@ export async function tensorOfImage(
     scaleX: size.width / target.resizedWidth,
     scaleY: size.height / target.height,
   };
+}
+
+async function rawOf(image: Sharp): Promise<RgbaImage> {
+  const { data, info } = await image.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }

@@ -6,13 +6,14 @@
  * the client's signal cover all the steps; a failed step fails the request with the step named.
  */
 import sharp from 'sharp';
-import { imageTensor, type RgbaImage } from '../../clients/sdk/src/image-tensor.ts';
+import type { RgbaImage } from '../../clients/sdk/src/image-tensor.ts';
 import { type ImageLimits, readImage, tensorOfImage } from '../batching/image-inputs.ts';
 import type { Predictor, PredictResponse } from '../batching/predictor.ts';
 import { InferError, versionLabel } from '../errors.ts';
 import { cropQuad, rotate180 } from '../processing/crop.ts';
 import type { DecodedText } from '../processing/ctc.ts';
 import { boxesOf, type ClassScore, classesOf, textsOf } from '../processing/decode-outputs.ts';
+import { readingOrder } from '../processing/reading-order.ts';
 import { type Point, scaleBox, type TextBox } from '../processing/text-boxes.ts';
 import type { ModelRegistry } from '../registry/model-registry.ts';
 import type { ModelVersion } from '../registry/model-version.ts';
@@ -121,19 +122,24 @@ export function createPipelineRunner({ registry, predictor, limits, onStep }: Pi
             });
           let responses: PredictResponse[];
           if (!step.forEachRegion) {
-            const source = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } });
-            const { tensor, scaleX, scaleY } = await tensorOfImage(source, image, preprocessing);
+            const { tensor, scaleX, scaleY } = await tensorOfImage(sharpOf(image), image, preprocessing, { resizeInLibvips: true });
             responses = [await ask(tensor)];
             const decoded = responses[0]!.outputs[output]!;
             if (decoding.kind === 'TEXT_BOXES') {
-              regions = boxesOf(decoded, decoding.options)[0]!.map((box) => regionOf(image, scaleBox(box, scaleX, scaleY)));
+              // Sorted again in the image's pixels, as PaddleOCR sorts: its 10 px row tolerance is the image's.
+              const boxes = readingOrder(boxesOf(decoded, decoding.options)[0]!.map((box) => scaleBox(box, scaleX, scaleY)));
+              regions = boxes.map((box) => regionOf(image, box));
             } else if (decoding.kind === 'CLASSES') {
               result.labels.push(...classesOf(decoded, version.labels, decoding.softmax).map((best) => ({ ...best, step: step.name })));
             } else {
               result.text = textsOf(decoded, decoding.characters)[0]!;
             }
           } else {
-            responses = await Promise.all(regions.map((region) => ask(tensorOf(imageTensor(region.crop, preprocessing)))));
+            responses = await Promise.all(
+              regions.map(async ({ crop }) =>
+                ask((await tensorOfImage(sharpOf(crop), crop, preprocessing, { resizeInLibvips: true })).tensor),
+              ),
+            );
             for (const [index, region] of regions.entries()) {
               const decoded = responses[index]!.outputs[output]!;
               if (decoding.kind === 'CLASSES') {
@@ -190,8 +196,9 @@ function turn(region: RegionState, step: Step, best: ClassScore): void {
   region.rotation = (region.rotation + degrees) % 360;
 }
 
-function tensorOf({ data, shape }: ReturnType<typeof imageTensor>): Tensor {
-  return { dataType: 'FP32', shape: [...shape], data: data as Float32Array };
+/** Raw RGBA pixels for libvips: resizing a page or a crop there keeps that work off the event loop. */
+function sharpOf(image: RgbaImage) {
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } });
 }
 
 /** A step's failure as the client reads it: its code kept, the pipeline and step named, the step in the details. */

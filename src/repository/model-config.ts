@@ -94,8 +94,6 @@ function postprocessingSchema() {
   ]);
 }
 
-export const POSTPROCESSING_KINDS = ['TEXT_BOXES', 'CTC_TEXT', 'CLASSES'] as const;
-
 /**
  * A pipeline: the folder holds no model of its own; a request's image goes through the steps, each a model of the
  * repository whose requests join that model's batches. README, "Pipelines", explains each field.
@@ -216,5 +214,4 @@ export type SequenceConfig = NonNullable<ModelConfig['sequence']>;
 export type VersionPolicy = NonNullable<ModelConfig['versionPolicy']>;
 export type AliasConfig = NonNullable<ModelConfig['aliases']>[string];
 export type PreprocessingConfig = NonNullable<ModelConfig['preprocessing']>;
-export type PostprocessingConfig = NonNullable<ModelConfig['postprocessing']>[string];
 export type PipelineConfig = NonNullable<ModelConfig['pipeline']>;
