@@ -23,9 +23,16 @@ import { createReferenceSession } from '../fixtures/reference-session.ts';
 import { collect } from '../fixtures/subscriptions.ts';
 import { forSuite } from '../fixtures/suite.ts';
 import { expectClose, float32ToBase64 } from '../fixtures/tensors.ts';
+import { textPage } from '../fixtures/text-image.ts';
 import { createGreedyReference, loadTinyLmTokenizer } from '../fixtures/tiny-lm-reference.ts';
 import { createWsClient } from '../fixtures/ws-client.ts';
-import { GenerateDocument, PredictDocument, type PredictMutation } from '../generated/graphql.ts';
+import {
+  GenerateDocument,
+  PredictDocument,
+  type PredictMutation,
+  RunPipelineDocument,
+  type RunPipelineMutation,
+} from '../generated/graphql.ts';
 
 const stages = readDockerfile();
 const buildStage = stages.find((stage) => stage.name === 'build')!;
@@ -249,6 +256,15 @@ describe('the production build', () => {
     expectClose(output!.data as number[], expected[output!.name]!);
   });
 
+  it('should read the text of a PNG with the ocr pipeline the build made (its dictionary copied, sharp in the runtime)', async () => {
+    const page = await textPage([{ text: 'Built for production' }], { format: 'png', dpi: 300 });
+    const { data, errors } = await post<RunPipelineMutation>(built.server.url, queryOf(RunPipelineDocument), {
+      input: { model: 'ocr', image: { base64: page.toString('base64') } },
+    });
+    expect(errors).toBeUndefined();
+    expect(data!.runPipeline.text).toBe('Built for production');
+  });
+
   it('should stream tiny-lm tokens over graphql-ws as a greedy loop over onnxruntime-node does', async () => {
     const models = join(built.context.root, 'models');
     const tokenizer = await loadTinyLmTokenizer(join(models, 'tiny-lm'));
@@ -276,7 +292,10 @@ describe('the production build', () => {
       });
       expect(code, output).toBe(0);
       const names = (JSON.parse(output) as { name: string }[]).map((model) => model.name).sort();
-      expect(names).toEqual(['glyphs', 'ocr-direction', 'silero-vad', 'tiny-lm']);
+      // Every folder of the repository the build made, models and the ocr pipeline alike.
+      const folders = (await readdir(join(root, 'models'), { withFileTypes: true })).filter((entry) => entry.isDirectory());
+      expect(names).toEqual(folders.map((entry) => entry.name).sort());
+      expect(names).toContain('ocr');
     }
   });
 

@@ -108,10 +108,12 @@ describe('the ocr pipeline', () => {
 
   it('should batch the regions of concurrent requests together at each step', async () => {
     const page = await textPage(LINES, { format: 'png', dpi: 300 });
-    const results = await Promise.all(Array.from({ length: 6 }, () => server.graphql(RunPipelineDocument, ocrInput(page))));
+    // Eight at once: the detector takes the pages waiting behind its first runs in one run (maxBatchSize 4), and the
+    // regions of those pages then reach the later steps together.
+    const results = await Promise.all(Array.from({ length: 8 }, () => server.graphql(RunPipelineDocument, ocrInput(page))));
     const steps = results.flatMap(({ data }) => data!.runPipeline.steps);
     const largest = (step: string) => Math.max(...steps.filter((run) => run.step === step).flatMap((run) => run.batchSizes));
-    // One request has 3 regions: a run of more rows holds regions of several requests.
+    // One request has 3 regions, of different widths: a run of more than 3 rows holds regions of several requests.
     expect(largest('direction')).toBeGreaterThan(3);
     expect(largest('recognize')).toBeGreaterThan(3);
     for (const { data } of results) expect(data!.runPipeline.text.split('\n')).toEqual(LINES.map((line) => line.text));
