@@ -1,4 +1,4 @@
-/** The page: the catalog and health on the left, a panel per example model on the right; an API key asked for when the server wants one. */
+/** The page: the catalog and health on the left, a panel per example model and per pipeline on the right; an API key asked for when the server wants one. */
 import { createClient, InferGraphError } from '@infergraph/client';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { CatalogPanel, useCatalog } from './catalog.tsx';
@@ -8,6 +8,8 @@ import { GenerateBox } from './generate-box.tsx';
 import { GlyphPad } from './glyph-pad.tsx';
 import { HealthPanel } from './health-panel.tsx';
 import { OcrUpload } from './ocr-upload.tsx';
+import { PipelineReader } from './pipeline-reader.tsx';
+import { createPipelineRunner } from './pipeline-run.ts';
 import { type Session, SessionContext } from './session.ts';
 
 /** sessionStorage: the key lasts as long as the tab, and no other site or tab reads it. */
@@ -20,11 +22,12 @@ export function App() {
   const [refusal, setRefusal] = useState<InferGraphError | null>(null);
   const client = useMemo(() => createClient({ url: GRAPHQL_URL, ...(apiKey ? { apiKey } : {}) }), [apiKey]);
   useEffect(() => () => void client.close(), [client]);
+  const runPipeline = useMemo(() => createPipelineRunner({ url: GRAPHQL_URL, apiKey }), [apiKey]);
 
   const report = useCallback((error: unknown) => {
     if (error instanceof InferGraphError && error.code === 'UNAUTHENTICATED') setRefusal(error);
   }, []);
-  const session = useMemo<Session>(() => ({ client, report }), [client, report]);
+  const session = useMemo<Session>(() => ({ client, runPipeline, report }), [client, runPipeline, report]);
 
   const changeKey = (key: string | null) => {
     if (key === null) sessionStorage.removeItem(KEY_STORAGE);
@@ -70,6 +73,13 @@ function Panels() {
         <ErrorBoundary>
           <GlyphPad model={named('glyphs')} />
         </ErrorBoundary>
+        {catalog.models
+          ?.filter((model) => model.pipeline)
+          .map((model) => (
+            <ErrorBoundary key={model.name}>
+              <PipelineReader model={model} />
+            </ErrorBoundary>
+          ))}
         <ErrorBoundary>
           <OcrUpload model={named('ocr-direction')} />
         </ErrorBoundary>
