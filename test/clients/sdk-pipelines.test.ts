@@ -51,7 +51,7 @@ describe.each([
   it('should read both lines of a page exactly, turning the upside-down one 180°', async () => {
     const { recording, client } = clientOf();
     await using _client = client;
-    const result = await client.ocr(page);
+    const result = await client.ocr(page, { timeoutMs: 30_000 });
     expect(result.model).toBe('ocr');
     expect(result.text).toBe(`${UPRIGHT}\n${TURNED}`);
     expect(result.regions.map(({ text, rotation }) => ({ text, rotation }))).toEqual([
