@@ -4,6 +4,7 @@ import { runExplain } from './explain.ts';
 import { runGenerate } from './generate.ts';
 import type { CliIo } from './io.ts';
 import { runModels } from './models.ts';
+import { runOcr } from './ocr.ts';
 import { runPredict } from './predict.ts';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
@@ -12,6 +13,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
   explain: runExplain,
   generate: runGenerate,
   models: runModels,
+  ocr: runOcr,
   predict: runPredict,
 };
 
@@ -23,6 +25,7 @@ Commands:
   predict            run a model on inputs from a JSON, .npy or image file
   generate           stream a language model's tokens as they come
   explain            attribute a classifier's prediction to its input's elements
+  ocr                read the text in an image with the server's OCR pipeline
   keys create        make an API key
 
 \`infergraph COMMAND --help\` for a command's options.

@@ -109,7 +109,8 @@ export function createPipelineRunner({ registry, predictor, limits, onStep }: Pi
         const names = { pipeline: pipeline.model, step: step.name, model: step.model };
         try {
           const version = await registry.acquire(step.model, step.version);
-          const remaining = deadline === null ? null : Math.max(1, deadline - performance.now());
+          // Whole ms: the step's deadline becomes an AbortSignal.timeout, which refuses a fraction.
+          const remaining = deadline === null ? null : Math.max(1, Math.floor(deadline - performance.now()));
           const [output, decoding] = Object.entries(version.settings.decodings)[0]!;
           const preprocessing = version.settings.preprocessing!;
           const ask = (tensor: Tensor) =>

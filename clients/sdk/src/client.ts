@@ -22,6 +22,8 @@ import {
   ReloadModelVersionsDocument,
   RescanModelsDocument,
   RollbackModelAliasDocument,
+  RunPipelineDocument,
+  type RunPipelineMutation,
   type SequenceInput,
   SetModelAliasDocument,
   StreamPredictionsDocument,
@@ -35,7 +37,7 @@ import { createHttpTransport, type FilePart } from './http.js';
 import type { Operation } from './operation.js';
 import { createRetry, type RetryOptions } from './retry.js';
 import { createSseTransport } from './sse.js';
-import { decodeOutput, encodeImage, encodeInput, type ImageInput, type Tensor, type TensorInput } from './tensors.js';
+import { decodeOutput, encodeImage, encodeImageFile, encodeInput, type ImageInput, type Tensor, type TensorInput } from './tensors.js';
 import { createWsTransport } from './ws.js';
 
 export interface ClientOptions {
@@ -75,6 +77,10 @@ export type Health = HealthReportQuery['health'];
 export type GenerateEvent = GenerateSubscription['generate'];
 export type ModelEvent = WatchModelEventsSubscription['modelEvents'];
 export type PredictTiming = PredictBase64Mutation['predict']['timing'];
+/** What a pipeline made of an image: its regions (text lines, for ocr) in reading order, the text, how each step ran. */
+export type PipelineResult = RunPipelineMutation['runPipeline'];
+/** A region a pipeline's step found: its polygon in the image's pixels, how it was turned, what the later steps said of it. */
+export type PipelineRegion = PipelineResult['regions'][number];
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -130,6 +136,16 @@ export interface PredictStreamEvent extends Omit<PredictResult, never> {
   count: number;
 }
 
+export interface RunPipelineOptions extends CallOptions {
+  /** The deadline over all the steps, their queues included, in ms: past it, DEADLINE_EXCEEDED naming the step. */
+  timeoutMs?: number;
+}
+
+export interface OcrOptions extends RunPipelineOptions {
+  /** The pipeline to read the text with. @default 'ocr' */
+  model?: string;
+}
+
 export interface ModelTarget extends CallOptions {
   model: string;
   /** A version number or an alias. @default all versions */
@@ -145,6 +161,13 @@ export interface InferGraphClient extends AsyncDisposable {
   predict(request: PredictRequest): Promise<PredictResult>;
   /** Which elements (or patches) of one row of input made a classifier's score for a class, and how much. */
   explain(request: ExplainRequest): Promise<ExplainResult>;
+  /**
+   * Runs a pipeline (a model whose catalog entry has `pipeline`) on an image file: PNG, JPEG or WebP bytes as they
+   * are (a Buffer is a Uint8Array). Large images go over HTTP as a multipart file part.
+   */
+  runPipeline(model: string, image: Uint8Array, options?: RunPipelineOptions): Promise<PipelineResult>;
+  /** Reads the text in an image: runPipeline on the `ocr` pipeline, or on the one `options.model` names. */
+  ocr(image: Uint8Array, options?: OcrOptions): Promise<PipelineResult>;
   generate(request: GenerateRequest): GenerationStream;
   predictStream(request: PredictStreamRequest): AsyncIterable<PredictStreamEvent>;
   /** Every state change of every version, or of one model's. */
@@ -296,6 +319,16 @@ export function createClient({
         });
       }
       return { ...explanation, attributions: decodeOutput({ ...attributions, base64: attributions.base64 }) };
+    },
+    async runPipeline(model, image, { timeoutMs, signal } = {}) {
+      const { image: wire, file } = encodeImageFile(image, transport === 'ws' ? Number.POSITIVE_INFINITY : fileMinBytes);
+      const input = { model, image: wire, ...defined({ timeoutMs }) };
+      const files = file ? [{ path: 'input.image.file', bytes: file }] : [];
+      // Retried after a network error, as explain is: a pipeline changes nothing on the server, so twice costs only compute.
+      return (await execute(RunPipelineDocument, { input }, { idempotent: true, model, signal, files })).runPipeline;
+    },
+    ocr(image, { model = 'ocr', ...options } = {}) {
+      return client.runPipeline(model, image, options);
     },
     generate({ signal, ...input }) {
       async function* events(): AsyncGenerator<GenerateEvent> {

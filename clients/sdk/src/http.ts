@@ -52,6 +52,9 @@ export function createHttpTransport({ url, fetch, headers }: HttpTransportOption
       const { body, type } = bodyOf(payloadOf(operation, variables), files);
       let response: Response;
       try {
+        // Node's fetch (undici) given a FormData body and a fired signal rejects, then fails again writing the parts
+        // where nothing catches it: an unhandled rejection that ends the process. An aborted call sends nothing.
+        signal?.throwIfAborted();
         response = await fetch(url, {
           method: 'POST',
           body,

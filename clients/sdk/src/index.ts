@@ -12,11 +12,15 @@ export {
   type Model,
   type ModelEvent,
   type ModelTarget,
+  type OcrOptions,
+  type PipelineRegion,
+  type PipelineResult,
   type PredictRequest,
   type PredictResult,
   type PredictStreamEvent,
   type PredictStreamRequest,
   type PredictTiming,
+  type RunPipelineOptions,
 } from './client.js';
 export { CLIENT_ERROR_CODES, type GraphQLErrorJson, InferGraphError, type InferGraphErrorCode, SERVER_ERROR_CODES } from './errors.js';
 export { type ImagePreprocessing, imageTensor, type RgbaImage } from './image-tensor.js';

@@ -3,7 +3,7 @@
  * (README, "Tensors on the wire"): raw little-endian bytes as base64 or a multipart file part, or a JSON list.
  */
 import { base64ToBytes, bytesToBase64 } from './base64.js';
-import type { DataType, TensorInput as WireTensorInput } from './generated/graphql.js';
+import type { DataType, ImageInput as WireImageInput, TensorInput as WireTensorInput } from './generated/graphql.js';
 
 export type { DataType };
 
@@ -129,7 +129,7 @@ function jsonElement(value: number | bigint | string | boolean): number | string
 
 /**
  * An image file as it is (PNG, JPEG or WebP bytes), for the input a model's `preprocessing` fills: the server makes
- * the tensor. Only predict takes one.
+ * the tensor. predict takes one for such an input; runPipeline and ocr take the bytes alone.
  */
 export interface ImageInput {
   image: Uint8Array;
@@ -143,11 +143,16 @@ export interface EncodedInput {
   fileField?: 'file' | 'image.file';
 }
 
+/** An image file as the server's ImageInput: base64, or (at `fileMinBytes` or more) a file part at its `file`. */
+export function encodeImageFile(image: Uint8Array, fileMinBytes: number): { image: WireImageInput; file?: Uint8Array } {
+  if (image.byteLength >= fileMinBytes) return { image: { file: null as unknown as Blob }, file: image };
+  return { image: { base64: bytesToBase64(image) } };
+}
+
 /** An image as the server's TensorInput: base64, or (at `fileMinBytes` or more) a file part. */
 export function encodeImage(name: string, { image }: ImageInput, fileMinBytes: number): EncodedInput {
-  if (image.byteLength >= fileMinBytes)
-    return { input: { name, image: { file: null as unknown as Blob } }, file: image, fileField: 'image.file' };
-  return { input: { name, image: { base64: bytesToBase64(image) } } };
+  const { image: wire, file } = encodeImageFile(image, fileMinBytes);
+  return file ? { input: { name, image: wire }, file, fileField: 'image.file' } : { input: { name, image: wire } };
 }
 
 /** A tensor to send as the server's TensorInput: JSON, base64, or (at `fileMinBytes` or more) a file part. */
