@@ -9,7 +9,6 @@ import { GlyphPad } from './glyph-pad.tsx';
 import { HealthPanel } from './health-panel.tsx';
 import { OcrUpload } from './ocr-upload.tsx';
 import { PipelineReader } from './pipeline-reader.tsx';
-import { createPipelineRunner } from './pipeline-run.ts';
 import { type Session, SessionContext } from './session.ts';
 
 /** sessionStorage: the key lasts as long as the tab, and no other site or tab reads it. */
@@ -22,12 +21,11 @@ export function App() {
   const [refusal, setRefusal] = useState<InferGraphError | null>(null);
   const client = useMemo(() => createClient({ url: GRAPHQL_URL, ...(apiKey ? { apiKey } : {}) }), [apiKey]);
   useEffect(() => () => void client.close(), [client]);
-  const runPipeline = useMemo(() => createPipelineRunner({ url: GRAPHQL_URL, apiKey }), [apiKey]);
 
   const report = useCallback((error: unknown) => {
     if (error instanceof InferGraphError && error.code === 'UNAUTHENTICATED') setRefusal(error);
   }, []);
-  const session = useMemo<Session>(() => ({ client, runPipeline, report }), [client, runPipeline, report]);
+  const session = useMemo<Session>(() => ({ client, report }), [client, report]);
 
   const changeKey = (key: string | null) => {
     if (key === null) sessionStorage.removeItem(KEY_STORAGE);

@@ -2,10 +2,9 @@
  * An image dropped (or picked) for a pipeline such as `ocr`: sent as it is to `runPipeline`, then shown with each
  * region's polygon drawn over it and numbered, beside the lines read from them and how each step ran.
  */
-import type { Model } from '@infergraph/client';
+import type { Model, PipelineResult } from '@infergraph/client';
 import { type DragEvent, useEffect, useRef, useState } from 'react';
 import { ErrorNote } from './error-note.tsx';
-import type { PipelineResult } from './pipeline-run.ts';
 import { isAborted, useSession } from './session.ts';
 
 type Region = PipelineResult['regions'][number];
@@ -17,7 +16,7 @@ interface Size {
 }
 
 export function PipelineReader({ model }: { model: Model }) {
-  const { runPipeline, report } = useSession();
+  const { client, report } = useSession();
   const [preview, setPreview] = useState<string | null>(null);
   // The image's own pixels: the polygons are in them, whatever size the page shows it at.
   const [size, setSize] = useState<Size | null>(null);
@@ -44,7 +43,7 @@ export function PipelineReader({ model }: { model: Model }) {
     setBusy(true);
     try {
       const image = new Uint8Array(await file.arrayBuffer());
-      setResult(await runPipeline({ model: model.name, image, signal: controller.signal }));
+      setResult(await client.runPipeline(model.name, image, { signal: controller.signal }));
     } catch (error) {
       if (!isAborted(error) && !controller.signal.aborted) {
         setFailure(error);

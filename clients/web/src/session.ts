@@ -1,12 +1,9 @@
-/** The client every panel talks through (and runPipeline beside it), and where panels report failures (UNAUTHENTICATED asks for a key). */
+/** The client every panel talks through, and where panels report failures (UNAUTHENTICATED asks for a key). */
 import { type InferGraphClient, InferGraphError } from '@infergraph/client';
 import { createContext, type DependencyList, useContext, useEffect, useState } from 'react';
-import type { RunPipeline } from './pipeline-run.ts';
 
 export interface Session {
   client: InferGraphClient;
-  /** Runs a pipeline on an image, with the same server and key as the client. */
-  runPipeline: RunPipeline;
   /** Every failure a panel meets: an UNAUTHENTICATED one makes the app ask for a key. */
   report(error: unknown): void;
 }
