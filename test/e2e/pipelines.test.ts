@@ -125,6 +125,29 @@ describe('the ocr pipeline', () => {
     expect(expectFailure(late, 'DEADLINE_EXCEEDED')).toMatch(/model "ocr" v1, step "detect" \(ocr-detector\)/);
   });
 
+  it('should count each step in /metrics: its time, and the requests that failed there', async () => {
+    const sampleOf = async (name: string, step: string) => {
+      const text = await (await fetch(`${server.origin}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find(
+          (candidate) => candidate.startsWith(`${name}{`) && candidate.includes('pipeline="ocr"') && candidate.includes(`step="${step}"`),
+        );
+      return line ? Number(line.split(' ').at(-1)) : 0;
+    };
+    const [detected, recognized, failed] = await Promise.all([
+      sampleOf('infergraph_pipeline_step_duration_seconds_count', 'detect'),
+      sampleOf('infergraph_pipeline_step_duration_seconds_count', 'recognize'),
+      sampleOf('infergraph_pipeline_step_failures_total', 'detect'),
+    ]);
+    const page = await textPage([LINES[0]!], { format: 'png', dpi: 300 });
+    expect((await server.graphql(RunPipelineDocument, ocrInput(page))).errors).toBeUndefined();
+    expect((await server.graphql(RunPipelineDocument, { input: { ...ocrInput(page).input, timeoutMs: 1 } })).errors).toBeDefined();
+    expect(await sampleOf('infergraph_pipeline_step_duration_seconds_count', 'detect')).toBe(detected + 2);
+    expect(await sampleOf('infergraph_pipeline_step_duration_seconds_count', 'recognize')).toBe(recognized + 1);
+    expect(await sampleOf('infergraph_pipeline_step_failures_total', 'detect')).toBe(failed + 1);
+  });
+
   it('should refuse an image bomb from its header, before decoding it', async () => {
     const refused = await server.graphql(RunPipelineDocument, ocrInput(pngBomb(30_000, 30_000)));
     expect(expectFailure(refused, 'INVALID_TENSOR')).toMatch(/input "image" of model "ocr" v1: the image has more pixels than the limit/);
