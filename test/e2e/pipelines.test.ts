@@ -212,6 +212,28 @@ describe('a pipeline whose step cannot serve', () => {
   });
 });
 
+describe('a pipeline with --lazy-load', () => {
+  const server = forSuite(() =>
+    serveModels(
+      async (repository) => {
+        for (const name of OCR_MODELS) await repository.copyExample(name);
+      },
+      { lazyLoad: true },
+    ),
+  );
+
+  it('should load its step models on its first request, and then read the page', async () => {
+    const states = async () => {
+      const { data } = await server.graphql(ModelInfoDocument, { name: 'ocr-recogniser' });
+      return data!.model!.versions[0]!.state;
+    };
+    expect(await states()).toBe('UNAVAILABLE');
+    const page = await textPage([LINES[0]!], { format: 'png', dpi: 300 });
+    expect((await server.graphql(RunPipelineDocument, ocrInput(page))).data?.runPipeline.text).toBe(LINES[0]!.text);
+    expect(await states()).toBe('READY');
+  });
+});
+
 describe('access to a pipeline', () => {
   const keys = forSuite(() => createKeysFile([{ name: 'ocr-only', scopes: ['models:read', 'predict'], models: ['ocr'] }]));
   const server = forSuite(() =>
