@@ -19,7 +19,7 @@ const TURNED = 'Pack my box with five dozen liquor jugs';
 describe('infergraph ocr', () => {
   const server = forSuite(() =>
     serveModels(async (repository) => {
-      for (const model of ['ocr', 'ocr-detector', 'ocr-direction', 'ocr-recogniser']) await repository.copyExample(model);
+      await repository.copyOcrPipeline();
     }),
   );
   let folder = '';

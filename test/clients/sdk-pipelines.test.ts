@@ -20,7 +20,7 @@ const TURNED = 'Pack my box with five dozen liquor jugs';
 
 const server = forSuite(() =>
   serveModels(async (repository) => {
-    for (const model of ['ocr', 'ocr-detector', 'ocr-direction', 'ocr-recogniser']) await repository.copyExample(model);
+    await repository.copyOcrPipeline();
     // The same pipeline under another name, as an operator may serve one beside it.
     await repository.copyExample('ocr', 'page-reader');
   }),

@@ -25,8 +25,6 @@ import {
   UnloadModelVersionsDocument,
 } from '../generated/graphql.ts';
 
-const OCR_MODELS = ['ocr', 'ocr-detector', 'ocr-direction', 'ocr-recogniser'];
-
 const LINES: TextLine[] = [
   { text: 'The quick brown fox jumps over the lazy dog' },
   { text: 'Pack my box with five dozen liquor jugs', upsideDown: true },
@@ -36,10 +34,7 @@ const LINES: TextLine[] = [
 const ocrInput = (image: Buffer, model = 'ocr') => ({ input: { model, image: { base64: image.toString('base64') } } });
 const withoutSpaces = (text: string) => text.replaceAll(' ', '');
 
-const serveOcr = (skip: readonly string[] = []) =>
-  serveModels(async (repository) => {
-    for (const name of OCR_MODELS.filter((model) => !skip.includes(model))) await repository.copyExample(name);
-  });
+const serveOcr = (except: readonly string[] = []) => serveModels((repository) => repository.copyOcrPipeline(except));
 
 describe.each(TRANSPORTS)('the ocr pipeline over $name', (transport) => {
   const server = forSuite(() => serveOcr());
@@ -213,14 +208,7 @@ describe('a pipeline whose step cannot serve', () => {
 });
 
 describe('a pipeline with --lazy-load', () => {
-  const server = forSuite(() =>
-    serveModels(
-      async (repository) => {
-        for (const name of OCR_MODELS) await repository.copyExample(name);
-      },
-      { lazyLoad: true },
-    ),
-  );
+  const server = forSuite(() => serveModels((repository) => repository.copyOcrPipeline(), { lazyLoad: true }));
 
   it('should load its step models on its first request, and then read the page', async () => {
     const states = async () => {
@@ -236,14 +224,7 @@ describe('a pipeline with --lazy-load', () => {
 
 describe('access to a pipeline', () => {
   const keys = forSuite(() => createKeysFile([{ name: 'ocr-only', scopes: ['models:read', 'predict'], models: ['ocr'] }]));
-  const server = forSuite(() =>
-    serveModels(
-      async (repository) => {
-        for (const name of OCR_MODELS) await repository.copyExample(name);
-      },
-      { auth: authSettings({ keysFile: keys.path }) },
-    ),
-  );
+  const server = forSuite(() => serveModels((repository) => repository.copyOcrPipeline(), { auth: authSettings({ keysFile: keys.path }) }));
 
   it('should let a key limited to the pipeline run it, while its step models stay hidden from that key', async () => {
     await using client = server.as(keys.bearer['ocr-only']!);

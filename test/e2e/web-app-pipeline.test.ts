@@ -27,7 +27,7 @@ const browser = forSuite(launchChromium);
 
 const server = forSuite(() =>
   serveModels(async (repository) => {
-    for (const name of ['ocr', 'ocr-detector', 'ocr-direction', 'ocr-recogniser']) await repository.copyExample(name);
+    await repository.copyOcrPipeline();
   }),
 );
 
