@@ -34,16 +34,32 @@ export interface ImageTarget {
  */
 const PRE_SHRINK_FACTOR = 4;
 
-/** The inputs with every image made into its tensor; inputs without one are left as they are. */
-export async function decodeImages(target: ImageTarget, inputs: readonly TensorInput[], limits: ImageLimits): Promise<TensorInput[]> {
-  if (!inputs.some((input) => input.image)) return [...inputs];
-  return Promise.all(
+/** How many image pixels one tensor pixel spans on each axis, for the input an image filled. */
+export interface ImageScale {
+  scaleX: number;
+  scaleY: number;
+}
+
+/**
+ * The inputs with every image made into its tensor, inputs without one left as they are; and the scale of the
+ * image's tensor (null without an image), to bring what a model finds in it back onto the image.
+ */
+export async function decodeImages(
+  target: ImageTarget,
+  inputs: readonly TensorInput[],
+  limits: ImageLimits,
+): Promise<{ inputs: TensorInput[]; imageScale: ImageScale | null }> {
+  if (!inputs.some((input) => input.image)) return { inputs: [...inputs], imageScale: null };
+  let imageScale: ImageScale | null = null;
+  const decoded = await Promise.all(
     inputs.map(async (input) => {
       if (!input.image) return input;
-      const tensor = await imageInput(target, input.name, input.image, limits);
+      const { tensor, scaleX, scaleY } = await imageInput(target, input.name, input.image, limits);
+      imageScale = { scaleX, scaleY };
       return { name: input.name, shape: tensor.shape, tensor };
     }),
   );
+  return { inputs: decoded, imageScale };
 }
 
 async function imageInput(
@@ -51,7 +67,7 @@ async function imageInput(
   name: string,
   bytes: Uint8Array,
   limits: ImageLimits,
-): Promise<Tensor> {
+): Promise<{ tensor: Tensor; scaleX: number; scaleY: number }> {
   const context = `input "${name}" of ${label}`;
   const invalid = (message: string) => new InferError('INVALID_TENSOR', `${context}: ${message}`, { details: { tensor: name } });
   if (!preprocessing) {
@@ -62,8 +78,7 @@ async function imageInput(
   const takes = preprocessing.input ?? signature.inputs[0]?.name;
   if (name !== takes) throw invalid(`the image goes to input "${takes}", as model.json "preprocessing" says; this one takes a tensor`);
   const image = await readImage(bytes, limits, context, name);
-  return (await tensorOfImage(sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } }), image, preprocessing))
-    .tensor;
+  return tensorOfImage(sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } }), image, preprocessing);
 }
 
 /**

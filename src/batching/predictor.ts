@@ -17,7 +17,7 @@ import {
   type TensorLimits,
 } from './decode-inputs.ts';
 import { cutFrames } from './frames.ts';
-import { decodeImages, type ImageLimits, type ImagePreprocessing } from './image-inputs.ts';
+import { decodeImages, type ImageLimits, type ImagePreprocessing, type ImageScale } from './image-inputs.ts';
 import { createSequenceStore, type SequenceStep, type SequenceStore } from './sequence-store.ts';
 
 /** A loaded model version as the predictor needs to know it (the registry's versions are such). */
@@ -64,6 +64,8 @@ export interface PredictTiming {
 export interface PredictResponse {
   outputs: Record<string, Tensor>;
   timing: PredictTiming;
+  /** When an image was sent: how many of its pixels one pixel of its tensor spans (boxes found in the tensor scale by it). */
+  imageScale?: ImageScale | null;
 }
 
 export interface FramesRequest {
@@ -181,7 +183,11 @@ export function createPredictor({ pool, limits, onRun }: PredictorOptions): Pred
       const deadline = timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined;
       const abandon = signal && deadline ? AbortSignal.any([signal, deadline]) : (signal ?? deadline);
       const requested = checkOutputs(served, outputs);
-      const inputs = await decodeImages({ label, signature, preprocessing: version.settings.preprocessing ?? null }, sent, imageLimits);
+      const { inputs, imageScale } = await decodeImages(
+        { label, signature, preprocessing: version.settings.preprocessing ?? null },
+        sent,
+        imageLimits,
+      );
       const submit = (decodedInputs: Record<string, Tensor>, rows: number, fetch: string[] | null): Promise<BatchResponse> =>
         batcherOf(version, label).submit({
           inputs: decodedInputs,
@@ -193,6 +199,7 @@ export function createPredictor({ pool, limits, onRun }: PredictorOptions): Pred
       const answer = ({ outputs: tensors, queueMs, computeMs, batchSize }: BatchResponse): PredictResponse => ({
         outputs: tensors,
         timing: { queueMs, computeMs, batchSize, totalMs: performance.now() - started },
+        imageScale,
       });
 
       const config = version.settings.sequence;

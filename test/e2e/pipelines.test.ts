@@ -160,9 +160,20 @@ describe('the ocr pipeline', () => {
       expect(errors).toBeUndefined();
       return data!.predict.outputs[0]!;
     };
-    const detector = await predicted('ocr-detector', 'x', await textPage(LINES, { format: 'png', dpi: 300 }));
-    expect(detector.boxes![0]).toHaveLength(LINES.length);
+    const fullPage = await textPage(LINES, { format: 'png', dpi: 300 });
+    const detector = await predicted('ocr-detector', 'x', fullPage);
     expect(detector.texts).toBeNull();
+    // In the image's pixels, as the pipeline's regions are (within 3 px: predict resizes the page with the SDK's
+    // arithmetic, the pipeline in libvips).
+    const regions = (await server.graphql(RunPipelineDocument, ocrInput(fullPage))).data!.runPipeline.regions;
+    const boxes = detector.boxes![0]!;
+    expect(boxes).toHaveLength(regions.length);
+    for (const [index, box] of boxes.entries()) {
+      for (const [corner, point] of box.polygon.entries()) {
+        const expected = regions[index]!.polygon[corner]!;
+        expect(Math.hypot(point.x - expected.x, point.y - expected.y)).toBeLessThanOrEqual(3);
+      }
+    }
     const line = await textPage([LINES[1]!], { format: 'png', dpi: 300, margin: 6 });
     const direction = await predicted('ocr-direction', 'x', line);
     expect(direction.classes![0]).toMatchObject({ index: 1, label: '180' });

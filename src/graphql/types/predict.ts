@@ -93,7 +93,7 @@ export function addPredict(
         const version = await registry.acquire(input.model, input.version);
         notes.model = version.model;
         notes.version = version.version;
-        const { outputs, timing } = await predictor.predict(version, {
+        const { outputs, timing, imageScale } = await predictor.predict(version, {
           inputs: await tensorInputs(input.inputs),
           outputs: input.outputs,
           timeoutMs: input.timeoutMs,
@@ -111,6 +111,7 @@ export function addPredict(
             tensor,
             labels: version.labels,
             decoding: version.settings.decodings[name] ?? null,
+            imageScale,
           })),
           timing,
         };

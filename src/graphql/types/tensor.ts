@@ -1,8 +1,10 @@
 /** Tensor types on the wire: DataType, TensorSpec, TensorInput and the output Tensor with data, base64 and topK. */
 import type { EnumRef } from '@pothos/core';
+import type { ImageScale } from '../../batching/image-inputs.ts';
 import type { DecodedText } from '../../processing/ctc.ts';
 import { boxesOf, classesOf, textsOf } from '../../processing/decode-outputs.ts';
-import type { Point, TextBox } from '../../processing/text-boxes.ts';
+import { readingOrder } from '../../processing/reading-order.ts';
+import { type Point, scaleBox, type TextBox } from '../../processing/text-boxes.ts';
 import type { OutputDecoding } from '../../registry/output-decoding.ts';
 import { encodeBytes, encodeJson, toBase64 } from '../../runtime/codec.ts';
 import { DATA_TYPES, type DataType as DataTypeName, type Tensor } from '../../runtime/tensor.ts';
@@ -15,6 +17,8 @@ export interface OutputTensor {
   tensor: Tensor;
   labels: string[] | null;
   decoding?: OutputDecoding | null;
+  /** When the request sent an image: its scale over the tensor's, so that boxes come back in the image's pixels. */
+  imageScale?: ImageScale | null | undefined;
 }
 
 interface LabelScore {
@@ -112,11 +116,14 @@ export function addTensorTypes(builder: Builder) {
         type: t.listRef(t.listRef(TextBoxRef)),
         nullable: true,
         description:
-          "Each row's text boxes, in reading order, in the pixels of the model's input tensor (PaddleOCR's DB post-processing). " +
-          'Null unless its postprocessing is TEXT_BOXES.',
+          "Each row's text boxes, in reading order (PaddleOCR's DB post-processing): in the pixels of the image when the " +
+          "request sent one, else of the model's input tensor. Null unless its postprocessing is TEXT_BOXES.",
         resolve: (output) => {
           const decoding = decodedAs(output, 'TEXT_BOXES');
-          return decoding && boxesOf(output.tensor, decoding.options);
+          if (!decoding) return null;
+          const rows = boxesOf(output.tensor, decoding.options);
+          const scale = output.imageScale;
+          return scale ? rows.map((boxes) => readingOrder(boxes.map((box) => scaleBox(box, scale.scaleX, scale.scaleY)))) : rows;
         },
       }),
       texts: t.field({
