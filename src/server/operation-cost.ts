@@ -87,6 +87,9 @@ const WORK: Record<string, WorkCost> = {
   },
   'Subscription.generate': (input) =>
     COST.step * (typeof input?.maxTokens === 'number' ? Math.max(input.maxTokens, 0) : DEFAULT_MAX_TOKENS),
+  // A pipeline's runs are one per step and region, and its regions are known only once its first step has run: it
+  // is priced as a request's run, its image's bytes counted by the tensor byte limit instead.
+  'Mutation.runPipeline': () => COST.run,
 };
 
 /** Where one walk of the document notes the fields whose work a variable decides (see `costPlanOf`). */

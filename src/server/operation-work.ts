@@ -30,6 +30,8 @@ const MEASURES: Record<string, Record<string, Measure>> = {
     predict: ({ input }) => rowsOf(field(input, 'inputs')),
     // Its rows are its evaluations: the input and each perturbed copy.
     explain: ({ input }) => Math.max(1, estimateExplain(input).evaluations),
+    // One image: the rows its steps run are its regions, which only its first step finds.
+    runPipeline: () => 1,
   },
   subscription: {
     // The tokens asked, not those made: the limit decides before the stream starts, when only the

@@ -7,7 +7,7 @@
 import { crc32, deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { authSettings, createKeysFile } from '../fixtures/credentials.ts';
-import { expectFailure } from '../fixtures/failures.ts';
+import { expectFailure, expectRateLimited } from '../fixtures/failures.ts';
 import { referenceOcr } from '../fixtures/reference-ocr.ts';
 import { serveModels } from '../fixtures/server.ts';
 import { nextData, until } from '../fixtures/subscriptions.ts';
@@ -230,6 +230,24 @@ describe('a pipeline with --lazy-load', () => {
     const page = await textPage([LINES[0]!], { format: 'png', dpi: 300 });
     expect((await server.graphql(RunPipelineDocument, ocrInput(page))).data?.runPipeline.text).toBe(LINES[0]!.text);
     expect(await states()).toBe('READY');
+  });
+});
+
+describe('a pipeline under the rate limits', () => {
+  let clock = 0;
+  const server = forSuite(() =>
+    serveModels((repository) => repository.copyOcrPipeline(), {
+      rateLimits: { requestsPerSecond: 100, requestBurst: 100, workPerSecond: 1, workBurst: 2 },
+      now: () => clock,
+    }),
+  );
+
+  it('should spend one row of work per image, and refuse the image past the work burst with RATE_LIMITED', async () => {
+    const page = await textPage([LINES[0]!], { format: 'png', dpi: 300 });
+    for (let image = 0; image < 2; image++) expect((await server.graphql(RunPipelineDocument, ocrInput(page))).errors).toBeUndefined();
+    expect(expectRateLimited(await server.graphql(RunPipelineDocument, ocrInput(page)))).toBe(1);
+    clock += 1000;
+    expect((await server.graphql(RunPipelineDocument, ocrInput(page))).errors).toBeUndefined();
   });
 });
 
