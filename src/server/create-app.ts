@@ -46,7 +46,7 @@ import { useMultipartLimits } from './multipart-limits.ts';
 import { operationLimitPlugins } from './operation-limits.ts';
 import { useOperationLog } from './operation-log.ts';
 import { useOperationTraces } from './operation-traces.ts';
-import { useRateLimit } from './rate-limit.ts';
+import { createRateLimiter, useRateLimit } from './rate-limit.ts';
 import { createRedisTokenBuckets } from './redis-token-buckets.ts';
 import { createReplicaRoster } from './replica-roster.ts';
 import { openRepositorySource } from './repository-source.ts';
@@ -233,6 +233,21 @@ export function createApp(
   /** Aborts when the drain begins (open streams end), and past the drain window (what is left is answered MODEL_NOT_READY). */
   const shutdown = new AbortController();
   const pastDrainWindow = new AbortController();
+  // One limiter for both APIs: a caller's requests and work count alike over GraphQL and the Open Inference Protocol.
+  const rateLimiter = createRateLimiter({
+    ...config.rateLimits,
+    ...(now ? { now } : {}),
+    shared: redisLink
+      ? createRedisTokenBuckets({
+          redis: redisLink.commands,
+          prefix: keyPrefix,
+          connected: () => redisLink.connected,
+          logger,
+          ...(redisMetrics ? { onLocal: redisMetrics.recordLocalRateLimit } : {}),
+          now: now ?? Date.now,
+        })
+      : null,
+  });
   const pipelines = createPipelineRunner({
     registry,
     predictor,
@@ -325,22 +340,7 @@ export function createApp(
       ...(trusted ? trustedDocumentsPlugins(trusted) : []),
       ...operationLimitPlugins({ ...limits, introspection }),
       // After the shape and cost limits: an operation they refuse spends none of the caller's budget.
-      useRateLimit({
-        ...config.rateLimits,
-        defaultMaxTokens: DEFAULT_MAX_TOKENS,
-        maxTokens: config.generation.maxTokens,
-        ...(now ? { now } : {}),
-        shared: redisLink
-          ? createRedisTokenBuckets({
-              redis: redisLink.commands,
-              prefix: keyPrefix,
-              connected: () => redisLink.connected,
-              logger,
-              ...(redisMetrics ? { onLocal: redisMetrics.recordLocalRateLimit } : {}),
-              now: now ?? Date.now,
-            })
-          : null,
-      }),
+      useRateLimit({ limiter: rateLimiter, defaultMaxTokens: DEFAULT_MAX_TOKENS, maxTokens: config.generation.maxTokens }),
       // Last: it wraps the request parser the plugins above chose or wrapped.
       useRequestBodyLimit(limits.maxRequestBodyBytes),
     ],

@@ -39,19 +39,28 @@ interface CallerContext {
   req?: IncomingMessage;
 }
 
-/** The plugin; one that does nothing when both limits are off. */
-export function useRateLimit({
+/** Admits a caller's request and the work it asks, or refuses it; a promise when the buckets are in Redis. */
+export interface RateLimiter {
+  admit(key: string, asked: number): InferError | null | Promise<InferError | null>;
+  /** Whether work is limited at all: when not, a caller need not measure what it asks. */
+  readonly limitsWork: boolean;
+}
+
+/**
+ * The limiter of both budgets, shared by GraphQL (the plugin below) and the Open Inference Protocol routes, so that
+ * a caller's requests and work count alike whichever API they use; null when both limits are off.
+ */
+export function createRateLimiter({
   requestsPerSecond,
   requestBurst,
   workPerSecond,
   workBurst,
   now = Date.now,
   shared = null,
-  ...limits
-}: RateLimitOptions): Plugin {
+}: Omit<RateLimitOptions, keyof WorkLimits>): RateLimiter | null {
   const requests = bucketsFor(requestsPerSecond, requestBurst, now);
   const work = bucketsFor(workPerSecond, workBurst, now);
-  if (!requests && !work) return {};
+  if (!requests && !work) return null;
 
   /** The buckets an operation that asks `asked` work spends from: a request, and its work when it asks some. */
   function asksOf(asked: number): Ask[] {
@@ -59,26 +68,6 @@ export function useRateLimit({
     if (requests) asks.push({ budget: 'requests', buckets: requests, ratePerSecond: requestsPerSecond, burst: requests.burst, amount: 1 });
     if (work && asked > 0) asks.push({ budget: 'work', buckets: work, ratePerSecond: workPerSecond, burst: work.burst, amount: asked });
     return asks;
-  }
-
-  /** The refusal of an operation, or null when it may run (and has spent its share); a promise when the buckets are in Redis. */
-  function admit(args: ExecutionArgs): InferError | null | Promise<InferError | null> {
-    const { principal, req } = args.contextValue as CallerContext;
-    const key = clientKeyOf(principal, req?.socket.remoteAddress);
-    const asked = work ? workOf(args.schema, args.document, args.operationName, args.variableValues, limits) : 0;
-    if (work && asked > work.burst) {
-      return new InferError(
-        'QUERY_TOO_COMPLEX',
-        `the operation asks ${asked} rows, tokens and frames of work, more than the ${work.burst} a caller may ask at once ` +
-          '(--rate-limit-work-burst); ask for less in one operation',
-        { details: { work: asked, workBurst: work.burst } },
-      );
-    }
-    const asks = asksOf(asked);
-    if (asks.length === 0) return null;
-    const local = () => spendLocally(key, asks);
-    if (!shared) return refusalOf(key, asked, asks, local());
-    return shared.spend(key, asks, local).then((waits) => refusalOf(key, asked, asks, waits));
   }
 
   /** The refusal when some bucket has to wait (`waits`, in ms, one per ask), else null. */
@@ -97,6 +86,45 @@ export function useRateLimit({
       });
     }
     return null;
+  }
+
+  return {
+    limitsWork: work !== null,
+    admit(key, asked) {
+      if (work && asked > work.burst) {
+        return new InferError(
+          'QUERY_TOO_COMPLEX',
+          `the operation asks ${asked} rows, tokens and frames of work, more than the ${work.burst} a caller may ask at once ` +
+            '(--rate-limit-work-burst); ask for less in one operation',
+          { details: { work: asked, workBurst: work.burst } },
+        );
+      }
+      const asks = asksOf(asked);
+      if (asks.length === 0) return null;
+      const local = () => spendLocally(key, asks);
+      if (!shared) return refusalOf(key, asked, asks, local());
+      return shared.spend(key, asks, local).then((waits) => refusalOf(key, asked, asks, waits));
+    },
+  };
+}
+
+/**
+ * The plugin, spending from `limiter` (one that does nothing when both limits are off): a limiter of its own from
+ * the options, or the server's, which the Open Inference Protocol routes spend from too.
+ */
+export function useRateLimit(options: RateLimitOptions | (WorkLimits & { limiter: RateLimiter | null })): Plugin {
+  const limiter = 'limiter' in options ? options.limiter : createRateLimiter(options);
+  if (!limiter) return {};
+  const { defaultMaxTokens, maxTokens } = options;
+
+  /** The refusal of an operation, or null when it may run (and has spent its share); a promise when the buckets are in Redis. */
+  function admit(args: ExecutionArgs): InferError | null | Promise<InferError | null> {
+    const { principal, req } = args.contextValue as CallerContext;
+    const key = clientKeyOf(principal, req?.socket.remoteAddress);
+    const asked = limiter!.limitsWork
+      ? workOf(args.schema, args.document, args.operationName, args.variableValues, { defaultMaxTokens, maxTokens })
+      : 0;
+    return limiter!.admit(key, asked);
   }
 
   // The refusal replaces execute or subscribe rather than stopping the pipeline, so that the error
