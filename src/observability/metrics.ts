@@ -14,7 +14,8 @@ import type { BatcherStats } from '../batching/batcher.ts';
 import type { WorkerStats } from '../runtime/worker-pool.ts';
 import type { EngineStats } from '../streaming/generation/generation-engine.ts';
 
-const TRANSPORTS = ['http', 'ws', 'sse'] as const;
+// v2: the Open Inference Protocol's REST routes, beside GraphQL over HTTP, WebSocket and SSE.
+const TRANSPORTS = ['http', 'ws', 'sse', 'v2'] as const;
 const OUTCOMES = ['success', 'rejected', 'cancelled', 'deadline', 'invalid', 'runtime', 'internal'] as const;
 
 /** How an operation reached the server. */

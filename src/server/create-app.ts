@@ -43,6 +43,8 @@ import { useMalformedBodyAsClientError } from './malformed-body.ts';
 import { createMaskError } from './mask-error.ts';
 import { answerMetrics, useOperationMetrics } from './metrics-endpoint.ts';
 import { useMultipartLimits } from './multipart-limits.ts';
+import { INFERGRAPH_VERSION } from './open-inference/metadata.ts';
+import { createOpenInference } from './open-inference/open-inference.ts';
 import { operationLimitPlugins } from './operation-limits.ts';
 import { useOperationLog } from './operation-log.ts';
 import { useOperationTraces } from './operation-traces.ts';
@@ -376,6 +378,23 @@ export function createApp(
   // With a metrics port, /metrics is served there only; on the GraphQL port it then falls to yoga's 404.
   const metricsHere = metrics && config.metrics.port === undefined ? metrics : null;
   const webApp = config.webApp ? createWebApp({ reserved: [GRAPHQL_PATH], ...(webAppRoot ? { root: webAppRoot } : {}) }) : null;
+  const openInference = createOpenInference({
+    registry,
+    predictor,
+    generator,
+    authenticator,
+    rateLimiter,
+    metrics,
+    logger,
+    logSampling:
+      logging.requests === null
+        ? null
+        : { sampleRate: logging.requests, minDurationMs: logging.minDurationMs, ...(random ? { random } : {}) },
+    maxCost: limits.maxCost,
+    maxRequestBodyBytes: limits.maxRequestBodyBytes,
+    ready: () => registry.started && !draining,
+    version: INFERGRAPH_VERSION,
+  });
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     if (answerHealthProbe(request, response, () => readHealth(context), { models: !authenticator.enabled })) return;
     if (metricsHere && answerMetrics(request, response, metricsHere, { authenticator })) return;
@@ -386,7 +405,9 @@ export function createApp(
     // arrives now is sent elsewhere: 503 tells a load balancer to retry on another replica.
     if (draining) return refuseWhileDraining(request, response);
     held.hold(request, response);
-    requestScope.run(requestId, () => void yoga(request, response, { requestId }));
+    requestScope.run(requestId, () => {
+      if (!openInference(request, response, requestId)) void yoga(request, response, { requestId });
+    });
   };
   const held = createHeldRequests();
   const server = tls ? createHttpsServer(tls, handle) : createServer(handle);

@@ -48,9 +48,18 @@ function refuseQueryCredential(url: string | undefined): void {
 
 /** The principal of an HTTP or SSE request, from its Authorization header. */
 export function principalOfRequest(request: Request, authenticator: Authenticator): Promise<Principal> {
+  return principalOfHttp(request.url, request.headers.get('authorization'), authenticator);
+}
+
+/** The principal of an HTTP request as Node gives it: its URL and its Authorization header. */
+export function principalOfHttp(
+  url: string | undefined,
+  authorization: string | null | undefined,
+  authenticator: Authenticator,
+): Promise<Principal> {
   if (!authenticator.enabled) return authenticator.authenticate(null);
-  refuseQueryCredential(request.url);
-  return authenticator.authenticate(request.headers.get('authorization'));
+  refuseQueryCredential(url);
+  return authenticator.authenticate(authorization);
 }
 
 /** The principal of a graphql-ws connection, from its upgrade URL and its connection_init payload. */

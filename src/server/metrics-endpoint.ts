@@ -82,7 +82,11 @@ export function answerMetrics(
 
 /** The reason of `infergraph_requests_total` for an operation's errors (none: success, or cancelled when the client went away). */
 function outcomeOf(errors: readonly ErrorLike[] | undefined, cancelled: boolean): Outcome {
-  const code = errorCodeOf(errors);
+  return outcomeOfCode(errorCodeOf(errors), cancelled);
+}
+
+/** The reason of `infergraph_requests_total` for a request that failed with `code` (null: success, or cancelled). */
+export function outcomeOfCode(code: ErrorCode | null, cancelled: boolean): Outcome {
   if (code === null) return cancelled ? 'cancelled' : 'success';
   return OUTCOME_OF[code];
 }

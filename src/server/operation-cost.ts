@@ -92,6 +92,14 @@ const WORK: Record<string, WorkCost> = {
   'Mutation.runPipeline': () => COST.run,
 };
 
+/**
+ * What a predict of these tensors costs for its work, whichever API sends it: the Open Inference Protocol's infer
+ * is priced by it, so that a tensor costs the same over either.
+ */
+export function predictWorkCost(inputs: readonly { shape?: unknown }[]): number {
+  return WORK['Mutation.predict']!({ inputs });
+}
+
 /** Where one walk of the document notes the fields whose work a variable decides (see `costPlanOf`). */
 interface Walk {
   variablePriced: { work: WorkCost; variable: string; cost: number }[];

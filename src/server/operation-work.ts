@@ -102,7 +102,8 @@ function sumOver(selectionSet: SelectionSetNode, walk: Walk): number {
  * batch dim is the model's to say, and the model is not known here; the largest keeps a caller from
  * hiding rows behind a small first input, at the price of over-counting an unbatched model's state.
  */
-function rowsOf(inputs: unknown): number {
+/** The rows a predict of these tensors asks: the largest dim 0 among them (at least 1), whichever API sends it. */
+export function rowsOf(inputs: unknown): number {
   let rows = 1;
   for (const input of Array.isArray(inputs) ? inputs : []) {
     const [first] = shapeOf(input);

@@ -1,0 +1,242 @@
+/**
+ * The Open Inference Protocol (KServe v2 REST, which Triton, KServe, MLServer and OpenVINO Model Server share) on
+ * the GraphQL port, under /v2: a second adapter onto the same registry, predictor and generator (DESIGN.md), so that
+ * `tritonclient`, the KServe SDK and `perf_analyzer` work unchanged and their requests ride in the same batches as
+ * GraphQL's. Each request passes what a GraphQL operation passes: the caller's credential and scopes, the models
+ * it may see, the body, cost and rate limits (spending from the same buckets), and it is counted in
+ * `infergraph_requests_total{transport="v2"}` and logged with one line, as an operation is.
+ *
+ * Written on Node's request and response rather than a router package: a dozen fixed routes, and the infer path is
+ * the hot one, where a framework's body parsing and middleware would cost what the binary extension saves.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Authenticator } from '../../auth/authenticator.ts';
+import type { Principal, Scope } from '../../auth/principal.ts';
+import type { Predictor } from '../../batching/predictor.ts';
+import { type ErrorCode, InferError } from '../../errors.ts';
+import type { OperationNotes } from '../../graphql/context.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { Metrics } from '../../observability/metrics.ts';
+import type { ModelRegistry } from '../../registry/model-registry.ts';
+import type { Generator } from '../../streaming/generation/generator.ts';
+import { clientKeyOf } from '../client-key.ts';
+import { principalOfHttp } from '../credentials.ts';
+import { HTTP_STATUS } from '../http-status.ts';
+import { outcomeOfCode } from '../metrics-endpoint.ts';
+import type { RateLimiter } from '../rate-limit.ts';
+import { inferRoute } from './infer.ts';
+import { metadataRoutes } from './metadata.ts';
+
+const V2_PREFIX = '/v2';
+
+/** What a route is given: the caller, its view of the registry, the request and the server's parts. */
+export interface V2Call {
+  request: IncomingMessage;
+  /** The path's captures: the model, the version. */
+  params: (string | undefined)[];
+  principal: Principal;
+  /** The models the caller may see; others answer MODEL_NOT_FOUND, as over GraphQL. */
+  registry: ModelRegistry;
+  /** Aborts when the client goes away before the answer. */
+  signal: AbortSignal;
+  /** What the log line says of the request: the version it touched, the timing of its run. */
+  notes: OperationNotes;
+  /** Admits the request's work (rows) against the caller's rate limits, as GraphQL's plugin does. */
+  admit(rows: number): Promise<void>;
+  /** The body, held to --max-request-body-bytes. */
+  body(): Promise<Buffer>;
+}
+
+/** A route's answer: JSON, or bytes with their headers (the binary extension), or an event stream it writes itself. */
+export type V2Answer =
+  | { status?: number; json: unknown }
+  | { status?: number; bytes: Uint8Array; headers: Record<string, string> }
+  | { stream: (response: ServerResponse) => Promise<void> };
+
+export interface V2Route {
+  method: 'GET' | 'POST';
+  path: RegExp;
+  /** Named in the log line and in errors: `infer`, `model metadata`… */
+  name: string;
+  /** The scope a caller needs; null for the probes and the server's metadata, which GraphQL's port answers to anyone too. */
+  scope: Scope | null;
+  handle(call: V2Call, server: V2Server): Promise<V2Answer>;
+}
+
+/** The server's parts a route uses. */
+export interface V2Server {
+  predictor: Predictor;
+  generator: Generator;
+  /** The whole registry: admin routes act on it (a caller limited to some models sees them only, through `call.registry`). */
+  registry: ModelRegistry;
+  /** Whether the server takes requests now: started, and not draining. */
+  ready(): boolean;
+  /** infergraph's version, which server metadata gives. */
+  version: string;
+  /** GraphQL's cost limit: an infer is priced as a predict of the same tensors. */
+  maxCost: number;
+}
+
+export interface OpenInferenceOptions extends V2Server {
+  authenticator: Authenticator;
+  rateLimiter: RateLimiter | null;
+  maxRequestBodyBytes: number;
+  metrics: Metrics | null;
+  logger: Logger;
+  /** As the operation log's: the share of successful requests that get a line, and the time under which they get none; null for no lines. */
+  logSampling: { sampleRate: number; minDurationMs: number; random?: () => number } | null;
+  /** More routes (the repository, statistics and generate extensions). */
+  extraRoutes?: readonly V2Route[];
+}
+
+/** Answers a request under /v2 and returns true; false for any other path, which the caller serves. */
+export type OpenInferenceHandler = (request: IncomingMessage, response: ServerResponse, requestId: string) => boolean;
+
+export function createOpenInference({
+  authenticator,
+  rateLimiter,
+  maxRequestBodyBytes,
+  metrics,
+  logger,
+  logSampling,
+  extraRoutes = [],
+  ...server
+}: OpenInferenceOptions): OpenInferenceHandler {
+  // The extensions first: /v2/models/stats is the statistics route, not the metadata of a model named "stats".
+  const routes: readonly V2Route[] = [...extraRoutes, inferRoute, ...metadataRoutes];
+  /** Whether a successful request gets a log line, as the operation log decides: failed ones always do. */
+  const sampled = (totalMs: number) => {
+    if (!logSampling) return false;
+    const { sampleRate, minDurationMs, random = Math.random } = logSampling;
+    return totalMs >= minDurationMs && sampleRate > 0 && (sampleRate >= 1 || random() < sampleRate);
+  };
+
+  async function serve(request: IncomingMessage, response: ServerResponse, requestId: string, started: number): Promise<void> {
+    const path = (request.url ?? '/').split('?')[0]!;
+    const matches = routes.map((route) => ({ route, match: route.path.exec(path) })).filter(({ match }) => match !== null);
+    const notes: OperationNotes = {};
+    const aborted = new AbortController();
+    response.once('close', () => {
+      if (!response.writableFinished) aborted.abort();
+    });
+    let name = 'unknown';
+    let code: ErrorCode | null = null;
+    try {
+      if (matches.length === 0) throw new InferError('MODEL_NOT_FOUND', `${path} is not a route of the Open Inference Protocol here`);
+      const found = matches.find(({ route }) => route.method === request.method);
+      if (!found) {
+        response.setHeader('allow', matches.map(({ route }) => route.method).join(', '));
+        throw new MethodNotAllowed(`${request.method} is not allowed on ${path}`);
+      }
+      const { route, match } = found;
+      name = route.name;
+      const principal = await principalOfHttp(request.url, request.headers.authorization, authenticator);
+      if (route.scope && !principal.scopes.has(route.scope)) {
+        throw new InferError('FORBIDDEN', `${route.name} needs the "${route.scope}" scope, which ${principal.id} lacks`);
+      }
+      const { models } = principal;
+      const call: V2Call = {
+        request,
+        params: match!.slice(1).map((param) => (param === undefined ? undefined : decodeURIComponent(param))),
+        principal,
+        registry: models === null ? server.registry : server.registry.viewFor((model) => models.has(model)),
+        signal: aborted.signal,
+        notes,
+        admit: async (rows) => {
+          const refusal = await rateLimiter?.admit(clientKeyOf(principal, request.socket.remoteAddress), rows);
+          if (refusal) throw refusal;
+        },
+        body: () => readBody(request, maxRequestBodyBytes),
+      };
+      const answer = await route.handle(call, server);
+      if ('stream' in answer) await answer.stream(response);
+      else if ('json' in answer) sendJson(response, answer.status ?? 200, answer.json);
+      else {
+        response.writeHead(answer.status ?? 200, { ...answer.headers, 'content-length': answer.bytes.byteLength });
+        response.end(answer.bytes);
+      }
+    } catch (error) {
+      code = error instanceof InferError ? error.code : error instanceof MethodNotAllowed ? 'INVALID_ARGUMENT' : 'INTERNAL';
+      if (code === 'INTERNAL') logger.error({ err: error, requestId, route: name }, 'the Open Inference Protocol route failed');
+      if (!response.headersSent) sendError(response, error, code);
+      else response.destroy();
+    } finally {
+      const cancelled = aborted.signal.aborted;
+      const totalMs = performance.now() - started;
+      metrics?.recordOperation('v2', outcomeOfCode(code, cancelled), totalMs / 1000);
+      if (logSampling && (code !== null || sampled(totalMs))) logLine(logger, { requestId, name, notes, code, cancelled, totalMs });
+    }
+  }
+
+  return (request, response, requestId) => {
+    const url = request.url ?? '/';
+    if (url !== V2_PREFIX && !url.startsWith(`${V2_PREFIX}/`) && !url.startsWith(`${V2_PREFIX}?`)) return false;
+    void serve(request, response, requestId, performance.now());
+    return true;
+  };
+}
+
+/** A request whose method the path does not take: 405 with Allow, as HTTP says, not one of the API's codes. */
+class MethodNotAllowed extends Error {}
+
+/** The protocol's error body, `{ "error": "…" }`, with the status of infergraph's code (and its code beside it). */
+function sendError(response: ServerResponse, error: unknown, code: ErrorCode): void {
+  const message = error instanceof InferError || error instanceof MethodNotAllowed ? error.message : 'internal server error';
+  const status = error instanceof MethodNotAllowed ? 405 : HTTP_STATUS[code];
+  if (code === 'UNAUTHENTICATED') response.setHeader('www-authenticate', 'Bearer realm="infergraph"');
+  const retryAfter = error instanceof InferError ? error.details.retryAfterSeconds : undefined;
+  if (typeof retryAfter === 'number') response.setHeader('retry-after', String(retryAfter));
+  sendJson(response, status, { error: message, code });
+}
+
+function sendJson(response: ServerResponse, status: number, json: unknown): void {
+  const body = JSON.stringify(json);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  response.end(body);
+}
+
+/** The body, refused with PAYLOAD_TOO_LARGE past `limit` bytes: by its Content-Length before it is read, else as it comes. */
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = request.headers['content-length'];
+  const tooLarge = () =>
+    new InferError('PAYLOAD_TOO_LARGE', `the request body is over the limit of ${limit} bytes (--max-request-body-bytes)`);
+  if (declared !== undefined && Number(declared) > limit) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    bytes += chunk.byteLength;
+    if (bytes > limit) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes);
+}
+
+interface LogFacts {
+  requestId: string;
+  name: string;
+  notes: OperationNotes;
+  code: ErrorCode | null;
+  cancelled: boolean;
+  totalMs: number;
+}
+
+/** The operation log's line, for a v2 request: the same fields, `transport: v2` and the route as its field. */
+function logLine(logger: Logger, { requestId, name, notes, code, cancelled, totalMs }: LogFacts): void {
+  const level = code === null ? 'info' : code === 'INTERNAL' ? 'error' : 'warn';
+  if (!logger.isLevelEnabled(level)) return;
+  const { model, version, timing } = notes;
+  const round = (ms: number) => Math.round(ms * 1000) / 1000;
+  logger[level](
+    {
+      requestId,
+      transport: 'v2',
+      field: `v2 ${name}`,
+      ...(model === undefined ? {} : { model, version }),
+      outcome: code ?? (cancelled ? 'cancelled' : 'success'),
+      totalMs: round(totalMs),
+      ...(timing && { queueMs: round(timing.queueMs), computeMs: round(timing.computeMs), batchSize: timing.batchSize }),
+      ...(code === null ? {} : { code }),
+    },
+    'operation',
+  );
+}
