@@ -212,7 +212,9 @@ export function createPredictor({ pool, limits, onRun }: PredictorOptions): Pred
           );
         }
         const decoded = decodeInputs(served, inputs, limits);
-        return answer(await submit(decoded.inputs, decoded.rows, requested));
+        // Every output named is all of them: such a request runs, and so batches, with those that name none.
+        const fetch = requested?.length === signature.outputs.length ? null : requested;
+        return answer(await submit(decoded.inputs, decoded.rows, fetch));
       }
       if (!config)
         throw new InferError(

@@ -1,0 +1,253 @@
+/**
+ * The Open Inference Protocol (KServe v2 REST) beside GraphQL on one port: metadata and health as the protocol
+ * shapes them, every datatype in JSON and binary form equal byte for byte to the same request over GraphQL, v2 and
+ * GraphQL requests sharing one run, and each error with its status and `{ error }` body; the server keeps serving.
+ */
+import { describe, expect, it } from 'vitest';
+import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
+import { keepWorkerBusy, ONE_WORKER, WIDE_GLYPH_BATCH } from '../fixtures/busy-worker.ts';
+import type { DataType } from '../../src/runtime/tensor.ts';
+import { identityModel } from '../fixtures/onnx.ts';
+import { readV2Answer, type V2Tensor, v2Infer, v2Json } from '../fixtures/open-inference.ts';
+import { serveModels } from '../fixtures/server.ts';
+import { forSuite } from '../fixtures/suite.ts';
+import { float32Bytes, glyphRow } from '../fixtures/tensors.ts';
+import { PredictBase64Document, PredictDocument, UnloadModelVersionsDocument } from '../generated/graphql.ts';
+
+/** Four elements of each type as little-endian bytes, reaching for its extremes (BF16 is refused by onnxruntime's Identity). */
+const SAMPLES: Record<string, Uint8Array> = {
+  BOOL: Uint8Array.of(1, 0, 1, 0),
+  UINT8: Uint8Array.of(0, 1, 254, 255),
+  INT8: new Uint8Array(Int8Array.of(-128, -1, 0, 127).buffer),
+  UINT16: new Uint8Array(Uint16Array.of(0, 1, 65534, 65535).buffer),
+  INT16: new Uint8Array(Int16Array.of(-32768, -1, 0, 32767).buffer),
+  UINT32: new Uint8Array(Uint32Array.of(0, 1, 4294967294, 4294967295).buffer),
+  INT32: new Uint8Array(Int32Array.of(-2147483648, -1, 0, 2147483647).buffer),
+  UINT64: new Uint8Array(BigUint64Array.of(0n, 9007199254740993n, 18446744073709551615n, 1n).buffer),
+  INT64: new Uint8Array(BigInt64Array.of(-9223372036854775808n, -1n, 9007199254740993n, 9223372036854775807n).buffer),
+  FP16: Uint8Array.of(0x00, 0x38, 0x00, 0xc0, 0xff, 0x7b, 0x00, 0x3c), // 0.5, -2, 65504, 1
+  FP32: new Uint8Array(Float32Array.of(1.5, -0, 1e-38, 3.4028234663852886e38).buffer),
+  FP64: new Uint8Array(Float64Array.of(Math.PI, -2.5, 1e-300, 1.7976931348623157e308).buffer),
+  STRING: stringBytes(['', 'héllo', '日本語', 'tab\there']),
+};
+const TYPES = Object.keys(SAMPLES);
+const v2NameOf = (dataType: string) => (dataType === 'STRING' ? 'BYTES' : dataType);
+
+function stringBytes(strings: string[]): Uint8Array {
+  return Buffer.concat(
+    strings.map((text) => {
+      const utf8 = Buffer.from(text);
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(utf8.byteLength);
+      return Buffer.concat([length, utf8]);
+    }),
+  );
+}
+
+const server = forSuite(() =>
+  serveModels(async (repository) => {
+    await repository.copyExample('glyphs');
+    await repository.copyExample('glyphs', 'glyphs-wide', { ...ONE_WORKER, maxBatchSize: 4096 });
+    await repository.copyExample('tiny-lm');
+    for (const dataType of TYPES) {
+      await repository.write(`identity-${dataType.toLowerCase()}/1/model.onnx`, identityModel(dataType as DataType));
+    }
+  }),
+);
+const v2 = (path: string) => `${server.origin}/v2${path}`;
+
+describe('health and metadata', () => {
+  it('should answer the probes and the server metadata, with the extensions served', async () => {
+    expect(await v2Json(v2('/health/live'))).toEqual({ status: 200, json: { live: true } });
+    expect(await v2Json(v2('/health/ready'))).toEqual({ status: 200, json: { ready: true } });
+    const { json } = await v2Json(v2(''));
+    expect(json).toEqual({ name: 'infergraph', version: expect.any(String), extensions: expect.arrayContaining(['binary_tensor_data']) });
+  });
+
+  it("should give a model's metadata as the protocol shapes it, -1 for a dynamic dim, by version or alias", async () => {
+    const expected = {
+      name: 'glyphs',
+      versions: ['1'],
+      platform: 'onnxruntime_onnx',
+      inputs: [{ name: 'pixels', datatype: 'FP32', shape: [-1, GLYPH_PIXELS] }],
+      outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 10] }],
+    };
+    expect(await v2Json(v2('/models/glyphs'))).toEqual({ status: 200, json: expected });
+    expect(await v2Json(v2('/models/glyphs/versions/1'))).toEqual({ status: 200, json: expected });
+    const strings = await v2Json(v2('/models/identity-string'));
+    expect(strings.json.inputs).toEqual([{ name: 'x', datatype: 'BYTES', shape: [-1, 4] }]);
+    expect(await v2Json(v2('/models/glyphs/ready'))).toEqual({ status: 200, json: { name: 'glyphs', version: '1', ready: true } });
+  });
+
+  it('should answer an unknown model 404 and a version not loaded as not ready (400), naming them', async () => {
+    const unknown = await v2Json(v2('/models/nope'));
+    expect(unknown.status).toBe(404);
+    expect(unknown.json).toMatchObject({ error: expect.stringMatching(/model "nope" is not in the repository/), code: 'MODEL_NOT_FOUND' });
+    expect((await v2Json(v2('/models/glyphs/versions/7'))).status).toBe(404);
+    await server.graphql(UnloadModelVersionsDocument, { model: 'tiny-lm' });
+    expect(await v2Json(v2('/models/tiny-lm/ready'))).toEqual({ status: 400, json: { name: 'tiny-lm', ready: false } });
+    const metadata = await v2Json(v2('/models/tiny-lm'));
+    expect(metadata.status).toBe(503);
+    expect(metadata.json.error).toMatch(/model "tiny-lm" v1 is UNAVAILABLE: unloaded by request/);
+  });
+});
+
+describe('every datatype', () => {
+  /** The bytes GraphQL's predict answers for the sample, base64 in and out. */
+  const overGraphQL = async (dataType: string) => {
+    const { data, errors } = await server.graphql(PredictBase64Document, {
+      input: {
+        model: `identity-${dataType.toLowerCase()}`,
+        inputs: [{ name: 'x', shape: [1, 4], base64: Buffer.from(SAMPLES[dataType]!).toString('base64') }],
+      },
+    });
+    expect(errors).toBeUndefined();
+    return new Uint8Array(Buffer.from(data!.predict.outputs[0]!.base64!, 'base64'));
+  };
+
+  it.each(TYPES)('should answer %s in binary form byte for byte as GraphQL does', async (dataType) => {
+    const bytes = SAMPLES[dataType]!;
+    const answer = await v2Infer(
+      v2(`/models/identity-${dataType.toLowerCase()}/infer`),
+      {
+        id: `binary-${dataType}`,
+        inputs: [{ name: 'x', datatype: v2NameOf(dataType), shape: [1, 4], parameters: { binary_data_size: bytes.byteLength } }],
+        outputs: [{ name: 'y', parameters: { binary_data: true } }],
+      },
+      { binary: [bytes] },
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({ model_name: `identity-${dataType.toLowerCase()}`, model_version: '1', id: `binary-${dataType}` });
+    expect((answer.json.outputs as V2Tensor[])[0]).toMatchObject({ name: 'y', datatype: v2NameOf(dataType), shape: [1, 4] });
+    expect(answer.binary.y).toEqual(await overGraphQL(dataType));
+  });
+
+  it.each(TYPES)('should answer %s in JSON form, and take its JSON back, byte for byte as GraphQL does', async (dataType) => {
+    const url = v2(`/models/identity-${dataType.toLowerCase()}/infer`);
+    const bytes = SAMPLES[dataType]!;
+    // Binary in, JSON out: the answer's JSON, as its text, the 64-bit integers' digits and all.
+    const header = Buffer.from(
+      JSON.stringify({
+        inputs: [{ name: 'x', datatype: v2NameOf(dataType), shape: [1, 4], parameters: { binary_data_size: bytes.byteLength } }],
+      }),
+    );
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'inference-header-content-length': String(header.byteLength) },
+      body: Buffer.concat([header, bytes]),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('inference-header-content-length')).toBeNull();
+    const text = await response.text();
+    const data = /"data":(\[.*?\])\}/.exec(text)?.[1];
+    expect(data, text).toBeDefined();
+    // JSON in (the answer's own data, as a client passing it on would), binary out.
+    const request = `{"inputs":[{"name":"x","datatype":"${v2NameOf(dataType)}","shape":[1,4],"data":${data}}],"outputs":[{"name":"y","parameters":{"binary_data":true}}]}`;
+    const back = await readV2Answer(await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request }));
+    expect(back.status, JSON.stringify(back.json)).toBe(200);
+    expect(back.binary.y).toEqual(await overGraphQL(dataType));
+  });
+});
+
+describe('infer beside GraphQL', () => {
+  it('should put v2 and GraphQL requests of one version in the same run', async () => {
+    const { pixels } = generateGlyphs({ count: 8, seed: 71 });
+    const busy = await keepWorkerBusy(server, 'glyphs-wide', WIDE_GLYPH_BATCH);
+    const row = (n: number) => pixels.subarray(n * GLYPH_PIXELS, (n + 1) * GLYPH_PIXELS);
+    const [graphql, overV2] = await Promise.all([
+      Promise.all([0, 1, 2, 3].map((n) => server.graphql(PredictDocument, { input: glyphRow('glyphs-wide', pixels, n) }))),
+      Promise.all(
+        [4, 5, 6, 7].map((n) =>
+          v2Infer(
+            v2('/models/glyphs-wide/infer'),
+            {
+              inputs: [{ name: 'pixels', datatype: 'FP32', shape: [1, GLYPH_PIXELS], parameters: { binary_data_size: GLYPH_PIXELS * 4 } }],
+              outputs: [{ name: 'probabilities', parameters: { binary_data: true } }],
+            },
+            { binary: [float32Bytes(row(n))] },
+          ),
+        ),
+      ),
+    ]);
+    expect((await busy.answer).errors).toBeUndefined();
+    for (const answer of overV2) expect(answer.status).toBe(200);
+    // Four GraphQL requests of one row each: a run of more rows held v2's too.
+    expect(Math.max(...graphql.map((result) => result.data!.predict.timing.batchSize))).toBe(8);
+  });
+
+  it('should echo the id and answer every output when the request names none', async () => {
+    const answer = await v2Infer(v2('/models/glyphs/infer'), {
+      id: 'req-1',
+      inputs: [{ name: 'pixels', datatype: 'FP32', shape: [1, GLYPH_PIXELS], data: new Array(GLYPH_PIXELS).fill(0) }],
+    });
+    expect(answer.json).toMatchObject({ id: 'req-1', model_name: 'glyphs', model_version: '1' });
+    expect((answer.json.outputs as V2Tensor[]).map((output) => [output.name, output.data!.length])).toEqual([['probabilities', 10]]);
+  });
+});
+
+describe('errors', () => {
+  const url = () => v2('/models/glyphs/infer');
+  const pixels = (shape: number[]) => ({
+    name: 'pixels',
+    datatype: 'FP32',
+    shape,
+    data: new Array(shape.reduce((a, b) => a * b, 1)).fill(0),
+  });
+
+  it.each([
+    [
+      'an unknown model',
+      () => v2Infer(v2('/models/nope/infer'), { inputs: [pixels([1, GLYPH_PIXELS])] }),
+      404,
+      'MODEL_NOT_FOUND',
+      /model "nope"/,
+    ],
+    ['a bad shape', () => v2Infer(url(), { inputs: [pixels([1, 255])] }), 400, 'INVALID_TENSOR', /input "pixels" of model "glyphs" v1: expected shape \[N,256\], got \[1,255\]/],
+    [
+      'a bad datatype',
+      () => v2Infer(url(), { inputs: [{ ...pixels([1, GLYPH_PIXELS]), datatype: 'FP128' }] }),
+      400,
+      'INVALID_TENSOR',
+      /"pixels".*FP128/,
+    ],
+    [
+      'a binary section without binary_data_size',
+      () =>
+        v2Infer(
+          url(),
+          { inputs: [{ name: 'pixels', datatype: 'FP32', shape: [1, GLYPH_PIXELS] }] },
+          { binary: [new Uint8Array(GLYPH_PIXELS * 4)] },
+        ),
+      400,
+      'INVALID_TENSOR',
+      /binary_data_size/,
+    ],
+    [
+      'a truncated binary section',
+      () =>
+        v2Infer(
+          url(),
+          { inputs: [{ name: 'pixels', datatype: 'FP32', shape: [1, GLYPH_PIXELS], parameters: { binary_data_size: GLYPH_PIXELS * 4 } }] },
+          { binary: [new Uint8Array(100)] },
+        ),
+      400,
+      'INVALID_TENSOR',
+      /"pixels"/,
+    ],
+  ] as const)('should refuse %s with its status and { error }, and serve the next request', async (_name, send, status, code, message) => {
+    const answer = await send();
+    expect(answer.status).toBe(status);
+    expect(answer.json).toEqual({ error: expect.stringMatching(message), code });
+    const next = await v2Infer(url(), { inputs: [pixels([1, GLYPH_PIXELS])] });
+    expect(next.status).toBe(200);
+  });
+
+  it('should refuse bad JSON, and a method a path does not take (405 with Allow)', async () => {
+    const bad = await fetch(url(), { method: 'POST', body: '{"inputs": [' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    const wrong = await fetch(url(), { method: 'GET' });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('POST');
+  });
+});
