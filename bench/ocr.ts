@@ -66,6 +66,10 @@ interface Row {
   requestsPerImage: Map<string, number> | null;
   errors: number;
   firstError: string | null;
+  /** Cores the serving thread used over the window: the server's main thread (its event loop), or this process for the script. */
+  mainCores: number;
+  /** Cores of the server's other threads (inference workers, libuv, GC); null for the script. */
+  otherThreadCores: number | null;
   /** Cores busy with other programs over the window. */
   otherCores: number;
 }
@@ -164,7 +168,7 @@ async function measure(
       } catch (error) {
         if (controller.signal.aborted) break;
         failures.push(performance.now());
-        first.error ??= error instanceof Error ? error.message : String(error);
+        first.error ??= describeError(error);
         await sleep(5);
       }
       if (firstAnswer && ++answered === concurrency) warmed();
@@ -198,6 +202,8 @@ async function measure(
     requestsPerImage: perStep((runs) => mean(runs.map((run) => run.batchSizes.length))),
     errors: failures.filter((at) => at >= start && at <= end).length,
     firstError: first.error,
+    mainCores: (server ? cpu.serverMainMs : cpu.clientMs) / cpu.windowMs,
+    otherThreadCores: server ? cpu.serverOtherMs / cpu.windowMs : null,
     otherCores: Math.max(0, (cpu.machineMs - cpu.serverMainMs - cpu.serverOtherMs - cpu.clientMs) / cpu.windowMs),
   };
   const errors = row.errors ? `, ${row.errors} errors (${first.error?.slice(0, 160)})` : '';
@@ -237,6 +243,12 @@ async function runPipeline(server: ServerProcess, transport: Transport, page: Pa
   return result;
 }
 
+/** fetch's "fetch failed" says why in its cause (a reset socket, a refused connection). */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
+}
+
 function pageOf(index: number): Page {
   return pages[index % pages.length]!;
 }
@@ -260,6 +272,8 @@ function table(rows: readonly Row[]): string {
     'p99 ms',
     ...steps.map((step) => `${step} batch`),
     'requests/image',
+    'main thread',
+    'other threads',
     'errors',
     'other load',
   ];
@@ -272,13 +286,17 @@ function table(rows: readonly Row[]): string {
     fixed(row.p99Ms, 0),
     ...steps.map((step) => (row.batches ? fixed(row.batches.get(step) ?? Number.NaN, 2) : '1')),
     row.requestsPerImage ? steps.map((step) => fixed(row.requestsPerImage!.get(step) ?? Number.NaN, 1)).join(' / ') : '',
+    `${fixed(row.mainCores, 2)} cores`,
+    row.otherThreadCores === null ? '' : `${fixed(row.otherThreadCores, 2)} cores`,
     row.errors ? String(row.errors) : '',
     row.otherCores >= 0.1 ? `${fixed(row.otherCores, 2)} cores` : '',
   ]);
   const note =
     `"<step> batch": the mean rows of the ONNX run each of the step's requests rode in (steps[].batchSizes); the script's\n` +
     `runs are all 1. "requests/image": the step's requests per image (${steps.join(' / ')}): 1 on the page, one per line after.\n` +
-    `p99 is over the window's requests only (a few dozen at 32 in flight): read it as a rough maximum.\n`;
+    `"main thread": CPU of the server's event loop (GraphQL and every step's pre- and post-processing in JavaScript), or of\n` +
+    `the script's whole process; "other threads": the server's inference workers, libuv (sharp) and GC. "other load": other\n` +
+    `programs on the machine. p99 is over the window's requests only (a dozen or two): read it as a rough maximum.\n`;
   return `${note}\n${formatTable(headers, body, 1)}`;
 }
 
