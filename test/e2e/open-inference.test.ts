@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
-import { keepWorkerBusy, ONE_WORKER, WIDE_GLYPH_BATCH } from '../fixtures/busy-worker.ts';
 import type { DataType } from '../../src/runtime/tensor.ts';
+import { keepWorkerBusy, ONE_WORKER, WIDE_GLYPH_BATCH } from '../fixtures/busy-worker.ts';
 import { identityModel } from '../fixtures/onnx.ts';
 import { readV2Answer, type V2Tensor, v2Infer, v2Json } from '../fixtures/open-inference.ts';
 import { serveModels } from '../fixtures/server.ts';
@@ -202,7 +202,13 @@ describe('errors', () => {
       'MODEL_NOT_FOUND',
       /model "nope"/,
     ],
-    ['a bad shape', () => v2Infer(url(), { inputs: [pixels([1, 255])] }), 400, 'INVALID_TENSOR', /input "pixels" of model "glyphs" v1: expected shape \[N,256\], got \[1,255\]/],
+    [
+      'a bad shape',
+      () => v2Infer(url(), { inputs: [pixels([1, 255])] }),
+      400,
+      'INVALID_TENSOR',
+      /input "pixels" of model "glyphs" v1: expected shape \[N,256\], got \[1,255\]/,
+    ],
     [
       'a bad datatype',
       () => v2Infer(url(), { inputs: [{ ...pixels([1, GLYPH_PIXELS]), datatype: 'FP128' }] }),
