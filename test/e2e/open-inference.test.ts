@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
 import type { DataType } from '../../src/runtime/tensor.ts';
 import { keepWorkerBusy, ONE_WORKER, WIDE_GLYPH_BATCH } from '../fixtures/busy-worker.ts';
+import { authSettings, createKeysFile } from '../fixtures/credentials.ts';
 import { identityModel } from '../fixtures/onnx.ts';
 import { readV2Answer, type V2Tensor, v2Infer, v2Json } from '../fixtures/open-inference.ts';
 import { serveModels } from '../fixtures/server.ts';
@@ -255,5 +256,134 @@ describe('errors', () => {
     const wrong = await fetch(url(), { method: 'GET' });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('POST');
+  });
+});
+
+describe('auth on every route', () => {
+  const keys = forSuite(() =>
+    createKeysFile([
+      { name: 'reader', scopes: ['models:read'] },
+      { name: 'predictor', scopes: ['predict'] },
+      { name: 'glyphs-only', scopes: ['models:read', 'predict'], models: ['glyphs'] },
+    ]),
+  );
+  const guarded = forSuite(() =>
+    serveModels(
+      async (repository) => {
+        await repository.copyExample('glyphs');
+        await repository.copyExample('glyphs', 'glyphs-2');
+      },
+      { auth: authSettings({ keysFile: keys.path }) },
+    ),
+  );
+  const at = (path: string) => `${guarded.origin}/v2${path}`;
+  const infer = (model: string, authorization?: string) =>
+    v2Infer(
+      at(`/models/${model}/infer`),
+      { inputs: [{ name: 'pixels', datatype: 'FP32', shape: [1, GLYPH_PIXELS], data: new Array(GLYPH_PIXELS).fill(0) }] },
+      { headers: authorization ? { authorization } : {} },
+    );
+  const get = (path: string, authorization?: string) => v2Json(at(path), { headers: authorization ? { authorization } : {} });
+
+  it('should answer the probes and the server metadata without a credential, as GraphQL’s port does', async () => {
+    expect((await get('/health/live')).status).toBe(200);
+    expect((await get('/health/ready')).status).toBe(200);
+    expect((await get('')).status).toBe(200);
+  });
+
+  it('should refuse every model route without a credential: 401, a Bearer challenge and UNAUTHENTICATED', async () => {
+    for (const path of ['/models/glyphs', '/models/glyphs/ready', '/models/glyphs/versions/1']) {
+      const response = await fetch(at(path));
+      expect(response.status, path).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="infergraph"');
+      expect(await response.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+    }
+    expect(await infer('glyphs')).toMatchObject({ status: 401, json: { code: 'UNAUTHENTICATED' } });
+    expect(await infer('glyphs', 'Bearer ig_not-a-key')).toMatchObject({ status: 401, json: { code: 'UNAUTHENTICATED' } });
+  });
+
+  it('should hold each route to its scope: metadata to models:read, infer to predict', async () => {
+    expect(await get('/models/glyphs', keys.bearer.predictor)).toMatchObject({
+      status: 403,
+      json: { code: 'FORBIDDEN', error: 'model metadata needs the "models:read" scope, which key:predictor lacks' },
+    });
+    expect(await infer('glyphs', keys.bearer.reader)).toMatchObject({
+      status: 403,
+      json: { code: 'FORBIDDEN', error: 'infer needs the "predict" scope, which key:reader lacks' },
+    });
+    expect((await get('/models/glyphs', keys.bearer.reader)).status).toBe(200);
+    expect((await infer('glyphs', keys.bearer.predictor)).status).toBe(200);
+  });
+
+  it('should answer a model outside a key’s models as one that does not exist', async () => {
+    const limited = keys.bearer['glyphs-only'];
+    expect((await infer('glyphs', limited)).status).toBe(200);
+    const hidden = await infer('glyphs-2', limited);
+    expect(hidden).toMatchObject({ status: 404, json: { code: 'MODEL_NOT_FOUND' } });
+    expect(hidden.json.error).toBe('model "glyphs-2" is not in the repository (models: glyphs)');
+    expect((await get('/models/glyphs-2', limited)).json.error).toBe(hidden.json.error);
+  });
+});
+
+describe('limits and metrics, as over GraphQL', () => {
+  let clock = 0;
+  const limited = forSuite(() =>
+    serveModels((repository) => repository.copyExample('glyphs'), {
+      limits: { maxCost: 200 },
+      rateLimits: { requestsPerSecond: 1, requestBurst: 3, workPerSecond: 0, workBurst: 0 },
+      now: () => clock,
+    }),
+  );
+  const infer = (rows: number) =>
+    v2Infer(`${limited.origin}/v2/models/glyphs/infer`, {
+      inputs: [{ name: 'pixels', datatype: 'FP32', shape: [rows, GLYPH_PIXELS], data: new Array(rows * GLYPH_PIXELS).fill(0) }],
+    });
+  const requestsTotal = async (outcome: string) => {
+    const text = await (await fetch(`${limited.origin}/metrics`)).text();
+    const line = text
+      .split('\n')
+      .find(
+        (each) => each.startsWith('infergraph_requests_total{') && each.includes('transport="v2"') && each.includes(`outcome="${outcome}"`),
+      );
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  };
+
+  it('should price an infer as GraphQL prices a predict of the same tensors, and refuse one over --max-cost', async () => {
+    clock += 3_600_000;
+    // 100 for the run, 1 for the field, one per thousand elements: 1 row is 101, 400 rows are 203.
+    expect((await infer(1)).status).toBe(200);
+    const dear = await infer(400);
+    expect(dear.status).toBe(400);
+    expect(dear.json).toEqual({
+      code: 'QUERY_TOO_COMPLEX',
+      error: 'the operation costs 204, over the limit of 200: ask for fewer predictions, rows, tokens or evaluations at once',
+    });
+  });
+
+  it('should spend from the caller’s one budget whichever API it uses, and refuse past it with 429 and Retry-After', async () => {
+    clock += 3_600_000;
+    expect(
+      (await limited.graphql(PredictDocument, { input: glyphRow('glyphs', new Float32Array(GLYPH_PIXELS), 0) })).errors,
+    ).toBeUndefined();
+    expect((await infer(1)).status).toBe(200);
+    expect((await infer(1)).status).toBe(200);
+    const refused = await fetch(`${limited.origin}/v2/models/glyphs/infer`, {
+      method: 'POST',
+      body: JSON.stringify({
+        inputs: [{ name: 'pixels', datatype: 'FP32', shape: [1, GLYPH_PIXELS], data: new Array(GLYPH_PIXELS).fill(0) }],
+      }),
+    });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.json()).toMatchObject({ code: 'RATE_LIMITED' });
+  });
+
+  it('should count v2 requests in infergraph_requests_total{transport="v2"} by outcome', async () => {
+    clock += 3_600_000;
+    const [succeeded, invalid] = [await requestsTotal('success'), await requestsTotal('invalid')];
+    expect((await infer(1)).status).toBe(200);
+    expect((await v2Infer(`${limited.origin}/v2/models/glyphs/infer`, { inputs: [] })).status).toBe(400);
+    expect(await requestsTotal('success')).toBe(succeeded + 1);
+    expect(await requestsTotal('invalid')).toBe(invalid + 1);
   });
 });

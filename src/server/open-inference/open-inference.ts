@@ -11,7 +11,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authenticator } from '../../auth/authenticator.ts';
-import type { Principal, Scope } from '../../auth/principal.ts';
+import { ANONYMOUS, type Principal, type Scope } from '../../auth/principal.ts';
 import type { Predictor } from '../../batching/predictor.ts';
 import { type ErrorCode, InferError } from '../../errors.ts';
 import type { OperationNotes } from '../../graphql/context.ts';
@@ -130,7 +130,8 @@ export function createOpenInference({
       }
       const { route, match } = found;
       name = route.name;
-      const principal = await principalOfHttp(request.url, request.headers.authorization, authenticator);
+      // The probes and the server's metadata need no credential (a load balancer has none); they use no model.
+      const principal = route.scope === null ? ANONYMOUS : await principalOfHttp(request.url, request.headers.authorization, authenticator);
       if (route.scope && !principal.scopes.has(route.scope)) {
         throw new InferError('FORBIDDEN', `${route.name} needs the "${route.scope}" scope, which ${principal.id} lacks`);
       }
