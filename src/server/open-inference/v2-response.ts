@@ -71,6 +71,12 @@ export function encodeInferResponse({ modelName, modelVersion, id, outputs, bina
  */
 function jsonElements(tensor: Tensor): unknown[] {
   const elements = encodeJson(tensor);
-  if (tensor.dataType !== 'INT64' && tensor.dataType !== 'UINT64') return elements;
-  return elements.map((element) => (typeof element === 'string' ? rawJSON(element) : element));
+  if (tensor.dataType === 'INT64' || tensor.dataType === 'UINT64') {
+    return elements.map((element) => (typeof element === 'string' ? rawJSON(element) : element));
+  }
+  // JSON.stringify writes -0 as 0; a float's sign is part of its bytes, so it is written as Triton (rapidjson) writes it.
+  if (tensor.dataType === 'FP16' || tensor.dataType === 'FP32' || tensor.dataType === 'FP64') {
+    return elements.map((element) => (Object.is(element, -0) ? rawJSON('-0.0') : element));
+  }
+  return elements;
 }
