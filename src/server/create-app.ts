@@ -385,6 +385,7 @@ export function createApp(
     authenticator,
     rateLimiter,
     metrics,
+    tracing,
     logger,
     logSampling:
       logging.requests === null

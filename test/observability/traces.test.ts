@@ -453,3 +453,33 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
   for await (const chunk of request) chunks.push(chunk as Buffer);
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
+
+describe('an infer over the Open Inference Protocol', () => {
+  it("should give a SERVER span under the client's traceparent, with the queue wait, the batch run and its compute", async () => {
+    const { traceparent, traceId, parentId } = newTraceparent();
+    const response = await fetch(`${server.origin}/v2/models/glyphs/infer`, {
+      method: 'POST',
+      headers: { traceparent },
+      body: JSON.stringify({
+        inputs: [{ name: 'pixels', datatype: 'FP32', shape: [1, GLYPH_PIXELS], data: new Array(GLYPH_PIXELS).fill(0) }],
+      }),
+    });
+    expect(response.status).toBe(200);
+    const spans = traceOf(await exported(), traceId);
+    const request = only(spans, 'v2 infer');
+    expect(request.kind).toBe(SpanKind.SERVER);
+    expect(parentOf(request)).toBe(parentId);
+    expect(request.attributes).toMatchObject({ 'infergraph.transport': 'v2', 'infergraph.model': 'glyphs', 'infergraph.model.version': 1 });
+    const batch = only(spans, 'infergraph.batch');
+    expect(parentOf(only(spans, 'infergraph.queue'))).toBe(idOf(request));
+    expect(parentOf(only(spans, 'infergraph.compute'))).toBe(idOf(batch));
+  });
+
+  it('should end the span with the error code of a failed infer', async () => {
+    const response = await fetch(`${server.origin}/v2/models/no-such-model/infer`, { method: 'POST', body: '{"inputs":[]}' });
+    expect(response.status).toBe(404);
+    const request = only(await exported(), 'v2 infer');
+    expect(request.attributes).toMatchObject({ 'error.type': 'MODEL_NOT_FOUND' });
+    expect(request.status.code).toBe(2);
+  });
+});

@@ -43,6 +43,7 @@ export const inferRoute: V2Route = {
       inputs: request.inputs,
       outputs: request.outputs?.map((output) => output.name) ?? null,
       signal: call.signal,
+      trace: call.trace,
       sequence: sequenceOf(request.parameters, call.principal.id, label),
     });
     call.notes.timing = timing;

@@ -10,6 +10,8 @@
  * the hot one, where a framework's body parsing and middleware would cost what the binary extension saves.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import type { Authenticator } from '../../auth/authenticator.ts';
 import { ANONYMOUS, type Principal, type Scope } from '../../auth/principal.ts';
 import type { Predictor } from '../../batching/predictor.ts';
@@ -17,6 +19,7 @@ import { type ErrorCode, InferError } from '../../errors.ts';
 import type { OperationNotes } from '../../graphql/context.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
+import type { Tracing } from '../../observability/tracing.ts';
 import type { ModelRegistry } from '../../registry/model-registry.ts';
 import type { Generator } from '../../streaming/generation/generator.ts';
 import { clientKeyOf } from '../client-key.ts';
@@ -41,6 +44,8 @@ export interface V2Call {
   signal: AbortSignal;
   /** What the log line says of the request: the version it touched, the timing of its run. */
   notes: OperationNotes;
+  /** The request's trace, opaque here, for the core's spans of its work (queue, batch, compute); undefined with tracing off. */
+  trace?: unknown;
   /** Admits the request's work (rows) against the caller's rate limits, as GraphQL's plugin does. */
   admit(rows: number): Promise<void>;
   /** The body, held to --max-request-body-bytes. */
@@ -82,6 +87,8 @@ export interface OpenInferenceOptions extends V2Server {
   rateLimiter: RateLimiter | null;
   maxRequestBodyBytes: number;
   metrics: Metrics | null;
+  /** With tracing on: a SERVER span per request, under the client's `traceparent`, as GraphQL operations get. */
+  tracing: Tracing | null;
   logger: Logger;
   /** As the operation log's: the share of successful requests that get a line, and the time under which they get none; null for no lines. */
   logSampling: { sampleRate: number; minDurationMs: number; random?: () => number } | null;
@@ -97,6 +104,7 @@ export function createOpenInference({
   rateLimiter,
   maxRequestBodyBytes,
   metrics,
+  tracing,
   logger,
   logSampling,
   extraRoutes = [],
@@ -121,6 +129,7 @@ export function createOpenInference({
     });
     let name = 'unknown';
     let code: ErrorCode | null = null;
+    let span: Span | undefined;
     try {
       if (matches.length === 0) throw new InferError('MODEL_NOT_FOUND', `${path} is not a route of the Open Inference Protocol here`);
       const found = matches.find(({ route }) => route.method === request.method);
@@ -149,6 +158,16 @@ export function createOpenInference({
         },
         body: () => readBody(request, maxRequestBodyBytes),
       };
+      if (tracing) {
+        const { traceparent, tracestate } = request.headers;
+        const parent = tracing.extract({ traceparent: String(traceparent ?? ''), tracestate: String(tracestate ?? '') });
+        span = tracing.tracer.startSpan(
+          `v2 ${route.name}`,
+          { kind: SpanKind.SERVER, startTime: tracing.time(started), attributes: { 'infergraph.transport': 'v2' } },
+          parent,
+        );
+        call.trace = tracing.requestTrace(span, trace.setSpan(parent, span));
+      }
       const answer = await route.handle(call, server);
       if ('stream' in answer) await answer.stream(response);
       else if ('json' in answer) sendJson(response, answer.status ?? 200, answer.json);
@@ -164,6 +183,15 @@ export function createOpenInference({
     } finally {
       const cancelled = aborted.signal.aborted;
       const totalMs = performance.now() - started;
+      if (span) {
+        if (notes.model !== undefined)
+          span.setAttributes({ 'infergraph.model': notes.model, 'infergraph.model.version': notes.version ?? 0 });
+        if (code !== null) {
+          span.setAttribute(ATTR_ERROR_TYPE, code);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+        }
+        span.end(tracing!.time());
+      }
       metrics?.recordOperation('v2', outcomeOfCode(code, cancelled), totalMs / 1000);
       if (logSampling && (code !== null || sampled(totalMs))) logLine(logger, { requestId, name, notes, code, cancelled, totalMs });
     }
