@@ -8,7 +8,7 @@ import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
 import type { DataType } from '../../src/runtime/tensor.ts';
 import { keepWorkerBusy, ONE_WORKER, WIDE_GLYPH_BATCH } from '../fixtures/busy-worker.ts';
 import { authSettings, createKeysFile } from '../fixtures/credentials.ts';
-import { identityModel } from '../fixtures/onnx.ts';
+import { identityModel, specExampleModel } from '../fixtures/onnx.ts';
 import { readV2Answer, type V2Tensor, v2Infer, v2Json } from '../fixtures/open-inference.ts';
 import { serveModels } from '../fixtures/server.ts';
 import { forSuite } from '../fixtures/suite.ts';
@@ -50,12 +50,57 @@ const server = forSuite(() =>
     await repository.copyExample('glyphs');
     await repository.copyExample('glyphs', 'glyphs-wide', { ...ONE_WORKER, maxBatchSize: 4096 });
     await repository.copyExample('tiny-lm');
+    await repository.write('mymodel/1/model.onnx', specExampleModel());
     for (const dataType of TYPES) {
       await repository.write(`identity-${dataType.toLowerCase()}/1/model.onnx`, identityModel(dataType as DataType));
     }
   }),
 );
 const v2 = (path: string) => `${server.origin}/v2${path}`;
+
+describe("the protocol's own examples", () => {
+  it('should answer the binary data example request (triton docs/protocol/extension_binary_data.md) in its form', async () => {
+    // The example: input0 UINT32 [2,2] as 16 bytes, input1 BOOL [3] as 3 bytes, output0 asked as binary data.
+    const input0 = new Uint8Array(Uint32Array.of(7, 4294967295, 0, 2147483648).buffer);
+    const answer = await v2Infer(
+      v2('/models/mymodel/infer'),
+      {
+        inputs: [
+          { name: 'input0', shape: [2, 2], datatype: 'UINT32', parameters: { binary_data_size: 16 } },
+          { name: 'input1', shape: [3], datatype: 'BOOL', parameters: { binary_data_size: 3 } },
+        ],
+        outputs: [{ name: 'output0', parameters: { binary_data: true } }],
+      },
+      { binary: [input0, Uint8Array.of(1, 0, 1)] },
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toBe('application/octet-stream');
+    expect(answer.json).toEqual({
+      model_name: 'mymodel',
+      model_version: '1',
+      outputs: [{ name: 'output0', shape: [2, 2], datatype: 'FP32', parameters: { binary_data_size: 16 } }],
+    });
+    expect(answer.binary.output0).toEqual(new Uint8Array(Float32Array.of(7, 4294967295, 0, 2147483648).buffer));
+  });
+
+  it('should answer the JSON example request (kserve open-inference-protocol) in its form, id echoed', async () => {
+    // The example's input1 holds one element for its shape [3]; here it holds three.
+    const answer = await v2Infer(v2('/models/mymodel/infer'), {
+      id: '42',
+      inputs: [
+        { name: 'input0', shape: [2, 2], datatype: 'UINT32', data: [1, 2, 3, 4] },
+        { name: 'input1', shape: [3], datatype: 'BOOL', data: [true, false, true] },
+      ],
+      outputs: [{ name: 'output0' }],
+    });
+    expect(answer.json).toEqual({
+      model_name: 'mymodel',
+      model_version: '1',
+      id: '42',
+      outputs: [{ name: 'output0', shape: [2, 2], datatype: 'FP32', data: [1, 2, 3, 4] }],
+    });
+  });
+});
 
 describe('health and metadata', () => {
   it('should answer the probes and the server metadata, with the extensions served', async () => {
