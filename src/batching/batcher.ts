@@ -104,18 +104,48 @@ export interface BatchResponse {
 export interface BatcherStats {
   requests: number;
   failures: number;
+  /** Requests answered with outputs. */
+  successes: number;
   runs: number;
   items: number;
   /** Requests waiting to be dispatched. */
   queued: number;
   /** Requests dispatched and not yet answered. */
   inFlight: number;
+  /** Requests whose run returned: the ones `queueMsTotal` and `requestComputeMsTotal` sum over. */
+  ran: number;
   queueMsTotal: number;
+  /** Each run's compute time once, in ms. */
   computeMsTotal: number;
+  /** Each request's run's compute time, in ms: a run of three requests counts three times. */
+  requestComputeMsTotal: number;
+  /** Time from submit to answer of the requests answered with outputs, and of those answered with an error, in ms. */
+  successMsTotal: number;
+  failureMsTotal: number;
+  /** When the last request was submitted, in ms since the epoch; 0 before the first. */
+  lastRequestAt: number;
+  /** By batch size (rows in the run): how many runs had it, and their compute time in ms. */
+  runsBySize: Record<number, { runs: number; computeMsTotal: number }>;
 }
 
 export function emptyStats(): BatcherStats {
-  return { requests: 0, failures: 0, runs: 0, items: 0, queued: 0, inFlight: 0, queueMsTotal: 0, computeMsTotal: 0 };
+  return {
+    requests: 0,
+    failures: 0,
+    successes: 0,
+    runs: 0,
+    items: 0,
+    queued: 0,
+    inFlight: 0,
+    ran: 0,
+    queueMsTotal: 0,
+    computeMsTotal: 0,
+    requestComputeMsTotal: 0,
+    successMsTotal: 0,
+    failureMsTotal: 0,
+    lastRequestAt: 0,
+    runsBySize: {},
+  };
 }
 
 export interface Batcher {
@@ -254,6 +284,8 @@ export function createBatcher({
     stats.runs++;
     stats.items += batchSize;
     stats.computeMsTotal += result.computeMs;
+    const sized = stats.runsBySize[batchSize] ?? { runs: 0, computeMsTotal: 0 };
+    stats.runsBySize[batchSize] = { runs: sized.runs + 1, computeMsTotal: sized.computeMsTotal + result.computeMs };
     const split = Object.entries(result.outputs).map(([name, tensor]) => {
       if (chunk.length === 1) return [name, [tensor]] as const;
       const axis = batchAxisOf(batchAxes, name);
@@ -265,7 +297,9 @@ export function createBatcher({
     });
     const answers = chunk.map((request, index) => {
       const queueMs = dispatchedAt - request.enqueuedAt;
+      stats.ran++;
       stats.queueMsTotal += queueMs;
+      stats.requestComputeMsTotal += result.computeMs;
       const outputs = Object.fromEntries(split.map(([name, pieces]) => [name, pieces[index]!]));
       return { outputs, queueMs, computeMs: result.computeMs, batchSize };
     });
@@ -289,15 +323,23 @@ export function createBatcher({
       }
       stats.requests++;
       stats.queued++;
+      stats.lastRequestAt = Date.now();
       const pending: Pending = { ...request, enqueuedAt: performance.now(), abandoned: null, dispatched: false };
       try {
-        return await abandonable(pending, loader.load(pending));
+        const answer = await abandonable(pending, loader.load(pending));
+        stats.successes++;
+        stats.successMsTotal += performance.now() - pending.enqueuedAt;
+        return answer;
       } catch (error) {
         stats.failures++;
+        stats.failureMsTotal += performance.now() - pending.enqueuedAt;
         throw error;
       }
     },
-    stats: () => ({ ...stats }),
+    stats: () => ({
+      ...stats,
+      runsBySize: Object.fromEntries(Object.entries(stats.runsBySize).map(([size, figures]) => [size, { ...figures }])),
+    }),
     drained() {
       if (stats.queued === 0 && stats.inFlight === 0) return Promise.resolve();
       return new Promise((resolve) => drainWaiters.push(resolve));

@@ -43,8 +43,11 @@ import { useMalformedBodyAsClientError } from './malformed-body.ts';
 import { createMaskError } from './mask-error.ts';
 import { answerMetrics, useOperationMetrics } from './metrics-endpoint.ts';
 import { useMultipartLimits } from './multipart-limits.ts';
+import { generateRoutes } from './open-inference/generate.ts';
 import { INFERGRAPH_VERSION } from './open-inference/metadata.ts';
 import { createOpenInference } from './open-inference/open-inference.ts';
+import { repositoryRoutes } from './open-inference/repository.ts';
+import { statisticsRoutes } from './open-inference/statistics.ts';
 import { operationLimitPlugins } from './operation-limits.ts';
 import { useOperationLog } from './operation-log.ts';
 import { useOperationTraces } from './operation-traces.ts';
@@ -392,9 +395,12 @@ export function createApp(
         ? null
         : { sampleRate: logging.requests, minDurationMs: logging.minDurationMs, ...(random ? { random } : {}) },
     maxCost: limits.maxCost,
+    maxTokens: config.generation.maxTokens,
     maxRequestBodyBytes: limits.maxRequestBodyBytes,
     ready: () => registry.started && !draining,
     version: INFERGRAPH_VERSION,
+    announce,
+    extraRoutes: [...repositoryRoutes, ...statisticsRoutes, ...generateRoutes],
   });
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     if (answerHealthProbe(request, response, () => readHealth(context), { models: !authenticator.enabled })) return;

@@ -100,6 +100,11 @@ export function predictWorkCost(inputs: readonly { shape?: unknown }[]): number 
   return WORK['Mutation.predict']!({ inputs });
 }
 
+/** What a generate asking `maxTokens` (undefined: none named) costs for its work, whichever API sends it. */
+export function generateWorkCost(maxTokens: number | undefined): number {
+  return WORK['Subscription.generate']!({ maxTokens });
+}
+
 /** Where one walk of the document notes the fields whose work a variable decides (see `costPlanOf`). */
 interface Walk {
   variablePriced: { work: WorkCost; variable: string; cost: number }[];

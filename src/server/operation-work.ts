@@ -36,10 +36,7 @@ const MEASURES: Record<string, Record<string, Measure>> = {
   subscription: {
     // The tokens asked, not those made: the limit decides before the stream starts, when only the
     // ask is known, and a caller must not start many long streams on a budget spent only as they end.
-    generate: ({ input }, { defaultMaxTokens, maxTokens }) => {
-      const asked = field(input, 'maxTokens');
-      return clamp(typeof asked === 'number' ? asked : Math.min(defaultMaxTokens, maxTokens), 1, maxTokens);
-    },
+    generate: ({ input }, limits) => tokensOf(field(input, 'maxTokens'), limits),
     predictStream: ({ input }) => framesOf(field(input, 'inputs'), field(input, 'frame')),
   },
 };
@@ -110,6 +107,11 @@ export function rowsOf(inputs: unknown): number {
     if (first !== undefined) rows = Math.max(rows, first);
   }
   return rows;
+}
+
+/** The tokens a generate asks, whichever API sends it: its maxTokens, or the default when it names none, within 1 and the cap. */
+export function tokensOf(asked: unknown, { defaultMaxTokens, maxTokens }: WorkLimits): number {
+  return clamp(typeof asked === 'number' ? asked : Math.min(defaultMaxTokens, maxTokens), 1, maxTokens);
 }
 
 /** The frames of a predictStream: its framed input's length along the axis over the frame size, rounded up. */

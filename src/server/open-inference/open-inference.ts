@@ -20,6 +20,7 @@ import type { OperationNotes } from '../../graphql/context.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { Tracing } from '../../observability/tracing.ts';
+import type { AdminChange } from '../../registry/admin-change.ts';
 import type { ModelRegistry } from '../../registry/model-registry.ts';
 import type { Generator } from '../../streaming/generation/generator.ts';
 import { clientKeyOf } from '../client-key.ts';
@@ -78,8 +79,12 @@ export interface V2Server {
   ready(): boolean;
   /** infergraph's version, which server metadata gives. */
   version: string;
-  /** GraphQL's cost limit: an infer is priced as a predict of the same tensors. */
+  /** GraphQL's cost limit: an infer is priced as a predict of the same tensors, a generate as GraphQL's generate. */
   maxCost: number;
+  /** The largest `max_tokens` a generate may ask (`--max-tokens`): what its rate limit counts when it names none, as GraphQL's does. */
+  maxTokens: number;
+  /** Tells the other replicas of a load or unload, which they apply too, as GraphQL's lifecycle mutations do. */
+  announce: (change: Omit<AdminChange, 'replica'>) => void;
 }
 
 export interface OpenInferenceOptions extends V2Server {
