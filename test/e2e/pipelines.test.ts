@@ -102,16 +102,15 @@ describe('the ocr pipeline', () => {
   });
 
   it('should batch the regions of concurrent requests together at each step', async () => {
-    const page = await textPage(LINES, { format: 'png', dpi: 300 });
-    // Eight at once: the detector takes the pages waiting behind its first runs in one run (maxBatchSize 4), and the
-    // regions of those pages then reach the later steps together.
+    // One line a page: a run of more than one row at the later steps holds regions of several requests.
+    const page = await textPage([LINES[0]!], { format: 'png', dpi: 300 });
     const results = await Promise.all(Array.from({ length: 8 }, () => server.graphql(RunPipelineDocument, ocrInput(page))));
     const steps = results.flatMap(({ data }) => data!.runPipeline.steps);
     const largest = (step: string) => Math.max(...steps.filter((run) => run.step === step).flatMap((run) => run.batchSizes));
-    // One request has 3 regions, of different widths: a run of more than 3 rows holds regions of several requests.
-    expect(largest('direction')).toBeGreaterThan(3);
-    expect(largest('recognize')).toBeGreaterThan(3);
-    for (const { data } of results) expect(data!.runPipeline.text.split('\n')).toEqual(LINES.map((line) => line.text));
+    expect(largest('detect')).toBeGreaterThan(1);
+    expect(largest('direction')).toBeGreaterThan(1);
+    expect(largest('recognize')).toBeGreaterThan(1);
+    for (const { data } of results) expect(data!.runPipeline.text).toBe(LINES[0]!.text);
   });
 
   it('should name the step a deadline ran out in', async () => {
