@@ -8,7 +8,7 @@
  */
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { InferError, toInferError, versionLabel } from '../../errors.ts';
+import { type ErrorCode, InferError, toInferError, versionLabel } from '../../errors.ts';
 import type { GenerationEvent } from '../../streaming/generation/generation-engine.ts';
 import { DEFAULT_MAX_TOKENS, type GenerateRequest } from '../../streaming/generation/generator.ts';
 import { generateWorkCost } from '../operation-cost.ts';
@@ -126,12 +126,14 @@ export const generateRoutes: readonly V2Route[] = [
             // A reader that falls behind is waited for: the engine then pauses its stream rather than buffering.
             if (!response.write(`data: ${JSON.stringify(data)}\n\n`)) await once(response, 'drain', { signal: call.signal });
           };
+          let failed: ErrorCode | null = null;
           try {
             for await (const event of events) {
               if (event.kind === 'token') await send({ ...label, text_output: event.text });
               else if (event.reason === 'ERROR') {
                 // The status is sent already: the protocol's error object, in the stream (Triton's words).
                 const error = errorOf(event, versionName);
+                failed = error.code;
                 await send({ error: error.message, code: error.code });
               } else await send({ ...label, text_output: event.text, finish_reason: event.reason });
             }
@@ -143,6 +145,7 @@ export const generateRoutes: readonly V2Route[] = [
             await events.return?.();
           }
           response.end();
+          return failed;
         },
       };
     },

@@ -57,7 +57,8 @@ export interface V2Call {
 export type V2Answer =
   | { status?: number; json: unknown }
   | { status?: number; bytes: Uint8Array; headers: Record<string, string> }
-  | { stream: (response: ServerResponse) => Promise<void> };
+  /** A stream whose status went out with its first event: it answers how it ended (an error's code, or null), for the log and metrics. */
+  | { stream: (response: ServerResponse) => Promise<ErrorCode | null> };
 
 export interface V2Route {
   method: 'GET' | 'POST';
@@ -174,7 +175,7 @@ export function createOpenInference({
         call.trace = tracing.requestTrace(span, trace.setSpan(parent, span));
       }
       const answer = await route.handle(call, server);
-      if ('stream' in answer) await answer.stream(response);
+      if ('stream' in answer) code = await answer.stream(response);
       else if ('json' in answer) sendJson(response, answer.status ?? 200, answer.json);
       else {
         response.writeHead(answer.status ?? 200, { ...answer.headers, 'content-length': answer.bytes.byteLength });
@@ -186,7 +187,9 @@ export function createOpenInference({
       if (!response.headersSent) sendError(response, error, code);
       else response.destroy();
     } finally {
+      // A client that went away is counted as cancelled, whatever error its abandoned work ended with.
       const cancelled = aborted.signal.aborted;
+      if (cancelled) code = null;
       const totalMs = performance.now() - started;
       if (span) {
         if (notes.model !== undefined)
