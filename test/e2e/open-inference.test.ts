@@ -294,6 +294,14 @@ describe('errors', () => {
     expect(next.status).toBe(200);
   });
 
+  it('should refuse a model name that is not valid percent-encoding as the client’s error', async () => {
+    const answer = await v2Json(v2('/models/%E0%A4%A/infer'), { method: 'POST', body: {} });
+    expect(answer).toEqual({
+      status: 400,
+      json: { code: 'INVALID_ARGUMENT', error: 'the path segment "%E0%A4%A" is not valid percent-encoding' },
+    });
+  });
+
   it('should refuse bad JSON, and a method a path does not take (405 with Allow)', async () => {
     const bad = await fetch(url(), { method: 'POST', body: '{"inputs": [' });
     expect(bad.status).toBe(400);

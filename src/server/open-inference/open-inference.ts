@@ -153,7 +153,7 @@ export function createOpenInference({
       const { models } = principal;
       const call: V2Call = {
         request,
-        params: match!.slice(1).map((param) => (param === undefined ? undefined : decodeURIComponent(param))),
+        params: match!.slice(1).map((param) => (param === undefined ? undefined : pathParam(param))),
         principal,
         registry: models === null ? server.registry : server.registry.viewFor((model) => models.has(model)),
         signal: aborted.signal,
@@ -211,6 +211,15 @@ export function createOpenInference({
     void serve(request, response, requestId, performance.now());
     return true;
   };
+}
+
+/** A path segment as the client meant it (`%2F` and the like decoded); one that does not decode is the client's error. */
+function pathParam(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new InferError('INVALID_ARGUMENT', `the path segment "${segment}" is not valid percent-encoding`);
+  }
 }
 
 /** A request whose method the path does not take: 405 with Allow, as HTTP says, not one of the API's codes. */
