@@ -1,6 +1,6 @@
 /**
  * The targets of issue 11 that `npm run bench` measures (goal 6, generation, is
- * `npm run bench:generate`'s), checked against one run's results. Each goal lists every case it
+ * `npm run bench:generate`'s), and issue 14's for the Open Inference Protocol, checked against one run's results. Each goal lists every case it
  * asks for; a case the run's filters left out is named as not measured, never counted as met.
  */
 import { NAIVE_SERVER, NAIVE_TRANSPORT } from './naive.ts';
@@ -25,6 +25,8 @@ const PROBE_P99_MS = 10;
 /** Goal 7: items/s over the naive server's at SATURATION, and p50 over its p50 at concurrency 1, in ms. */
 const NAIVE_THROUGHPUT = 2;
 const LATENCY_OVER_NAIVE_MS = 0.3;
+/** Issue 14: v2 binary's main-thread CPU per request at SATURATION in flight, at most this transport's. */
+const V2_CPU_BASELINE = 'http-multipart';
 
 /** One comparison a goal makes: the rows it reads (undefined where the run has none), and the check once all are there. */
 interface Case {
@@ -153,6 +155,17 @@ export function evaluateGoals(results: readonly ScenarioResult[]): GoalVerdict[]
     },
   ]).flat();
 
+  const v2Cpu = KNOWN_MODELS.map(
+    (model): Case => ({
+      label: `${model} v2-binary`,
+      rows: [served(model, 'v2-binary', SATURATION), served(model, V2_CPU_BASELINE, SATURATION)],
+      check: ([v2, graphql]) => {
+        const [mine, theirs] = [v2!, graphql!].map((row) => row.cpu?.serverMainMsPerRequest ?? Number.NaN) as [number, number];
+        return [mine <= theirs, `${model}: ${fixed(mine, 3)} vs ${fixed(theirs, 3)} ms per request (${fixed(mine / theirs, 2)}x)`];
+      },
+    }),
+  );
+
   return [
     verdict(`(1) concurrency 1, both classifiers, every transport: p50 within ${LATENCY_OVER_RAW_MS} ms of raw`, latency),
     verdict(
@@ -174,6 +187,10 @@ export function evaluateGoals(results: readonly ScenarioResult[]): GoalVerdict[]
       `(7) against the naive server (node:http + onnxruntime-node in process, JSON base64, no batching), both classifiers, every ` +
         `transport: >= ${NAIVE_THROUGHPUT}x its items/s at ${SATURATION} in flight, p50 within ${LATENCY_OVER_NAIVE_MS} ms of its p50 at 1`,
       versusNaive,
+    ),
+    verdict(
+      `(issue 14) v2 binary's main-thread CPU per request <= GraphQL ${V2_CPU_BASELINE}'s at ${SATURATION} in flight, both classifiers`,
+      v2Cpu,
     ),
   ];
 }

@@ -6,7 +6,7 @@
 
 import type { ModelSamples } from './samples.ts';
 import { type ChildServer, startChildServer } from './server-process.ts';
-import { encodeJson, httpTransport, type Transport, toBase64 } from './transports.ts';
+import { encodeJson, httpTransport, jsonOf, type Transport, toBase64 } from './transports.ts';
 
 /** The path of its rows in the results. */
 export const NAIVE_TRANSPORT = 'naive-json-base64';
@@ -45,7 +45,9 @@ export interface NaiveTransportOptions {
 /** Resolves with the number of output values, once it has checked the answer holds outputs. */
 export function openNaiveTransport({ server, model, input, samples, concurrency }: NaiveTransportOptions): Transport<number> {
   const bodies = samples.rows.map((row) => encodeJson({ inputs: { [input]: { shape: [1, ...samples.rowShape], base64: toBase64(row) } } }));
-  return httpTransport({ url: server.predictUrl(model), concurrency, accept: 'application/json' }, bodies, readOutputs);
+  return httpTransport({ url: server.predictUrl(model), concurrency, accept: 'application/json' }, bodies, (answer) =>
+    readOutputs(jsonOf(answer), answer.status),
+  );
 }
 
 function readOutputs(body: unknown, status: number | undefined): number {

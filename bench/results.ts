@@ -22,11 +22,11 @@ export interface ScenarioResult {
   meanMs: number;
   /** Rows per ONNX run, from the model's stats counters (server) or the request size (raw). */
   meanBatchPerRun: number;
-  /** The batch size each request rode in, averaged over requests (timing.batchSize). */
+  /** The batch size each request rode in, averaged over requests (timing.batchSize); NaN where answers carry no timing (v2). */
   meanBatchPerRequest: number;
   /** Server items/s over raw batch-1 items/s at the same concurrency. */
   vsRaw: number | null;
-  /** Means over requests of the server's PredictTiming, and of session.run for raw rows; null for the naive server. */
+  /** Means over requests of the server's PredictTiming, and of session.run for raw rows; null for the naive server and v2, whose answers carry none. */
   timing: { totalMs: number; queueMs: number; computeMs: number } | null;
   cpu: CpuFigures | null;
   /** The probes of `/health/live` and `/health/ready` on the GraphQL port through the window, when they ran. */

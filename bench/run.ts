@@ -20,6 +20,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { checkAnswers } from './answer-check.ts';
 import { waitForQuiet } from './cpu-meter.ts';
 import { evaluateGoals, SATURATION } from './goals.ts';
 import { createBenchRepository, describeModel, modelFile, soleInput } from './models.ts';
@@ -98,7 +99,10 @@ const header = [
   `naive: bench/naive-server.ts in a child process: node:http, one onnxruntime-node session per model on its main thread`,
   `       (intraOpNumThreads 1), a JSON body with the tensor as base64, no batching; same load generator and probes.`,
   `every server request carries 1 row (bodies encoded once, up front); "batch/run" is rows per ONNX run (the model's stats`,
-  `counters), "batch/req" the batch a request rode in (timing.batchSize). Rows with other programs running are measured again.`,
+  `counters), "batch/req" the batch a request rode in (timing.batchSize; "-" over v2, whose answers carry no timing). Rows with`,
+  `other programs running are measured again. Paths: GraphQL predict as http-base64, http-multipart, ws-base64; the Open`,
+  `Inference Protocol's POST /v2/models/{m}/infer as v2-json (JSON lists both ways) and v2-binary (the binary tensor data`,
+  `extension both ways, as tritonclient sends by default).`,
 ].join('\n');
 console.log(`${header}\n`);
 
@@ -126,10 +130,15 @@ const record = async (run: () => Promise<ScenarioResult>) => {
 
 const samples = new Map(models.map((model) => [model, samplesFor(model, SAMPLE_COUNT)]));
 const settings: string[] = [];
+const checks: string[] = [];
+/** Checks the model is served and answers alike over every transport measured, before any row is timed. */
 const serve = async (server: ServerProcess, model: string, label: string) => {
   const served = await describeModel(server, model);
   settings.push(`${label} server, ${served.settings}`);
   console.error(`${label} server at ${server.url}: ${served.settings}`);
+  const check = await checkAnswers({ server, model, input: served.input, samples: samples.get(model)!, transports });
+  checks.push(`${label} server, ${check}`);
+  console.error(`  ${check}`);
   return served.input;
 };
 
@@ -250,6 +259,8 @@ const sorted = results
 const goals = evaluateGoals(results);
 
 console.log(`Models as served\n${settings.map((line) => `  ${line}`).join('\n')}\n`);
+console.log(`Answers, checked before measuring (each sample once per transport, one at a time, against http-base64's)`);
+console.log(`${checks.map((line) => `  ${line}`).join('\n')}\n`);
 console.log('Throughput and latency ("x raw": items/s over raw batch-1 items/s at the same concurrency; "main ms/req": the server\'s main');
 console.log(
   '  thread CPU per request; "live p99", "ready p99": the /health/live and /health/ready probes, on the GraphQL port ("main port",',
@@ -261,6 +272,7 @@ console.log(
 console.log(throughputTable(sorted));
 console.log("\nWhere a request's time goes, mean ms (client clock, and PredictTiming from the server; raw: session.run)");
 console.log('  outside predict = client latency - predict total: HTTP or WebSocket, GraphQL parse/validate/execute, JSON both ways');
+console.log("  (no v2 rows: the Open Inference Protocol's answer has no field for PredictTiming)");
 console.log(
   '  other in predict = total - queue - compute: input decode, concat/split, the worker round trip and waiting for the event loop',
 );

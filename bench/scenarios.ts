@@ -81,12 +81,22 @@ export interface ServerScenario extends Timing {
 
 export async function runServerScenario(scenario: ServerScenario): Promise<ScenarioResult> {
   const { server, serverLabel, model, input, samples, transport, concurrency } = scenario;
-  await using client = await openTransport(transport, { url: server.url, wsUrl: server.wsUrl, model, input, samples, concurrency });
+  await using client = await openTransport(transport, {
+    url: server.url,
+    wsUrl: server.wsUrl,
+    origin: server.origin,
+    model,
+    input,
+    samples,
+    concurrency,
+  });
   const readStats = async (): Promise<StatsSnapshot> => {
     const data = await server.graphql<{ model: { defaultVersion: { stats: StatsSnapshot } } }>(STATS, { name: model });
     return data.model.defaultVersion.stats;
   };
   const { load, cpu, health, healthPort, stats } = await measure({ ...scenario, send: (index) => client.send(index), readStats });
+  // Over v2 the answer carries no timing: its rows have no batch/req and no split of the predict time.
+  const timings = load.replies.flatMap((reply) => (reply.timing ? [reply.timing] : []));
   return {
     ...summarize(load, 1),
     kind: 'server',
@@ -94,13 +104,16 @@ export async function runServerScenario(scenario: ServerScenario): Promise<Scena
     transport,
     server: serverLabel,
     meanBatchPerRun: stats.items / stats.batches,
-    meanBatchPerRequest: mean(load.replies.map((reply) => reply.batchSize)),
+    meanBatchPerRequest: mean(timings.map((timing) => timing.batchSize)),
     vsRaw: null,
-    timing: {
-      totalMs: mean(load.replies.map((reply) => reply.totalMs)),
-      queueMs: mean(load.replies.map((reply) => reply.queueMs)),
-      computeMs: mean(load.replies.map((reply) => reply.computeMs)),
-    },
+    timing:
+      timings.length === 0
+        ? null
+        : {
+            totalMs: mean(timings.map((timing) => timing.totalMs)),
+            queueMs: mean(timings.map((timing) => timing.queueMs)),
+            computeMs: mean(timings.map((timing) => timing.computeMs)),
+          },
     cpu: cpuFigures(cpu, load.latenciesMs.length, true),
     health,
     healthPort,
