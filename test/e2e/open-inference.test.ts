@@ -11,8 +11,9 @@ import { authSettings, createKeysFile } from '../fixtures/credentials.ts';
 import { identityModel, specExampleModel } from '../fixtures/onnx.ts';
 import { readV2Answer, type V2Tensor, v2Infer, v2Json } from '../fixtures/open-inference.ts';
 import { serveModels } from '../fixtures/server.ts';
+import { createVadReference, syntheticAudio, VAD_FRAME, VAD_SAMPLE_RATE, vadFrames } from '../fixtures/silero-vad.ts';
 import { forSuite } from '../fixtures/suite.ts';
-import { float32Bytes, glyphRow } from '../fixtures/tensors.ts';
+import { expectClose, float32Bytes, glyphRow } from '../fixtures/tensors.ts';
 import { PredictBase64Document, PredictDocument, UnloadModelVersionsDocument } from '../generated/graphql.ts';
 
 /** Four elements of each type as little-endian bytes, reaching for its extremes (BF16 is refused by onnxruntime's Identity). */
@@ -438,5 +439,33 @@ describe('limits and metrics, as over GraphQL', () => {
     expect((await v2Infer(`${limited.origin}/v2/models/glyphs/infer`, { inputs: [] })).status).toBe(400);
     expect(await requestsTotal('success')).toBe(succeeded + 1);
     expect(await requestsTotal('invalid')).toBe(invalid + 1);
+  });
+});
+
+describe("a stateful model through Triton's sequence parameters", () => {
+  const vad = forSuite(() => serveModels((repository) => repository.copyExample('silero-vad')));
+  const reference = forSuite(() => createVadReference());
+
+  it('should carry the state from call to call of a sequence_id as onnxruntime-node does by hand', async () => {
+    const frames = vadFrames(syntheticAudio(6 * VAD_FRAME, 5));
+    const expected = await reference.probabilities(frames);
+    const served: number[] = [];
+    for (const [index, frame] of frames.entries()) {
+      const answer = await v2Infer(`${vad.origin}/v2/models/silero-vad/infer`, {
+        parameters: { sequence_id: 1042, sequence_start: index === 0, sequence_end: index === frames.length - 1 },
+        inputs: [
+          { name: 'input', datatype: 'FP32', shape: [1, VAD_FRAME], data: Array.from(frame) },
+          { name: 'sr', datatype: 'INT64', shape: [], data: [VAD_SAMPLE_RATE] },
+        ],
+        outputs: [{ name: 'output' }],
+      });
+      expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+      served.push((answer.json.outputs as V2Tensor[])[0]!.data![0] as number);
+    }
+    expectClose(served, expected, 1e-5);
+    const unsequenced = await v2Infer(`${vad.origin}/v2/models/silero-vad/infer`, {
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [1, VAD_FRAME], data: Array.from(frames[0]!) }],
+    });
+    expect(unsequenced).toMatchObject({ status: 400, json: { code: 'INVALID_ARGUMENT' } });
   });
 });
