@@ -23,8 +23,9 @@ export const ocrDetector: ModelRecipe = {
       'scaled down to fit 960×960 with each side a multiple of 32. Output sigmoid_0.tmp_0: float32 [N,1,H,W], the ' +
       'probability that each pixel is text, decoded into text boxes.',
     task: 'text-detection',
-    // Pages of one size share a run; a run of a 960×960 page takes ~0.3 s on one thread.
-    maxBatchSize: 4,
+    // One page a run: a convolution this size is compute-bound on a CPU, and two 256×960 pages in one run cost 13%
+    // more each than alone (the activations leave the cache), so batching pages only slows them.
+    maxBatchSize: 1,
     maxQueueDelayMs: 2,
     instances: 2,
     intraOpNumThreads: 1,
@@ -57,8 +58,9 @@ export const ocrRecogniser: ModelRecipe = {
       'Input x: float32 [N,3,48,W], BGR resized to height 48, right-padded to a multiple of 320 (at most 1920), scaled ' +
       'to [-1,1]. Output softmax_11.tmp_0: float32 [N,W/8,6625], decoded with dictionary.txt into text and confidence.',
     task: 'text-recognition',
-    // Compute-bound (~14 ms a 320-wide line on one thread): batches amortise per-run costs, not compute.
-    maxBatchSize: 16,
+    // Compute-bound (~16 ms a 320-wide line, ~39 ms a 960-wide one, on one thread): two lines a run cost what they
+    // cost alone, but four 960-wide lines cost 34% more each and eight 61% more (the activations leave the cache).
+    maxBatchSize: 2,
     maxQueueDelayMs: 2,
     instances: 2,
     intraOpNumThreads: 1,
