@@ -284,8 +284,10 @@ export function createBatcher({
     stats.runs++;
     stats.items += batchSize;
     stats.computeMsTotal += result.computeMs;
-    const sized = stats.runsBySize[batchSize] ?? { runs: 0, computeMsTotal: 0 };
-    stats.runsBySize[batchSize] = { runs: sized.runs + 1, computeMsTotal: sized.computeMsTotal + result.computeMs };
+    stats.runsBySize[batchSize] ??= { runs: 0, computeMsTotal: 0 };
+    const sized = stats.runsBySize[batchSize];
+    sized.runs++;
+    sized.computeMsTotal += result.computeMs;
     const split = Object.entries(result.outputs).map(([name, tensor]) => {
       if (chunk.length === 1) return [name, [tensor]] as const;
       const axis = batchAxisOf(batchAxes, name);
