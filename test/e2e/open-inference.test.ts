@@ -14,6 +14,7 @@ import { serveModels } from '../fixtures/server.ts';
 import { createVadReference, syntheticAudio, VAD_FRAME, VAD_SAMPLE_RATE, vadFrames } from '../fixtures/silero-vad.ts';
 import { forSuite } from '../fixtures/suite.ts';
 import { expectClose, float32Bytes, glyphRow } from '../fixtures/tensors.ts';
+import { textLinePng } from '../fixtures/text-line.ts';
 import { PredictBase64Document, PredictDocument, UnloadModelVersionsDocument } from '../generated/graphql.ts';
 
 /** Four elements of each type as little-endian bytes, reaching for its extremes (BF16 is refused by onnxruntime's Identity). */
@@ -467,5 +468,45 @@ describe("a stateful model through Triton's sequence parameters", () => {
       inputs: [{ name: 'input', datatype: 'FP32', shape: [1, VAD_FRAME], data: Array.from(frames[0]!) }],
     });
     expect(unsequenced).toMatchObject({ status: 400, json: { code: 'INVALID_ARGUMENT' } });
+  });
+});
+
+describe('an image for a model input, as Triton image clients send it', () => {
+  const images = forSuite(() => serveModels((repository) => repository.copyExample('ocr-direction')));
+  const png = textLinePng('31415', { cell: 3, upsideDown: true });
+  const url = () => `${images.origin}/v2/models/ocr-direction/infer`;
+
+  it('should take a PNG as one BYTES element, in binary form and as base64 in JSON, and answer as GraphQL’s image does', async () => {
+    const { data } = await images.graphql(PredictBase64Document, {
+      input: { model: 'ocr-direction', inputs: [{ name: 'x', image: { base64: png.toString('base64') } }] },
+    });
+    const expected = new Uint8Array(Buffer.from(data!.predict.outputs[0]!.base64!, 'base64'));
+    const element = Buffer.concat([Buffer.alloc(4), png]);
+    element.writeUInt32LE(png.byteLength);
+    const binary = await v2Infer(
+      url(),
+      {
+        inputs: [{ name: 'x', datatype: 'BYTES', shape: [1], parameters: { binary_data_size: element.byteLength } }],
+        outputs: [{ name: 'softmax_0.tmp_0', parameters: { binary_data: true } }],
+      },
+      { binary: [element] },
+    );
+    expect(binary.status, JSON.stringify(binary.json)).toBe(200);
+    expect(binary.binary['softmax_0.tmp_0']).toEqual(expected);
+    const json = await v2Infer(url(), {
+      inputs: [{ name: 'x', datatype: 'BYTES', shape: [1], data: [png.toString('base64')] }],
+      outputs: [{ name: 'softmax_0.tmp_0', parameters: { binary_data: true } }],
+    });
+    expect(json.binary['softmax_0.tmp_0']).toEqual(expected);
+  });
+
+  it('should refuse bytes that are no image, and more than one element, naming the input', async () => {
+    const junk = await v2Infer(url(), {
+      inputs: [{ name: 'x', datatype: 'BYTES', shape: [1], data: [Buffer.from('no image').toString('base64')] }],
+    });
+    expect(junk).toMatchObject({ status: 400, json: { code: 'INVALID_TENSOR' } });
+    expect(junk.json.error).toMatch(/input "x" of model "ocr-direction" v1: the bytes are no image/);
+    const two = await v2Infer(url(), { inputs: [{ name: 'x', datatype: 'BYTES', shape: [2], data: ['a', 'b'] }] });
+    expect(two.json.error).toBe('input "x" of model "ocr-direction" v1: an image goes as one BYTES element (shape [1]), got shape [2]');
   });
 });

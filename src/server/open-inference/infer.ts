@@ -4,7 +4,11 @@
  * priced and rate-limited as a predict of the same tensors is, and a stateful model's sequence is Triton's
  * `sequence_id`, `sequence_start` and `sequence_end` parameters.
  */
+import type { TensorInput } from '../../batching/decode-inputs.ts';
 import { InferError, versionLabel } from '../../errors.ts';
+import type { ModelVersion } from '../../registry/model-version.ts';
+import { fromBase64 } from '../../runtime/codec.ts';
+import { formatShape } from '../../runtime/tensor.ts';
 import { predictWorkCost } from '../operation-cost.ts';
 import { rowsOf } from '../operation-work.ts';
 import type { V2Route } from './open-inference.ts';
@@ -40,7 +44,7 @@ export const inferRoute: V2Route = {
     await call.admit(rowsOf(request.inputs));
 
     const { outputs, timing } = await predictor.predict(version, {
-      inputs: request.inputs,
+      inputs: request.inputs.map((input) => imageOf(input, version, label) ?? input),
       outputs: request.outputs?.map((output) => output.name) ?? null,
       signal: call.signal,
       trace: call.trace,
@@ -60,6 +64,33 @@ export const inferRoute: V2Route = {
     return { bytes, headers };
   },
 };
+
+/**
+ * An encoded image (PNG, JPEG, WebP) sent for the input a model's `preprocessing` fills, as Triton's image clients
+ * send one: a BYTES tensor of one element, in binary form as its bytes, or in JSON as their base64 (an image is no
+ * UTF-8 text; MLServer's `content_type: base64`). The server then makes the tensor, as for GraphQL's `image`.
+ * Null for any other input, which goes on as it came.
+ */
+function imageOf(input: TensorInput, version: ModelVersion, label: string): TensorInput | null {
+  const { preprocessing } = version.settings;
+  const takes = preprocessing?.input ?? version.signature?.inputs[0]?.name;
+  const spec = version.signature?.inputs.find((candidate) => candidate.name === input.name);
+  if (!preprocessing || input.name !== takes || input.dataType !== 'STRING' || !spec || spec.dataType === 'STRING') return null;
+  const context = `input "${input.name}" of ${label}`;
+  const invalid = (message: string) => new InferError('INVALID_TENSOR', `${context}: ${message}`, { details: { tensor: input.name } });
+  const count = (input.shape ?? []).reduce((product, dim) => product * dim, 1);
+  if (count !== 1) throw invalid(`an image goes as one BYTES element (shape [1]), got shape ${formatShape(input.shape ?? [])}`);
+  if (input.bytes) {
+    const length = input.bytes.byteLength >= 4 ? new DataView(input.bytes.buffer, input.bytes.byteOffset).getUint32(0, true) : -1;
+    if (length !== input.bytes.byteLength - 4) {
+      throw invalid(`a BYTES element is a 4-byte length and as many bytes; ${input.bytes.byteLength} bytes do not make one element`);
+    }
+    return { name: input.name, image: input.bytes.subarray(4) };
+  }
+  const [element] = input.data ?? [];
+  if (typeof element !== 'string') throw invalid('in JSON form, the image is its bytes base64-encoded, as one string');
+  return { name: input.name, image: fromBase64(element, context) };
+}
 
 /** Triton's sequence parameters as infergraph's sequence: each caller's ids its own, as over GraphQL. */
 function sequenceOf(parameters: Record<string, unknown> | undefined, owner: string, label: string) {
