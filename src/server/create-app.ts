@@ -49,7 +49,7 @@ import { createOpenInference } from './open-inference/open-inference.ts';
 import { repositoryRoutes } from './open-inference/repository.ts';
 import { statisticsRoutes } from './open-inference/statistics.ts';
 import { operationLimitPlugins } from './operation-limits.ts';
-import { useOperationLog } from './operation-log.ts';
+import { createOperationLine, useOperationLog } from './operation-log.ts';
 import { useOperationTraces } from './operation-traces.ts';
 import { createRateLimiter, useRateLimit } from './rate-limit.ts';
 import { createRedisTokenBuckets } from './redis-token-buckets.ts';
@@ -390,10 +390,15 @@ export function createApp(
     metrics,
     tracing,
     logger,
-    logSampling:
+    operationLine:
       logging.requests === null
         ? null
-        : { sampleRate: logging.requests, minDurationMs: logging.minDurationMs, ...(random ? { random } : {}) },
+        : createOperationLine({
+            logger,
+            sampleRate: logging.requests,
+            minDurationMs: logging.minDurationMs,
+            ...(random ? { random } : {}),
+          }),
     maxCost: limits.maxCost,
     maxTokens: config.generation.maxTokens,
     maxRequestBodyBytes: limits.maxRequestBodyBytes,

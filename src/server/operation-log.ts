@@ -6,8 +6,9 @@
 import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { ErrorCode } from '../errors.ts';
-import type { GraphQLContext } from '../graphql/context.ts';
+import type { GraphQLContext, OperationNotes } from '../graphql/context.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Transport } from '../observability/metrics.ts';
 import { cancelledOf, type ErrorLike, errorCodeOf, type ResultLike, rootFieldOf, transportOf } from './operation-facts.ts';
 
 export interface OperationLogOptions {
@@ -39,33 +40,74 @@ interface Ending {
   end?: EndReason;
 }
 
-export function useOperationLog({ logger, sampleRate, minDurationMs, random = Math.random }: OperationLogOptions): Plugin {
-  const write = ({ context, document, operationName, startedAt }: Operation, { errors, events, end }: Ending) => {
-    const totalMs = performance.now() - startedAt;
-    const code = errorCodeOf(errors);
+/** What an operation's line says of it, built only when the line is written. */
+export interface OperationFacts {
+  requestId: string | undefined;
+  transport: Transport;
+  /** GraphQL's: the operation's type and name, which a request of the Open Inference Protocol has not. */
+  operationType?: string;
+  operationName?: string | null;
+  field: string;
+  notes: OperationNotes | undefined;
+  cancelled: boolean;
+  /** For a subscription: the events sent, and why the stream ended. */
+  events?: number;
+  end?: EndReason;
+  /** The first error, when there was one: a thrown one's stack and cause chain go in the line. */
+  error?: ErrorLike;
+}
+
+/**
+ * Writes one operation's line, or none: a successful one only when the sample draws it and it took at least
+ * `minDurationMs`; a failed one always. One writer for every API, so that GraphQL's operations and the Open
+ * Inference Protocol's requests make the same line and are sampled alike.
+ */
+export type OperationLine = (code: ErrorCode | null, totalMs: number, factsOf: () => OperationFacts) => void;
+
+export function createOperationLine({ logger, sampleRate, minDurationMs, random = Math.random }: OperationLogOptions): OperationLine {
+  return (code, totalMs, factsOf) => {
     // Decided before anything is built: at thousands of requests a second, most success lines are never made.
     if (code === null && (totalMs < minDurationMs || sampleRate <= 0 || (sampleRate < 1 && random() >= sampleRate))) return;
     const level = code === null ? 'info' : code === 'INTERNAL' ? 'error' : 'warn';
     if (!logger.isLevelEnabled(level)) return;
-    const outcome: ErrorCode | 'success' | 'cancelled' = code ?? (cancelledOf(context) ? 'cancelled' : 'success');
-    const { model, version, timing } = context.notes ?? {};
-    const definition = document && getOperationAST(document, operationName);
+    const { notes, cancelled, events, end, error, operationType, operationName, ...facts } = factsOf();
+    const outcome: ErrorCode | 'success' | 'cancelled' = code ?? (cancelled ? 'cancelled' : 'success');
+    const { model, version, timing } = notes ?? {};
     logger[level](
       {
-        requestId: context.requestId,
-        transport: transportOf(context),
-        operationType: definition?.operation ?? 'unknown',
-        operationName: definition ? (definition.name?.value ?? null) : (operationName ?? null),
-        field: document ? rootFieldOf(document, operationName) : 'unknown',
+        requestId: facts.requestId,
+        transport: facts.transport,
+        ...(operationType === undefined ? {} : { operationType, operationName }),
+        field: facts.field,
         ...(model === undefined ? {} : { model, version }),
         outcome,
         totalMs: round(totalMs),
         ...(timing && { queueMs: round(timing.queueMs), computeMs: round(timing.computeMs), batchSize: timing.batchSize }),
         ...(events === undefined ? {} : { events, end }),
-        ...(errors?.length ? errorFields(errors[0]!) : {}),
+        ...(error ? errorFields(error) : {}),
       },
       'operation',
     );
+  };
+}
+
+export function useOperationLog(options: OperationLogOptions): Plugin {
+  const line = createOperationLine(options);
+  const write = ({ context, document, operationName, startedAt }: Operation, { errors, events, end }: Ending) => {
+    line(errorCodeOf(errors), performance.now() - startedAt, () => {
+      const definition = document && getOperationAST(document, operationName);
+      return {
+        requestId: context.requestId,
+        transport: transportOf(context),
+        operationType: definition?.operation ?? 'unknown',
+        operationName: definition ? (definition.name?.value ?? null) : (operationName ?? null),
+        field: document ? rootFieldOf(document, operationName) : 'unknown',
+        notes: context.notes,
+        cancelled: cancelledOf(context),
+        ...(events === undefined ? {} : { events, end: end! }),
+        ...(errors?.length ? { error: errors[0]! } : {}),
+      };
+    });
   };
   const refused = (context: Operation['context'], errors: readonly ErrorLike[]) =>
     write({ context, document: null, operationName: context.params?.operationName, startedAt: performance.now() }, { errors });

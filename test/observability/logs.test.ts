@@ -69,6 +69,33 @@ describe('request ids', () => {
     expect(line.time).toBeTypeOf('number');
   });
 
+  it('should log an Open Inference Protocol request with the same line: its id, transport v2, the route, model and figures', async () => {
+    const response = await fetch(`${server.origin}/v2/models/glyphs/infer`, {
+      method: 'POST',
+      headers: { 'x-request-id': 'v2-abc' },
+      body: JSON.stringify({ inputs: [{ name: 'pixels', datatype: 'FP32', shape: [1, 256], data: new Array(256).fill(0) }] }),
+    });
+    expect(response.status).toBe(200);
+    const line = await operationLine('v2-abc');
+    expect(line).toMatchObject({
+      level: 30,
+      transport: 'v2',
+      field: 'v2 infer',
+      model: 'glyphs',
+      version: 1,
+      outcome: 'success',
+      batchSize: 1,
+    });
+    for (const figure of ['totalMs', 'queueMs', 'computeMs'] as const) expect(line[figure]).toBeTypeOf('number');
+    const refused = await fetch(`${server.origin}/v2/models/no-such-model/infer`, {
+      method: 'POST',
+      headers: { 'x-request-id': 'v2-def' },
+      body: '{"inputs":[]}',
+    });
+    expect(refused.status).toBe(404);
+    expect(await operationLine('v2-def')).toMatchObject({ level: 40, transport: 'v2', field: 'v2 infer', outcome: 'MODEL_NOT_FOUND' });
+  });
+
   it.each([
     ['markup', '<script>alert(1)</script>'],
     ['a space', 'two words'],

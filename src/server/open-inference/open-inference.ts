@@ -27,6 +27,7 @@ import { clientKeyOf } from '../client-key.ts';
 import { principalOfHttp } from '../credentials.ts';
 import { HTTP_STATUS } from '../http-status.ts';
 import { outcomeOfCode } from '../metrics-endpoint.ts';
+import type { OperationLine } from '../operation-log.ts';
 import type { RateLimiter } from '../rate-limit.ts';
 import { inferRoute } from './infer.ts';
 import { metadataRoutes } from './metadata.ts';
@@ -96,8 +97,8 @@ export interface OpenInferenceOptions extends V2Server {
   /** With tracing on: a SERVER span per request, under the client's `traceparent`, as GraphQL operations get. */
   tracing: Tracing | null;
   logger: Logger;
-  /** As the operation log's: the share of successful requests that get a line, and the time under which they get none; null for no lines. */
-  logSampling: { sampleRate: number; minDurationMs: number; random?: () => number } | null;
+  /** Writes each request's line in the operation log, as GraphQL's operations get theirs; null for no lines. */
+  operationLine: OperationLine | null;
   /** More routes (the repository, statistics and generate extensions). */
   extraRoutes?: readonly V2Route[];
 }
@@ -112,19 +113,12 @@ export function createOpenInference({
   metrics,
   tracing,
   logger,
-  logSampling,
+  operationLine,
   extraRoutes = [],
   ...server
 }: OpenInferenceOptions): OpenInferenceHandler {
   // The extensions first: /v2/models/stats is the statistics route, not the metadata of a model named "stats".
   const routes: readonly V2Route[] = [...extraRoutes, inferRoute, ...metadataRoutes];
-  /** Whether a successful request gets a log line, as the operation log decides: failed ones always do. */
-  const sampled = (totalMs: number) => {
-    if (!logSampling) return false;
-    const { sampleRate, minDurationMs, random = Math.random } = logSampling;
-    return totalMs >= minDurationMs && sampleRate > 0 && (sampleRate >= 1 || random() < sampleRate);
-  };
-
   async function serve(request: IncomingMessage, response: ServerResponse, requestId: string, started: number): Promise<void> {
     const path = (request.url ?? '/').split('?')[0]!;
     const matches = routes.map((route) => ({ route, match: route.path.exec(path) })).filter(({ match }) => match !== null);
@@ -136,6 +130,7 @@ export function createOpenInference({
     let name = 'unknown';
     let code: ErrorCode | null = null;
     let span: Span | undefined;
+    let failure: Error | undefined;
     try {
       if (matches.length === 0) throw new InferError('MODEL_NOT_FOUND', `${path} is not a route of the Open Inference Protocol here`);
       const found = matches.find(({ route }) => route.method === request.method);
@@ -183,6 +178,7 @@ export function createOpenInference({
       }
     } catch (error) {
       code = error instanceof InferError ? error.code : error instanceof MethodNotAllowed ? 'INVALID_ARGUMENT' : 'INTERNAL';
+      failure = error instanceof Error ? error : new Error(String(error));
       if (code === 'INTERNAL') logger.error({ err: error, requestId, route: name }, 'the Open Inference Protocol route failed');
       if (!response.headersSent) sendError(response, error, code);
       else response.destroy();
@@ -201,7 +197,14 @@ export function createOpenInference({
         span.end(tracing!.time());
       }
       metrics?.recordOperation('v2', outcomeOfCode(code, cancelled), totalMs / 1000);
-      if (logSampling && (code !== null || sampled(totalMs))) logLine(logger, { requestId, name, notes, code, cancelled, totalMs });
+      operationLine?.(code, totalMs, () => ({
+        requestId,
+        transport: 'v2',
+        field: `v2 ${name}`,
+        notes,
+        cancelled,
+        ...(code !== null && failure ? { error: { originalError: failure } } : {}),
+      }));
     }
   }
 
@@ -255,34 +258,4 @@ async function readBody(request: IncomingMessage, limit: number): Promise<Buffer
     chunks.push(chunk);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes);
-}
-
-interface LogFacts {
-  requestId: string;
-  name: string;
-  notes: OperationNotes;
-  code: ErrorCode | null;
-  cancelled: boolean;
-  totalMs: number;
-}
-
-/** The operation log's line, for a v2 request: the same fields, `transport: v2` and the route as its field. */
-function logLine(logger: Logger, { requestId, name, notes, code, cancelled, totalMs }: LogFacts): void {
-  const level = code === null ? 'info' : code === 'INTERNAL' ? 'error' : 'warn';
-  if (!logger.isLevelEnabled(level)) return;
-  const { model, version, timing } = notes;
-  const round = (ms: number) => Math.round(ms * 1000) / 1000;
-  logger[level](
-    {
-      requestId,
-      transport: 'v2',
-      field: `v2 ${name}`,
-      ...(model === undefined ? {} : { model, version }),
-      outcome: code ?? (cancelled ? 'cancelled' : 'success'),
-      totalMs: round(totalMs),
-      ...(timing && { queueMs: round(timing.queueMs), computeMs: round(timing.computeMs), batchSize: timing.batchSize }),
-      ...(code === null ? {} : { code }),
-    },
-    'operation',
-  );
 }
