@@ -3,6 +3,7 @@
 import { type ASTNode, BREAK, type DocumentNode, GraphQLError, type GraphQLSchema, Kind, visit } from 'graphql';
 import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
+import { InferError } from '../errors.ts';
 import { estimateExplain } from '../explain/estimate.ts';
 import { DEFAULT_MAX_TOKENS } from '../streaming/generation/generator.ts';
 import { HTTP_STATUS } from './http-status.ts';
@@ -103,6 +104,20 @@ export function predictWorkCost(inputs: readonly { shape?: unknown }[]): number 
 /** What a generate asking `maxTokens` (undefined: none named) costs for its work, whichever API sends it. */
 export function generateWorkCost(maxTokens: number | undefined): number {
   return WORK['Subscription.generate']!({ maxTokens });
+}
+
+/**
+ * QUERY_TOO_COMPLEX for an operation that costs more than `maxCost` (Infinity: too many fields to cost), or null when
+ * it may run: one refusal, whichever API priced the operation.
+ */
+export function costRefusal(cost: number, maxCost: number): InferError | null {
+  if (cost <= maxCost) return null;
+  const over = Number.isFinite(cost) ? `costs ${cost}` : 'has more fields than can be costed';
+  return new InferError(
+    'QUERY_TOO_COMPLEX',
+    `the operation ${over}, over the limit of ${maxCost}: ask for fewer predictions, rows, tokens or evaluations at once`,
+    { details: { cost: Number.isFinite(cost) ? cost : null, maxCost } },
+  );
 }
 
 /** Where one walk of the document notes the fields whose work a variable decides (see `costPlanOf`). */
@@ -240,21 +255,13 @@ export function useCostLimit({ maxCost }: CostLimitOptions): Plugin {
       // Variables that do not fit the operation: execution refuses them with its own, clearer, error.
       else return null;
     }
-    if (cost <= maxCost) return null;
-    const over = Number.isFinite(cost) ? `costs ${cost}` : 'has more fields than can be costed';
+    const refused = costRefusal(cost, maxCost);
+    if (!refused) return null;
     return {
       errors: [
-        new GraphQLError(
-          `the operation ${over}, over the limit of ${maxCost}: ask for fewer predictions, rows, tokens or evaluations at once`,
-          {
-            extensions: {
-              code: 'QUERY_TOO_COMPLEX',
-              cost: Number.isFinite(cost) ? cost : null,
-              maxCost,
-              http: { status: HTTP_STATUS.QUERY_TOO_COMPLEX },
-            },
-          },
-        ),
+        new GraphQLError(refused.message, {
+          extensions: { code: refused.code, ...refused.details, http: { status: HTTP_STATUS.QUERY_TOO_COMPLEX } },
+        }),
       ],
     };
   };

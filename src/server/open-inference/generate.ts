@@ -11,7 +11,7 @@ import type { ServerResponse } from 'node:http';
 import { type ErrorCode, InferError, toInferError, versionLabel } from '../../errors.ts';
 import type { GenerationEvent } from '../../streaming/generation/generation-engine.ts';
 import { DEFAULT_MAX_TOKENS, type GenerateRequest } from '../../streaming/generation/generator.ts';
-import { generateWorkCost } from '../operation-cost.ts';
+import { costRefusal, generateWorkCost } from '../operation-cost.ts';
 import { tokensOf } from '../operation-work.ts';
 import type { V2Call, V2Route, V2Server } from './open-inference.ts';
 
@@ -66,13 +66,8 @@ async function startGeneration(call: V2Call, { generator, maxCost, maxTokens }: 
   call.notes.version = version.version;
   // A field (generate's 1) and its tokens' steps: what GraphQL's cost limit prices the same generate at.
   const cost = 1 + generateWorkCost(request.maxTokens ?? undefined);
-  if (cost > maxCost) {
-    throw new InferError(
-      'QUERY_TOO_COMPLEX',
-      `the operation costs ${cost}, over the limit of ${maxCost}: ask for fewer predictions, rows, tokens or evaluations at once`,
-      { details: { cost, maxCost } },
-    );
-  }
+  const refused = costRefusal(cost, maxCost);
+  if (refused) throw refused;
   await call.admit(tokensOf(request.maxTokens, { defaultMaxTokens: DEFAULT_MAX_TOKENS, maxTokens }));
   const events = generator.generate(version, request);
   // The iterator's return() ends the stream and frees its slot, as a GraphQL client's complete does.

@@ -9,7 +9,7 @@ import { InferError, versionLabel } from '../../errors.ts';
 import type { ModelVersion } from '../../registry/model-version.ts';
 import { fromBase64 } from '../../runtime/codec.ts';
 import { formatShape } from '../../runtime/tensor.ts';
-import { predictWorkCost } from '../operation-cost.ts';
+import { costRefusal, predictWorkCost } from '../operation-cost.ts';
 import { rowsOf } from '../operation-work.ts';
 import type { V2Route } from './open-inference.ts';
 import { isBinaryOutput, parseInferRequest } from './v2-request.ts';
@@ -34,13 +34,8 @@ export const inferRoute: V2Route = {
 
     // A field (predict's 1) and the work of its tensors: what GraphQL's cost limit prices the same predict at.
     const cost = 1 + predictWorkCost(request.inputs);
-    if (cost > maxCost) {
-      throw new InferError(
-        'QUERY_TOO_COMPLEX',
-        `the operation costs ${cost}, over the limit of ${maxCost}: ask for fewer predictions, rows, tokens or evaluations at once`,
-        { details: { cost, maxCost } },
-      );
-    }
+    const refused = costRefusal(cost, maxCost);
+    if (refused) throw refused;
     await call.admit(rowsOf(request.inputs));
 
     const { outputs, timing } = await predictor.predict(version, {
