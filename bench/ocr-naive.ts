@@ -7,7 +7,6 @@
  */
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
 import type { RgbaImage } from '../clients/sdk/src/image-tensor.ts';
 import { readImage, tensorOfImage } from '../src/batching/image-inputs.ts';
 import { cropQuad, rotate180 } from '../src/processing/crop.ts';
@@ -74,8 +73,7 @@ export async function createNaiveOcr({ repository, pipeline = 'ocr' }: NaiveOcrO
         const { decoding, preprocessing } = step;
         if (!step.config.forEachRegion) {
           if (decoding.kind !== 'TEXT_BOXES') throw new Error(`the naive script runs a region step first, not ${decoding.kind}`);
-          const source = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } });
-          const { tensor, scaleX, scaleY } = await tensorOfImage(source, image, preprocessing, { resizeInLibvips: true });
+          const { tensor, scaleX, scaleY } = await tensorOfImage(image, preprocessing, { resizeInLibvips: true });
           regions = boxesOf(await run(step, tensor, signal), decoding.options)[0]!.map((box) => ({
             crop: cropQuad(image, scaleBox(box, scaleX, scaleY).points),
             text: '',
@@ -83,8 +81,7 @@ export async function createNaiveOcr({ repository, pipeline = 'ocr' }: NaiveOcrO
           continue;
         }
         for (const region of regions) {
-          const crop = sharp(region.crop.data, { raw: { width: region.crop.width, height: region.crop.height, channels: 4 } });
-          const { tensor } = await tensorOfImage(crop, region.crop, preprocessing, { resizeInLibvips: true });
+          const { tensor } = await tensorOfImage(region.crop, preprocessing, { resizeInLibvips: true });
           const output = await run(step, tensor, signal);
           if (decoding.kind === 'CLASSES') {
             const [best] = classesOf(output, step.labels, decoding.softmax);

@@ -78,7 +78,7 @@ async function imageInput(
   const takes = preprocessing.input ?? signature.inputs[0]?.name;
   if (name !== takes) throw invalid(`the image goes to input "${takes}", as model.json "preprocessing" says; this one takes a tensor`);
   const image = await readImage(bytes, limits, context, name);
-  return tensorOfImage(sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } }), image, preprocessing);
+  return tensorOfImage(image, preprocessing);
 }
 
 /**
@@ -91,11 +91,7 @@ export async function readImage(bytes: Uint8Array, limits: ImageLimits, context:
     throw invalid(`the image is ${bytes.byteLength} bytes, over the limit of ${limits.maxTensorBytes}`);
   }
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: limits.maxImagePixels, failOn: 'error' })
-      .ensureAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    return await rawOf(sharp(bytes, { limitInputPixels: limits.maxImagePixels, failOn: 'error' }));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (/pixel limit/i.test(reason)) throw invalid(`the image has more pixels than the limit of ${limits.maxImagePixels}`);
@@ -104,32 +100,28 @@ export async function readImage(bytes: Uint8Array, limits: ImageLimits, context:
 }
 
 /**
- * The input tensor of an image (`source`, of `size`) as the preprocessing says, and how many image pixels one
- * tensor pixel spans on each axis (to bring boxes found in the tensor back onto the image). With `resizeInLibvips`,
- * an image larger than the tensor is resized there, off the event loop, to the size it takes (a page for a detector,
- * a pipeline's crops); without it only a large shrink is, so that a model input gets the SDK's tensor.
+ * The input tensor of a decoded image as the preprocessing says, and how many image pixels one tensor pixel spans on
+ * each axis (to bring boxes found in the tensor back onto the image). With `resizeInLibvips`, an image larger than
+ * the tensor is resized there, off the event loop, to the size it takes (a page for a detector, a pipeline's crops);
+ * without it only a large shrink is, so that a model input gets the SDK's tensor.
  */
 export async function tensorOfImage(
-  source: Sharp,
-  size: { width: number; height: number },
+  image: RgbaImage,
   preprocessing: Omit<ImagePreprocessing, 'input'>,
   { resizeInLibvips = false }: { resizeInLibvips?: boolean } = {},
 ): Promise<{ tensor: Tensor; scaleX: number; scaleY: number }> {
-  const target = tensorSize(size, preprocessing);
-  const larger = size.height > target.height || size.width > target.resizedWidth;
-  let image = 'data' in size ? (size as RgbaImage) : null;
-  if (resizeInLibvips && larger) {
-    image = await rawOf(source.resize({ height: target.height, width: target.resizedWidth, fit: 'fill' }));
-  } else if (size.height > PRE_SHRINK_FACTOR * target.height) {
-    image = await rawOf(source.resize({ height: 2 * target.height, width: 2 * target.resizedWidth, fit: 'fill' }));
-  } else if (!image) {
-    image = await rawOf(source);
-  }
-  const { data, shape } = imageTensor(image, preprocessing);
+  const target = tensorSize(image, preprocessing);
+  const larger = image.height > target.height || image.width > target.resizedWidth;
+  const resized = (height: number, width: number) =>
+    rawOf(sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } }).resize({ height, width, fit: 'fill' }));
+  let source = image;
+  if (resizeInLibvips && larger) source = await resized(target.height, target.resizedWidth);
+  else if (image.height > PRE_SHRINK_FACTOR * target.height) source = await resized(2 * target.height, 2 * target.resizedWidth);
+  const { data, shape } = imageTensor(source, preprocessing);
   return {
     tensor: { dataType: 'FP32', shape: [...shape], data: data as Float32Array },
-    scaleX: size.width / target.resizedWidth,
-    scaleY: size.height / target.height,
+    scaleX: image.width / target.resizedWidth,
+    scaleY: image.height / target.height,
   };
 }
 

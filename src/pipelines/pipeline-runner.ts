@@ -5,7 +5,6 @@
  * joins the step model's own batcher, so the regions of concurrent pipeline requests share runs. The deadline and
  * the client's signal cover all the steps; a failed step fails the request with the step named.
  */
-import sharp from 'sharp';
 import type { RgbaImage } from '../../clients/sdk/src/image-tensor.ts';
 import { type ImageLimits, readImage, tensorOfImage } from '../batching/image-inputs.ts';
 import type { Predictor, PredictResponse } from '../batching/predictor.ts';
@@ -123,7 +122,7 @@ export function createPipelineRunner({ registry, predictor, limits, onStep }: Pi
             });
           let responses: PredictResponse[];
           if (!step.forEachRegion) {
-            const { tensor, scaleX, scaleY } = await tensorOfImage(sharpOf(image), image, preprocessing, { resizeInLibvips: true });
+            const { tensor, scaleX, scaleY } = await tensorOfImage(image, preprocessing, { resizeInLibvips: true });
             responses = [await ask(tensor)];
             const decoded = responses[0]!.outputs[output]!;
             if (decoding.kind === 'TEXT_BOXES') {
@@ -137,9 +136,7 @@ export function createPipelineRunner({ registry, predictor, limits, onStep }: Pi
             }
           } else {
             responses = await Promise.all(
-              regions.map(async ({ crop }) =>
-                ask((await tensorOfImage(sharpOf(crop), crop, preprocessing, { resizeInLibvips: true })).tensor),
-              ),
+              regions.map(async ({ crop }) => ask((await tensorOfImage(crop, preprocessing, { resizeInLibvips: true })).tensor)),
             );
             for (const [index, region] of regions.entries()) {
               const decoded = responses[index]!.outputs[output]!;
@@ -195,11 +192,6 @@ function turn(region: RegionState, step: Step, best: ClassScore): void {
   if (!degrees || best.score < (step.minRotateScore ?? 0.9)) return;
   region.crop = rotate180(region.crop);
   region.rotation = (region.rotation + degrees) % 360;
-}
-
-/** Raw RGBA pixels for libvips: resizing a page or a crop there keeps that work off the event loop. */
-function sharpOf(image: RgbaImage) {
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } });
 }
 
 /** A step's failure as the client reads it: its code kept, the pipeline and step named, the step in the details. */
