@@ -3,6 +3,7 @@
  * shapes them, every datatype in JSON and binary form equal byte for byte to the same request over GraphQL, v2 and
  * GraphQL requests sharing one run, and each error with its status and `{ error }` body; the server keeps serving.
  */
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { GLYPH_PIXELS, generateGlyphs } from '../../scripts/models/glyphs.ts';
 import type { DataType } from '../../src/runtime/tensor.ts';
@@ -109,7 +110,9 @@ describe('health and metadata', () => {
     expect(await v2Json(v2('/health/live'))).toEqual({ status: 200, json: { live: true } });
     expect(await v2Json(v2('/health/ready'))).toEqual({ status: 200, json: { ready: true } });
     const { json } = await v2Json(v2(''));
-    expect(json).toEqual({ name: 'infergraph', version: expect.any(String), extensions: expect.arrayContaining(['binary_tensor_data']) });
+    // The version is package.json's: metadata.ts writes it out, and this holds the two together.
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(json).toEqual({ name: 'infergraph', version, extensions: expect.arrayContaining(['binary_tensor_data']) });
   });
 
   it("should give a model's metadata as the protocol shapes it, -1 for a dynamic dim, by version or alias", async () => {
