@@ -119,9 +119,18 @@ export function createOpenInference({
 }: OpenInferenceOptions): OpenInferenceHandler {
   // The extensions first: /v2/models/stats is the statistics route, not the metadata of a model named "stats".
   const routes: readonly V2Route[] = [...extraRoutes, inferRoute, ...metadataRoutes];
+  /** The first route of the method whose path matches, with its captures; the extensions come first (see above). */
+  function routeOf(method: string | undefined, path: string): { route: V2Route; match: RegExpExecArray } | null {
+    for (const route of routes) {
+      if (route.method !== method) continue;
+      const match = route.path.exec(path);
+      if (match) return { route, match };
+    }
+    return null;
+  }
+
   async function serve(request: IncomingMessage, response: ServerResponse, requestId: string, started: number): Promise<void> {
     const path = (request.url ?? '/').split('?')[0]!;
-    const matches = routes.map((route) => ({ route, match: route.path.exec(path) })).filter(({ match }) => match !== null);
     const notes: OperationNotes = {};
     const aborted = new AbortController();
     response.once('close', () => {
@@ -132,10 +141,12 @@ export function createOpenInference({
     let span: Span | undefined;
     let failure: Error | undefined;
     try {
-      if (matches.length === 0) throw new InferError('MODEL_NOT_FOUND', `${path} is not a route of the Open Inference Protocol here`);
-      const found = matches.find(({ route }) => route.method === request.method);
+      const found = routeOf(request.method, path);
       if (!found) {
-        response.setHeader('allow', matches.map(({ route }) => route.method).join(', '));
+        // Only a request no route takes pays for learning why: no path, or not this method.
+        const allowed = routes.filter((route) => route.path.test(path)).map((route) => route.method);
+        if (allowed.length === 0) throw new InferError('MODEL_NOT_FOUND', `${path} is not a route of the Open Inference Protocol here`);
+        response.setHeader('allow', allowed.join(', '));
         throw new MethodNotAllowed(`${request.method} is not allowed on ${path}`);
       }
       const { route, match } = found;
@@ -148,7 +159,7 @@ export function createOpenInference({
       const { models } = principal;
       const call: V2Call = {
         request,
-        params: match!.slice(1).map((param) => (param === undefined ? undefined : pathParam(param))),
+        params: match.slice(1).map((param) => (param === undefined ? undefined : pathParam(param))),
         principal,
         registry: models === null ? server.registry : server.registry.viewFor((model) => models.has(model)),
         signal: aborted.signal,
